@@ -1,0 +1,1 @@
+"""Station desktop client."""
