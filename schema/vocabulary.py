@@ -65,6 +65,13 @@ class Role(StrEnum):
     ADMIN = "admin"  # 系统管理员（综合业务科）
 
 
+class FeeKind(StrEnum):
+    """Kinds of money a station may collect at the desk."""
+
+    FLEXIBLE_WORKER = "flexible_worker"  # 灵活就业人员社会保险费（按月、自选基数）
+    RESIDENT_PENSION = "resident_pension"  # 城乡居民基本养老保险费（按年、缴费档次）
+
+
 LABELS: dict[str, str] = {
     InsuranceType.ENTERPRISE_PENSION: "企业职工基本养老保险",
     InsuranceType.INSTITUTION_PENSION: "机关事业单位养老保险",
@@ -94,6 +101,8 @@ LABELS: dict[str, str] = {
     Role.CHIEF: "科室负责人",
     Role.SUPERVISOR: "监管考核员",
     Role.ADMIN: "系统管理员",
+    FeeKind.FLEXIBLE_WORKER: "灵活就业人员社会保险费",
+    FeeKind.RESIDENT_PENSION: "城乡居民基本养老保险费",
 }
 
 

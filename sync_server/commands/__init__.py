@@ -1,0 +1,1 @@
+"""One module per ``sync-server`` command group."""
