@@ -1,0 +1,35 @@
+"""``create_app``: the FastAPI application factory.
+
+No engine, settings or other state is created at import time; everything the routes need
+hangs off ``app.state`` (settings, database), so tests build as many apps as they like
+and several server processes can share one PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from sync_server.api.errors import install_error_handlers
+from sync_server.api.limits import BodySizeLimit
+from sync_server.db.engine import Database
+from sync_server.settings import Settings
+
+
+def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
+    settings.require_safe_secret()
+    app = FastAPI(
+        title="乐山市社保综合柜员制 同步服务",
+        version="1",
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = database or Database.from_url(settings.effective_database_url)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
+    from sync_server.api.routes import register_routes
+
+    register_routes(app)
+    return app

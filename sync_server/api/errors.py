@@ -1,0 +1,87 @@
+"""Every error the API answers is ``{code, message, detail}`` with a stable code.
+
+``ApiError`` is raised by routes and services for refusals the caller can act on; the
+handlers installed by ``install_error_handlers`` turn it, our contract errors, FastAPI's
+request validation and anything unexpected into that body. An unexpected exception is
+logged server-side and answered as ``internal_error`` with no stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from schema.api_errors import API_ERROR_MESSAGES, API_ERROR_STATUS
+from schema.errors import ContractError
+
+log = logging.getLogger("sync_server.api")
+
+
+class ApiError(ContractError):
+    """A refusal with an API error code; the HTTP status comes from the code's table entry."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str | None = None,
+        detail: dict[str, Any] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(code, message or API_ERROR_MESSAGES.get(code, code), detail)  # type: ignore[call-overload]
+        self.headers = headers or {}
+
+    @property
+    def status(self) -> int:
+        return status_for(self.code)
+
+
+def status_for(code: str) -> int:
+    return int(API_ERROR_STATUS.get(code, 400))  # type: ignore[call-overload]
+
+
+def error_response(code: str, message: str, detail: dict[str, Any] | None = None, **kw: Any) -> JSONResponse:
+    return JSONResponse(
+        {"code": code, "message": message, "detail": detail or {}},
+        status_code=kw.pop("status_code", status_for(code)),
+        headers=kw.pop("headers", None),
+    )
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large", 429: "rate_limited"}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.code, exc.message, exc.detail, headers=exc.headers)
+
+    @app.exception_handler(ContractError)
+    async def _contract_error(_: Request, exc: ContractError) -> JSONResponse:
+        return error_response(exc.code, exc.message, exc.detail, status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"loc": [str(p) for p in err.get("loc", ())], "type": err.get("type"), "msg": err.get("msg")}
+            for err in exc.errors()[:50]
+        ]
+        return error_response(
+            "request_invalid", API_ERROR_MESSAGES["request_invalid"], {"problems": problems}, status_code=422
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "request_invalid")
+        message = API_ERROR_MESSAGES.get(code, "请求无法处理。")  # type: ignore[call-overload]
+        return error_response(code, message, status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response("internal_error", API_ERROR_MESSAGES["internal_error"], status_code=500)

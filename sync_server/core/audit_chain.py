@@ -1,0 +1,99 @@
+"""The hash chain of the audit log, as pure functions.
+
+Each entry's hash covers its own fields and the previous entry's hash, so changing,
+removing or reordering any entry breaks every hash after it. The first entry's
+``prev_hash`` is ``GENESIS``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    at: dt.datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    detail: dict[str, Any]
+    prev_hash: str
+    hash: str = ""
+
+
+def canonical_time(at: dt.datetime) -> str:
+    """UTC, microseconds, no offset: identical whether the database kept the zone or not."""
+    if at.tzinfo is not None:
+        at = at.astimezone(dt.UTC).replace(tzinfo=None)
+    return at.isoformat(timespec="microseconds")
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    body = json.dumps(
+        [
+            entry.seq,
+            canonical_time(entry.at),
+            entry.actor,
+            entry.action,
+            entry.entity,
+            entry.entity_id,
+            entry.detail,
+            entry.prev_hash,
+        ],
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def chain(
+    head_seq: int, head_hash: str, items: Iterable[tuple[dt.datetime, str, str, str, str, dict[str, Any]]]
+) -> list[AuditEntry]:
+    """Entries for ``items`` (at, actor, action, entity, entity_id, detail) appended after the head."""
+    out: list[AuditEntry] = []
+    seq, prev = head_seq, head_hash
+    for at, actor, action, entity, entity_id, detail in items:
+        seq += 1
+        draft = AuditEntry(seq, at, actor, action, entity, entity_id, detail, prev)
+        digest = entry_hash(draft)
+        out.append(AuditEntry(seq, at, actor, action, entity, entity_id, detail, prev, digest))
+        prev = digest
+    return out
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    entries: int
+    first_broken_seq: int | None
+    reason: str | None
+
+    @property
+    def intact(self) -> bool:
+        return self.first_broken_seq is None
+
+
+def verify_chain(entries: Iterable[AuditEntry]) -> ChainReport:
+    """Walk entries in seq order; name the first that does not follow from the one before."""
+    count = 0
+    expected_seq, prev = 1, GENESIS
+    for entry in entries:
+        count += 1
+        if entry.seq != expected_seq:
+            return ChainReport(count, entry.seq, f"序号不连续：应为 {expected_seq}，实际为 {entry.seq}")
+        if entry.prev_hash != prev:
+            return ChainReport(count, entry.seq, "前一条的哈希不匹配（之前的记录被改动或删除）")
+        if entry_hash(entry) != entry.hash:
+            return ChainReport(count, entry.seq, "本条内容与其哈希不符（记录被改动）")
+        prev, expected_seq = entry.hash, expected_seq + 1
+    return ChainReport(count, None, None)

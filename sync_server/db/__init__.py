@@ -1,0 +1,1 @@
+"""Storage: the SQLAlchemy tables, engines for SQLite and PostgreSQL, and migrations."""

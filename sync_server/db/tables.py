@@ -1,0 +1,327 @@
+"""The server's tables (SQLAlchemy Core), one schema for SQLite and PostgreSQL.
+
+Design notes that are easy to miss:
+
+* ``operations`` is the exactly-once ledger of what stations pushed, keyed by
+  (station_id, op_id) with a unique (station_id, seq): a retry finds its original result.
+* ``changes`` is the pull feed. On PostgreSQL each row stores the id of the transaction
+  that wrote it (``xid``) and the feed is read in (xid, id) order, only up to the oldest
+  transaction still running, so a row that commits late is never skipped. On SQLite
+  writers are serialised, so ``xid`` is 0 and ``id`` alone orders the feed.
+* ``audit_head`` is a single row locked for update while a transaction appends to the
+  hash-chained ``audit_log``; it serialises appenders without a home-made lock service.
+* Attachments live in the database (``attachment_chunks``), so server processes keep
+  nothing on their own disks and several can run behind a load balancer.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# JSON on SQLite, JSONB on PostgreSQL.
+JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+Money = sa.Numeric(14, 2)
+TS = sa.DateTime(timezone=True)
+
+
+def _now() -> sa.sql.functions.now:
+    return sa.func.now()
+
+
+stations = sa.Table(
+    "stations",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),  # StationCode, e.g. 511102004-00
+    sa.Column("township_code", sa.String(9), nullable=False, index=True),
+    sa.Column("county_code", sa.String(6), nullable=False, index=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),  # pending | active | revoked
+    sa.Column("public_key", sa.LargeBinary(32)),
+    sa.Column("enrol_code_hash", sa.String(64)),
+    sa.Column("enrol_expires_at", TS),
+    sa.Column("enrolled_at", TS),
+    sa.Column("revoked_at", TS),
+    sa.Column("last_seq", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("last_push_at", TS),
+    sa.Column("last_pull_at", TS),
+    sa.Column("pull_cursor", sa.String(64)),
+    sa.Column("clock_offset_seconds", sa.Integer),
+    sa.Column("start_over_generation", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", TS, nullable=False, server_default=_now()),
+)
+
+# Failed attempts (enrolment codes, console logins) per key, for lockouts that every
+# server process sees.
+throttle = sa.Table(
+    "throttle",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("window_start", TS, nullable=False),
+    sa.Column("locked_until", TS),
+)
+
+nonces = sa.Table(
+    "nonces",
+    metadata,
+    sa.Column("station_id", sa.String(16), primary_key=True),
+    sa.Column("nonce", sa.String(64), primary_key=True),
+    sa.Column("seen_at", TS, nullable=False, index=True),
+)
+
+staff = sa.Table(
+    "staff",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("station_id", sa.String(16), sa.ForeignKey("stations.id"), index=True),
+    sa.Column("section", sa.String(24), index=True),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("must_change_password", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", TS),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("created_at", TS, nullable=False, server_default=_now()),
+    sa.Column("updated_at", TS, nullable=False, server_default=_now()),
+)
+
+# ---- the registry ("one database") -------------------------------------------------
+
+persons = sa.Table(
+    "persons",
+    metadata,
+    sa.Column("id_number", sa.String(18), primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("sex", sa.String(6), nullable=False),
+    sa.Column("birth_date", sa.Date, nullable=False),
+    sa.Column("township_code", sa.String(9), index=True),  # household registration (户籍)
+    sa.Column("phone", sa.String(20)),
+    sa.Column("address", sa.String(200)),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("updated_at", TS, nullable=False, server_default=_now()),
+)
+
+units = sa.Table(
+    "units",
+    metadata,
+    sa.Column("uscc", sa.String(18), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("county_code", sa.String(6), nullable=False, index=True),
+    sa.Column("township_code", sa.String(9)),
+    sa.Column("risk_class", sa.SmallInteger),  # 工伤保险行业风险类别 1..8
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("updated_at", TS, nullable=False, server_default=_now()),
+)
+
+enrolments = sa.Table(
+    "enrolments",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("id_number", sa.String(18), sa.ForeignKey("persons.id_number"), nullable=False),
+    sa.Column("insurance_type", sa.String(24), nullable=False),
+    sa.Column("county_code", sa.String(6), nullable=False),  # 参保地
+    sa.Column("kind", sa.String(12), nullable=False),  # employee | flexible | resident | retired
+    sa.Column("status", sa.String(12), nullable=False),  # active | suspended | stopped
+    sa.Column("unit_uscc", sa.String(18)),
+    sa.Column("since", sa.Date, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("updated_at", TS, nullable=False, server_default=_now()),
+    sa.UniqueConstraint("id_number", "insurance_type"),
+)
+
+# ---- sync -------------------------------------------------------------------------
+
+operations = sa.Table(
+    "operations",
+    metadata,
+    sa.Column("station_id", sa.String(16), primary_key=True),
+    sa.Column("op_id", sa.String(36), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("case_id", sa.String(36), nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("result", JSONType, nullable=False),
+    sa.Column("station_created_at", TS, nullable=False),
+    sa.Column("received_at", TS, nullable=False),
+    sa.UniqueConstraint("station_id", "seq"),
+)
+
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("case_id", sa.String(36), primary_key=True),
+    sa.Column("case_number", sa.String(40), nullable=False, unique=True),
+    sa.Column("station_id", sa.String(16), nullable=False, index=True),
+    sa.Column("township_code", sa.String(9), nullable=False),
+    sa.Column("county_code", sa.String(6), nullable=False, index=True),  # collecting county
+    sa.Column("item_code", sa.String(8), nullable=False, index=True),
+    sa.Column("tier", sa.String(8), nullable=False),
+    sa.Column("section", sa.String(24)),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("applicant_kind", sa.String(8), nullable=False),
+    sa.Column("applicant_key", sa.String(18), nullable=False, index=True),
+    sa.Column("applicant_name", sa.String(200), nullable=False),
+    sa.Column("clerk", sa.String(64), nullable=False),
+    sa.Column("registration_county", sa.String(6)),  # 参保地
+    sa.Column("registration_rule", sa.String(40)),
+    sa.Column("fee_total", Money),
+    sa.Column("payload", JSONType, nullable=False),
+    sa.Column("accepted_at_station", TS, nullable=False),
+    sa.Column("accepted_at", TS, nullable=False),  # the acceptance time the server trusts
+    sa.Column("received_at", TS, nullable=False),
+    sa.Column("clock_flag", sa.String(24)),
+    sa.Column("due_date", sa.Date),
+    sa.Column("claimed_by", sa.String(64)),
+    sa.Column("claimed_at", TS),
+    sa.Column("decided_by", sa.String(64)),
+    sa.Column("decided_at", TS),
+    sa.Column("decision_reason", sa.Text),
+    sa.Column("completed_at", TS),
+    sa.Column("handed_over_at", TS),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("updated_at", TS, nullable=False, server_default=_now()),
+    sa.Index("ix_cases_queue", "section", "status", "due_date"),
+    sa.Index("ix_cases_station_status", "station_id", "status"),
+    sa.Index("ix_cases_accepted_at", "accepted_at"),
+)
+
+case_events = sa.Table(
+    "case_events",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(36), nullable=False, index=True),
+    sa.Column("at", TS, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("event", sa.String(32), nullable=False),
+    sa.Column("from_status", sa.String(16)),
+    sa.Column("to_status", sa.String(16), nullable=False),
+    sa.Column("detail", JSONType, nullable=False),
+)
+
+ledger_entries = sa.Table(
+    "ledger_entries",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(36), nullable=False, index=True),
+    sa.Column("period", sa.String(7), nullable=False),  # YYYY-MM of posting (server date)
+    sa.Column("county_code", sa.String(6), nullable=False),
+    sa.Column("counterparty_county", sa.String(6), nullable=False),
+    sa.Column("insurance_type", sa.String(24), nullable=False),
+    sa.Column("account", sa.String(12), nullable=False),
+    sa.Column("side", sa.String(10), nullable=False),  # collected | owed
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("contribution_month", sa.String(7)),
+    sa.Column("posted_at", TS, nullable=False),
+    sa.Index("ix_ledger_period", "period", "county_code"),
+)
+
+conflicts = sa.Table(
+    "conflicts",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(36), nullable=False, index=True),
+    sa.Column("entity", sa.String(16), nullable=False),  # person | unit | enrolment
+    sa.Column("entity_key", sa.String(40), nullable=False),
+    sa.Column("base_version", sa.Integer),
+    sa.Column("current_version", sa.Integer, nullable=False),
+    sa.Column("proposed", JSONType, nullable=False),
+    sa.Column("current", JSONType, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # open | resolved
+    sa.Column("resolution", sa.String(16)),
+    sa.Column("resolved_by", sa.String(64)),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("resolved_at", TS),
+)
+
+changes = sa.Table(
+    "changes",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("xid", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("scope", sa.String(32), nullable=False),  # all | station:<id> | township:<code>
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("key", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("data", JSONType, nullable=False),
+    sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", TS, nullable=False, server_default=_now()),
+    sa.Index("ix_changes_feed", "scope", "xid", "id"),
+)
+
+reference_versions = sa.Table(
+    "reference_versions",
+    metadata,
+    sa.Column("kind", sa.String(16), primary_key=True),  # catalog | rates | divisions
+    sa.Column("version", sa.String(32), primary_key=True),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("published_at", TS, nullable=False),
+)
+
+attachments = sa.Table(
+    "attachments",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("media_type", sa.String(32), nullable=False),
+    sa.Column("received_bytes", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("complete", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("station_id", sa.String(16), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("completed_at", TS),
+)
+
+attachment_chunks = sa.Table(
+    "attachment_chunks",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("offset", sa.BigInteger, primary_key=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
+audit_head = sa.Table(
+    "audit_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),  # always 1
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("at", TS, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("entity", sa.String(24), nullable=False),
+    sa.Column("entity_id", sa.String(64), nullable=False),
+    sa.Column("detail", JSONType, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, index=True),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("last_seen_at", TS, nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+)

@@ -1,0 +1,104 @@
+"""Appending to and verifying the hash-chained audit log.
+
+Appenders lock the single ``audit_head`` row for the rest of their transaction, so
+concurrent transactions (in one process or many) append in a strict order; the lock is
+released at commit, and a rolled-back transaction leaves no gap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sync_server.core.audit_chain import GENESIS, AuditEntry, ChainReport, chain, verify_chain
+from sync_server.db.tables import audit_head, audit_log
+
+AuditItem = tuple[dt.datetime, str, str, str, str, dict[str, Any]]
+
+
+def _lock_head(conn: Connection) -> tuple[int, str]:
+    query = sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        # First append ever. Concurrent first appenders race on the primary key; the loser's
+        # transaction fails and is retried by its caller like any serialisation failure.
+        conn.execute(sa.insert(audit_head).values(id=1, seq=0, hash=GENESIS))
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.select(audit_head.c.seq).where(audit_head.c.id == 1).with_for_update())
+        return 0, GENESIS
+    return int(row.seq), str(row.hash)
+
+
+def append_many(conn: Connection, items: Sequence[AuditItem]) -> list[AuditEntry]:
+    """Append entries (at, actor, action, entity, entity_id, detail) in order, in this transaction."""
+    if not items:
+        return []
+    head_seq, head_hash = _lock_head(conn)
+    entries = chain(head_seq, head_hash, items)
+    conn.execute(
+        sa.insert(audit_log),
+        [
+            {
+                "seq": e.seq,
+                "at": e.at,
+                "actor": e.actor,
+                "action": e.action,
+                "entity": e.entity,
+                "entity_id": e.entity_id,
+                "detail": e.detail,
+                "prev_hash": e.prev_hash,
+                "hash": e.hash,
+            }
+            for e in entries
+        ],
+    )
+    last = entries[-1]
+    conn.execute(sa.update(audit_head).where(audit_head.c.id == 1).values(seq=last.seq, hash=last.hash))
+    return entries
+
+
+def append(
+    conn: Connection,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    detail: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> AuditEntry:
+    at = at or dt.datetime.now(dt.UTC)
+    return append_many(conn, [(at, actor, action, entity, entity_id, detail or {})])[0]
+
+
+def _entries(conn: Connection, batch: int = 5000) -> Iterator[AuditEntry]:
+    last = 0
+    while True:
+        rows = conn.execute(
+            sa.select(audit_log).where(audit_log.c.seq > last).order_by(audit_log.c.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        for r in rows:
+            yield AuditEntry(
+                r.seq, r.at, r.actor, r.action, r.entity, r.entity_id, r.detail, r.prev_hash, r.hash
+            )
+        last = rows[-1].seq
+
+
+def verify(conn: Connection) -> ChainReport:
+    """Walk the whole log; the head row must also point at the last entry."""
+    report = verify_chain(_entries(conn))
+    if not report.intact:
+        return report
+    head = conn.execute(sa.select(audit_head.c.seq, audit_head.c.hash)).first()
+    last = conn.execute(sa.select(audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)).scalar()
+    if report.entries and (head is None or head.seq != report.entries or head.hash != last):
+        return ChainReport(report.entries, report.entries, "日志末尾被截断或链头记录不一致")
+    return report
