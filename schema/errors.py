@@ -9,7 +9,9 @@ Simplified-Chinese ``message`` that tells a clerk what is wrong and what to do n
     ├── CatalogError         unknown item, malformed catalog data    (schema.catalog)
     ├── FeeError             base outside limits, no rate in force   (schema.fees, schema.rates)
     ├── WorkdayError         no holiday data for a year               (schema.workdays)
-    └── TransitionError      illegal case state change / wrong actor  (schema.lifecycle)
+    ├── TransitionError      illegal case state change / wrong actor  (schema.lifecycle)
+    ├── CaseNumberError      malformed case number                    (schema.cases)
+    └── AuthError            signed request refused                   (schema.signing)
 
 Codes are lowercase ``snake_case`` strings, grouped by prefix (``id_``, ``uscc_``,
 ``fee_`` ...). They never change meaning once released; the full table is

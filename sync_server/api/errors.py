@@ -41,8 +41,8 @@ class ApiError(ContractError):
         return status_for(self.code)
 
 
-def status_for(code: str) -> int:
-    return int(API_ERROR_STATUS.get(code, 400))  # type: ignore[call-overload]
+def status_for(code: str, default: int = 400) -> int:
+    return int(API_ERROR_STATUS.get(code, default))  # type: ignore[call-overload]
 
 
 def error_response(code: str, message: str, detail: dict[str, Any] | None = None, **kw: Any) -> JSONResponse:
@@ -63,7 +63,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ContractError)
     async def _contract_error(_: Request, exc: ContractError) -> JSONResponse:
-        return error_response(exc.code, exc.message, exc.detail, status_code=422)
+        # Contract errors raised by validation are 422 unless the code has its own status.
+        return error_response(exc.code, exc.message, exc.detail, status_code=status_for(exc.code, 422))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,0 +1,357 @@
+"""The sync wire protocol between a station and the city server (DESIGN §3–§5).
+
+* **Push** (``PushBatch`` → ``PushResponse``): the station sends its oldest pending
+  operations, numbered 1, 2, 3 … per station without gaps. The server keys each by
+  (station, ``op_id``): the same key with the same :func:`operation_digest` is a duplicate
+  and gets the original result; the same key with another digest is ``op_conflict``. A
+  business rejection is a per-operation ``OpResult`` inside a successful response.
+* **Pull** (``PullRequest`` → ``PullPage``): changes after an opaque, commit-ordered cursor.
+* **Enrolment** binds the station's Ed25519 public key to the station; every push and pull
+  is then signed (:func:`sign_request`, :func:`verify_request`).
+* **Attachments** travel on their own resumable path, addressed by SHA-256, in chunks.
+
+Models are frozen and refuse unknown fields, so a typo is an error, not a silent drop.
+Size limits are written into the models; the server should check ``batch_too_large`` and
+``body_too_large`` before parsing so the station gets those codes rather than
+``request_invalid``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum, StrEnum
+from typing import Annotated, Any, Literal, Self
+from uuid import UUID
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
+
+from schema.cases import (
+    ALLOWED_MEDIA_TYPES,  # noqa: F401  (re-exported: the attachment limits live with AttachmentRef)
+    MAX_ATTACHMENT_BYTES,
+    AttachmentRef,
+    CasePayload,
+    MaterialCode,
+    Name,
+    Sha256Hex,
+    StationId,
+    Username,
+)
+from schema.lifecycle import CaseStatus
+
+MAX_BATCH_OPERATIONS = 500
+MAX_BODY_BYTES = 8 * 1024 * 1024  # a request body as sent (gzip or not)
+MAX_UNCOMPRESSED_BODY_BYTES = 32 * 1024 * 1024  # after decoding: bounds a zip bomb
+DEFAULT_PULL_LIMIT = 200
+MAX_PULL_LIMIT = 1000
+CHUNK_SIZE = 256 * 1024
+MAX_CLOCK_SKEW_SECONDS = 300
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+_Text = Annotated[str, StringConstraints(max_length=2000)]
+_County = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+_Township = Annotated[str, StringConstraints(pattern=r"^\d{9}$")]
+
+
+# ── operations ──────────────────────────────────────────────────────────────────────────
+
+
+class OperationKind(StrEnum):
+    CASE_ACCEPT = "case_accept"  # a general case completed or a complex case accepted
+    CASE_SUPPLEMENT = "case_supplement"  # 补正 of a returned case
+    CASE_WITHDRAW = "case_withdraw"
+    DECISION_HANDED_OVER = "decision_handed_over"  # the clerk gave the decision to the applicant
+
+
+class SupplementPayload(BaseModel):
+    model_config = _FROZEN
+
+    case_id: UUID
+    based_on_version: int = Field(ge=1)  # version of the return decision being answered
+    clerk: Username
+    form_changes: dict[str, JsonValue] = Field(default_factory=dict)
+    materials_provided: tuple[MaterialCode, ...] = ()
+    attachments: tuple[AttachmentRef, ...] = ()
+    note: _Text = ""
+
+
+class WithdrawPayload(BaseModel):
+    model_config = _FROZEN
+
+    clerk: Username
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class HandoverPayload(BaseModel):
+    model_config = _FROZEN
+
+    clerk: Username
+    decision: Literal[CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.RETURNED]
+    decision_version: int = Field(ge=1)  # the DecisionRecord.version handed over
+    handed_over_at: AwareDatetime
+    recipient: Name  # who collected it: the applicant or an agent
+    note: _Text = ""
+
+
+class _OperationBase(BaseModel):
+    model_config = _FROZEN
+
+    op_id: UUID  # client-generated
+    station_id: StationId
+    seq: int = Field(ge=1)
+    case_id: UUID
+    created_at: AwareDatetime  # station clock
+
+    @model_validator(mode="after")
+    def _payload_names_this_case(self) -> Self:
+        payload = getattr(self, "payload", None)
+        if getattr(payload, "case_id", self.case_id) != self.case_id:
+            raise ValueError("payload.case_id differs from the operation's case_id")
+        if getattr(payload, "station_id", self.station_id) != self.station_id:
+            raise ValueError("payload.station_id differs from the operation's station_id")
+        return self
+
+
+class CaseAcceptOp(_OperationBase):
+    kind: Literal[OperationKind.CASE_ACCEPT] = OperationKind.CASE_ACCEPT
+    payload: CasePayload
+
+
+class CaseSupplementOp(_OperationBase):
+    kind: Literal[OperationKind.CASE_SUPPLEMENT] = OperationKind.CASE_SUPPLEMENT
+    payload: SupplementPayload
+
+
+class CaseWithdrawOp(_OperationBase):
+    kind: Literal[OperationKind.CASE_WITHDRAW] = OperationKind.CASE_WITHDRAW
+    payload: WithdrawPayload
+
+
+class DecisionHandoverOp(_OperationBase):
+    kind: Literal[OperationKind.DECISION_HANDED_OVER] = OperationKind.DECISION_HANDED_OVER
+    payload: HandoverPayload
+
+
+Operation = Annotated[
+    CaseAcceptOp | CaseSupplementOp | CaseWithdrawOp | DecisionHandoverOp, Field(discriminator="kind")
+]
+# Parses an operation of any kind, e.g. one stored as JSON in the station's outbox.
+OPERATION_ADAPTER: TypeAdapter[Operation] = TypeAdapter(Operation)
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return _canonical(value.model_dump(mode="python"))
+    if isinstance(value, dict):
+        # None is left out so an optional field added later keeps old digests valid.
+        return {str(k): _canonical(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return "0" if value.is_zero() else format(value.normalize(), "f")  # 1.50 == 1.5
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
+    if isinstance(value, date | UUID):
+        return str(value)
+    return value
+
+
+def canonical_json(value: Any) -> bytes:
+    """Sorted keys, no whitespace, UTF-8; Decimals as plain strings, instants in UTC."""
+    return json.dumps(_canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def operation_digest(op: Operation) -> str:
+    """SHA-256 hex of the operation's canonical JSON: equal digests mean the same operation."""
+    return hashlib.sha256(canonical_json(op)).hexdigest()
+
+
+# ── push ────────────────────────────────────────────────────────────────────────────────
+
+
+class PushBatch(BaseModel):
+    model_config = _FROZEN
+
+    station_id: StationId
+    # The station's clock when it sent the batch. With each case's accepted_at (same clock)
+    # it tells the server how long ago the case was accepted, whatever the clock's error.
+    sent_at: AwareDatetime
+    operations: tuple[Operation, ...] = Field(min_length=1, max_length=MAX_BATCH_OPERATIONS)
+
+
+class OpStatus(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"  # seen before with the same digest: the original result again
+    REJECTED = "rejected"  # a business rule refused it; the station sets it aside
+    CONFLICT = "conflict"  # seen before with another digest (code op_conflict)
+
+
+class OpResult(BaseModel):
+    model_config = _FROZEN
+
+    op_id: UUID
+    seq: int = Field(ge=1)
+    status: OpStatus
+    code: str | None = None  # an api_errors.OP_RESULT_CODES member when rejected/conflict
+    message: str | None = None  # Chinese, for the clerk
+    case_id: UUID | None = None
+    case_status: CaseStatus | None = None
+    server_received_at: AwareDatetime
+    detail: dict[str, JsonValue] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _code_when_refused(self) -> Self:
+        refused = self.status in (OpStatus.REJECTED, OpStatus.CONFLICT)
+        if refused != (self.code is not None) or (refused and not self.message):
+            raise ValueError("rejected and conflict results carry a code and message; others none")
+        return self
+
+
+class PushResponse(BaseModel):
+    model_config = _FROZEN
+
+    results: tuple[OpResult, ...]
+    station_last_seq: int = Field(ge=0)  # highest seq the server holds for this station, gap-free
+
+
+# ── pull ────────────────────────────────────────────────────────────────────────────────
+
+# Opaque to the station, which stores it and sends it back. Commit-ordered: the server
+# encodes (xid, id) on PostgreSQL and serves only changes from transactions older than
+# every one still running; on SQLite writers are serialised, so the id alone is enough.
+Cursor = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[A-Za-z0-9_.:=-]+$")]
+
+
+class PullRequest(BaseModel):
+    model_config = _FROZEN
+
+    cursor: Cursor | None = None  # None: from the beginning
+    limit: int = Field(default=DEFAULT_PULL_LIMIT, ge=1, le=MAX_PULL_LIMIT)
+
+
+class ChangeKind(StrEnum):
+    DECISION = "decision"  # DecisionRecord: a decision on one of the station's cases
+    CASE_STATUS = "case_status"  # CaseStatusRecord
+    CATALOG = "catalog"  # reference data, shaped by schema.catalog
+    RATES = "rates"
+    DIVISIONS = "divisions"
+    STAFF = "staff"  # StaffAccount of this station
+    PERSON = "person"  # PersonRecord in the station's township
+    UNIT = "unit"  # UnitRecord
+    START_OVER = "start_over"  # drop reference data and pull again from cursor None
+
+
+class Change(BaseModel):
+    model_config = _FROZEN
+
+    kind: ChangeKind
+    key: Annotated[str, StringConstraints(min_length=1, max_length=200)]  # case id, username …
+    version: int = Field(ge=0)
+    data: dict[str, JsonValue] = Field(default_factory=dict)  # the record's JSON dump
+    deleted: bool = False
+
+
+class StationDigest(BaseModel):
+    """What the server holds for the station; equal on both sides means in step."""
+
+    model_config = _FROZEN
+
+    catalog_version: str
+    catalog_digest: Sha256Hex
+    rates_digest: Sha256Hex
+    staff_digest: Sha256Hex  # registry_digest over (username, version)
+    registry_count: int = Field(ge=0)
+    registry_digest: Sha256Hex  # registry_digest over person and unit (key, version)
+
+
+class PullPage(BaseModel):
+    model_config = _FROZEN
+
+    changes: tuple[Change, ...]
+    next_cursor: Cursor | None
+    has_more: bool
+    start_over: bool = False  # the cursor is unusable (e.g. compacted): pull again from None
+    digest: StationDigest | None = None  # on the last page: compare, start over if different
+
+
+def registry_digest(rows: Iterable[tuple[str, int]]) -> str:
+    """Order-independent digest of (key, version) pairs, as 64 hex digits.
+
+    The sum of the rows' SHA-256 values modulo 2**256: unlike XOR a row counted twice
+    does not cancel out, and either side can keep it incrementally (add the new row's
+    hash, subtract the old one's).
+    """
+    total = 0
+    for key, version in rows:
+        total += int.from_bytes(hashlib.sha256(f"{key}\x1f{version}".encode()).digest(), "big")
+    return f"{total % (1 << 256):064x}"
+
+
+# ── enrolment and attachments ───────────────────────────────────────────────────────────
+
+
+class EnrolRequest(BaseModel):
+    model_config = _FROZEN
+
+    enrolment_code: Annotated[str, StringConstraints(min_length=6, max_length=64, strip_whitespace=True)]
+    public_key: str  # Ed25519 raw 32 bytes, standard base64
+    station_name: Name | None = None
+    client_version: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+
+    @field_validator("public_key")
+    @classmethod
+    def _raw_ed25519(cls, value: str) -> str:
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except binascii.Error:
+            raise ValueError("public_key is not base64") from None
+        if len(raw) != 32:
+            raise ValueError("public_key must be 32 raw Ed25519 bytes")
+        return value
+
+    def public_key_bytes(self) -> bytes:
+        return base64.b64decode(self.public_key)
+
+
+class EnrolResponse(BaseModel):
+    model_config = _FROZEN
+
+    station_id: StationId
+    station_code: Annotated[str, StringConstraints(pattern=r"^\d{9}-\d{2}$")]
+    division_code: _Township
+    catalog_version: str
+    server_cert_sha256: Sha256Hex  # the station pins it (with the city CA)
+
+
+class AttachmentStatus(BaseModel):
+    """How much of an attachment the server holds: the station resumes from received_bytes."""
+
+    model_config = _FROZEN
+
+    sha256: Sha256Hex
+    size: int = Field(gt=0, le=MAX_ATTACHMENT_BYTES)
+    received_bytes: int = Field(ge=0)
+    complete: bool
+
+    @model_validator(mode="after")
+    def _within_size(self) -> Self:
+        if self.received_bytes > self.size or self.complete != (self.received_bytes == self.size):
+            raise ValueError("received_bytes must be <= size, and complete exactly when equal")
+        return self
