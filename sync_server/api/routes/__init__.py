@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+API_PREFIX = "/api/v1"
+
 
 def register_routes(app: FastAPI) -> None:
-    from sync_server.api.routes import health
+    from sync_server.api.routes import attachments, enrol, health, pull, push
 
     app.include_router(health.router)
+    app.include_router(enrol.router, prefix=API_PREFIX)
+    app.include_router(push.router, prefix=API_PREFIX)
+    app.include_router(pull.router, prefix=API_PREFIX)
+    app.include_router(attachments.router, prefix=API_PREFIX)
