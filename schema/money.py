@@ -48,6 +48,9 @@ def _invalid(text: str) -> FeeError:
     )
 
 
+MAX_WHOLE_DIGITS = 12  # 999,999,999,999 yuan
+
+
 def parse_money(text: str) -> Decimal:
     """Parse an amount as a clerk types it: ``"１２３４．５"``, ``"1,529.20 元"``, ``"￥300"``.
 
@@ -80,6 +83,8 @@ def parse_money(text: str) -> Decimal:
             {"text": text, "decimals": len(frac)},
         )
     whole = (match["int"] or "0").replace(",", "")
+    if len(whole) > MAX_WHOLE_DIGITS:  # beyond any real amount, and beyond Decimal's context
+        raise _invalid(text)
     return to_fen(f"{whole}.{frac or '0'}")
 
 

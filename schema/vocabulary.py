@@ -72,40 +72,62 @@ class FeeKind(StrEnum):
     RESIDENT_PENSION = "resident_pension"  # 城乡居民基本养老保险费（按年、缴费档次）
 
 
-LABELS: dict[str, str] = {
-    InsuranceType.ENTERPRISE_PENSION: "企业职工基本养老保险",
-    InsuranceType.INSTITUTION_PENSION: "机关事业单位养老保险",
-    InsuranceType.RESIDENT_PENSION: "城乡居民基本养老保险",
-    InsuranceType.EMPLOYEE_MEDICAL: "职工基本医疗保险",
-    InsuranceType.RESIDENT_MEDICAL: "城乡居民基本医疗保险",
-    InsuranceType.MATERNITY: "生育保险",
-    InsuranceType.WORK_INJURY: "工伤保险",
-    InsuranceType.UNEMPLOYMENT: "失业保险",
-    Account.POOLED: "统筹账户",
-    Account.PERSONAL: "个人账户",
-    Tier.GENERAL: "一般业务（前台办结）",
-    Tier.COMPLEX: "复杂业务（前台受理、后台办结）",
-    ApplicantKind.PERSON: "个人",
-    ApplicantKind.UNIT: "单位",
-    Section.PENSION: "养老保险科",
-    Section.RESIDENT_PENSION: "城乡居民养老保险科",
-    Section.MEDICAL: "医疗保险科",
-    Section.WORK_INJURY: "工伤保险科",
-    Section.UNEMPLOYMENT: "失业保险科",
-    Section.COLLECTION: "征收稽核科",
-    Section.FINANCE: "基金财务科",
-    Section.CARD: "社会保障卡管理科",
-    Section.INTEGRATED: "综合业务科",
-    Role.CLERK: "前台综合柜员",
-    Role.REVIEWER: "后台审核员",
-    Role.CHIEF: "科室负责人",
-    Role.SUPERVISOR: "监管考核员",
-    Role.ADMIN: "系统管理员",
-    FeeKind.FLEXIBLE_WORKER: "灵活就业人员社会保险费",
-    FeeKind.RESIDENT_PENSION: "城乡居民基本养老保险费",
+# One table per vocabulary: StrEnum members compare equal to their string values, so
+# members of different enums with the same value (Section.WORK_INJURY and
+# InsuranceType.WORK_INJURY) must not share one dict.
+_LABELS_BY_TYPE: dict[type[StrEnum], dict[str, str]] = {
+    InsuranceType: {
+        InsuranceType.ENTERPRISE_PENSION.value: "企业职工基本养老保险",
+        InsuranceType.INSTITUTION_PENSION.value: "机关事业单位养老保险",
+        InsuranceType.RESIDENT_PENSION.value: "城乡居民基本养老保险",
+        InsuranceType.EMPLOYEE_MEDICAL.value: "职工基本医疗保险",
+        InsuranceType.RESIDENT_MEDICAL.value: "城乡居民基本医疗保险",
+        InsuranceType.MATERNITY.value: "生育保险",
+        InsuranceType.WORK_INJURY.value: "工伤保险",
+        InsuranceType.UNEMPLOYMENT.value: "失业保险",
+    },
+    Account: {
+        Account.POOLED.value: "统筹账户",
+        Account.PERSONAL.value: "个人账户",
+    },
+    Tier: {
+        Tier.GENERAL.value: "一般业务（前台办结）",
+        Tier.COMPLEX.value: "复杂业务（前台受理、后台办结）",
+    },
+    ApplicantKind: {
+        ApplicantKind.PERSON.value: "个人",
+        ApplicantKind.UNIT.value: "单位",
+    },
+    Section: {
+        Section.PENSION.value: "养老保险科",
+        Section.RESIDENT_PENSION.value: "城乡居民养老保险科",
+        Section.MEDICAL.value: "医疗保险科",
+        Section.WORK_INJURY.value: "工伤保险科",
+        Section.UNEMPLOYMENT.value: "失业保险科",
+        Section.COLLECTION.value: "征收稽核科",
+        Section.FINANCE.value: "基金财务科",
+        Section.CARD.value: "社会保障卡管理科",
+        Section.INTEGRATED.value: "综合业务科",
+    },
+    Role: {
+        Role.CLERK.value: "前台综合柜员",
+        Role.REVIEWER.value: "后台审核员",
+        Role.CHIEF.value: "科室负责人",
+        Role.SUPERVISOR.value: "监管考核员",
+        Role.ADMIN.value: "系统管理员",
+    },
+    FeeKind: {
+        FeeKind.FLEXIBLE_WORKER.value: "灵活就业人员社会保险费",
+        FeeKind.RESIDENT_PENSION.value: "城乡居民基本养老保险费",
+    },
 }
 
 
 def label(value: StrEnum) -> str:
     """The Chinese word for a vocabulary value."""
-    return LABELS[value]
+    return _LABELS_BY_TYPE[type(value)][value.value]
+
+
+def labels(vocabulary: type[StrEnum]) -> dict[str, str]:
+    """Value → Chinese word for every member of one vocabulary (e.g. ``labels(Section)``)."""
+    return dict(_LABELS_BY_TYPE[vocabulary])
