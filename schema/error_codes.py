@@ -1,0 +1,94 @@
+"""Every error code the system reports, in one table.
+
+Each module keeps its own codes next to the code that raises them (identifiers, divisions,
+catalog forms, lifecycle, money and fees, working days, the API); this module gathers them
+so README can list them and a test can keep README and code in step. Codes never change
+meaning once released. ``python -m schema.error_codes`` prints README's table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from schema.api_errors import API_ERROR_MESSAGES, API_ERROR_STATUS
+from schema.catalog.problems import FORM_ERROR_MESSAGES
+from schema.divisions import DIVISION_ERROR_MESSAGES
+from schema.identifiers import ID_ERROR_MESSAGES, USCC_ERROR_MESSAGES
+from schema.lifecycle import LIFECYCLE_ERROR_MESSAGES
+
+
+@dataclass(frozen=True)
+class ErrorCodeInfo:
+    code: str
+    area: str
+    message: str  # the Chinese message, or what it says when the message carries values
+    http_status: int | None = None  # for API errors
+
+
+# Codes whose messages are composed with the values involved (limits, dates, field names);
+# what each says is described here.
+_COMPOSED: dict[str, tuple[str, str]] = {
+    "money_invalid": ("金额", "金额无法识别：请只输入数字和小数点，例如 1529.20。"),
+    "money_negative": ("金额", "金额是负数：缴费金额不能为负，请重新输入。"),
+    "money_too_many_decimals": ("金额", "金额最多精确到分（两位小数），请核对后重新输入。"),
+    "fee_no_rates": ("缴费", "该期间没有适用的费率表或缴费基数上下限：请联系系统管理员载入费率表。"),
+    "fee_base_out_of_range": ("缴费", "缴费基数超出该年度上下限：消息写明上下限，请在其间选择。"),
+    "fee_period_reversed": ("缴费", "缴费起始月晚于截止月：请检查起止月份。"),
+    "fee_period_too_long": ("缴费", "一次最多缴纳 36 个月：请分次缴纳。"),
+    "fee_period_invalid": ("缴费", "年月格式不对：请按 2025-01 的格式输入。"),
+    "fee_field_missing": ("缴费", "计算缴费所需的项目（基数、起止月、档次、年度）未填写。"),
+    "fee_field_invalid": ("缴费", "计算缴费所需的项目无法识别：请输入整数或金额。"),
+    "fee_grade_unknown": ("缴费", "缴费档次不在该年度档次表中：消息列出可选档次。"),
+    "fee_risk_class_invalid": ("缴费", "工伤保险行业风险类别应为 1 至 8 类。"),
+    "fee_insurance_unsupported": ("缴费", "费率表中没有该险种的费率：请选择其他险种或联系系统管理员。"),
+    "workday_no_calendar": (
+        "工作日",
+        "系统没有该年度的法定节假日安排，无法按工作日计算期限：请管理员录入国务院办公厅的节假日通知。",
+    ),
+    "case_number_invalid": (
+        "案件编号",
+        "案件编号格式不对：应为 服务站编码-日期-序号，如 511102004-00-20261126-0007。",
+    ),
+    "case_counter_out_of_range": ("案件编号", "本站当日序号已用完（每日最多 9999 件）。"),
+    "catalog_item_unknown": ("业务目录", "没有这个业务事项：请按名称、编码或拼音首字母重新查找。"),
+    "catalog_invalid": ("业务目录", "业务目录数据不完整或格式错误：请联系系统管理员重新下发业务目录。"),
+    "settings_missing": ("服务器配置", "数据目录尚未初始化：请先运行 sync-server init。"),
+    "settings_unsafe_secret": ("服务器配置", "服务器密钥为空或过于简单：请用 sync-server init 生成。"),
+    "not_ready": ("接口", "数据库不可用或未迁移到最新版本（/readyz 返回 503）。"),
+}
+
+
+@cache
+def error_codes() -> dict[str, ErrorCodeInfo]:
+    """Code → info for every code, sorted by area then code."""
+    table: dict[str, ErrorCodeInfo] = {}
+
+    def add(area: str, messages: dict[str, str], statuses: dict[str, int] | None = None) -> None:
+        for code, message in messages.items():
+            if code not in table:
+                table[code] = ErrorCodeInfo(code, area, message, (statuses or {}).get(code))
+
+    add("身份证号码", dict(ID_ERROR_MESSAGES))
+    add("统一社会信用代码", dict(USCC_ERROR_MESSAGES))
+    add("行政区划", dict(DIVISION_ERROR_MESSAGES))
+    add("业务表单", dict(FORM_ERROR_MESSAGES))
+    add("案件流转", dict(LIFECYCLE_ERROR_MESSAGES), dict(API_ERROR_STATUS))
+    add("接口", dict(API_ERROR_MESSAGES), dict(API_ERROR_STATUS))
+    for code, (area, message) in _COMPOSED.items():
+        table.setdefault(code, ErrorCodeInfo(code, area, message))
+    return dict(sorted(table.items()))
+
+
+def render_markdown_table() -> str:
+    """README's error-code table."""
+    rows = ["| code | HTTP | 范围 | 含义与处理 |", "|---|---|---|---|"]
+    for info in error_codes().values():
+        status = str(info.http_status) if info.http_status else ""
+        message = info.message.replace("|", "\\|").replace("\n", " ")
+        rows.append(f"| `{info.code}` | {status} | {info.area} | {message} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(render_markdown_table())
