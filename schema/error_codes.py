@@ -8,6 +8,7 @@ meaning once released. ``python -m schema.error_codes`` prints README's table.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -64,17 +65,18 @@ def error_codes() -> dict[str, ErrorCodeInfo]:
     """Code → info for every code, sorted by area then code."""
     table: dict[str, ErrorCodeInfo] = {}
 
-    def add(area: str, messages: dict[str, str], statuses: dict[str, int] | None = None) -> None:
-        for code, message in messages.items():
-            if code not in table:
-                table[code] = ErrorCodeInfo(code, area, message, (statuses or {}).get(code))
+    statuses: dict[str, int] = dict(API_ERROR_STATUS.items())
 
-    add("身份证号码", dict(ID_ERROR_MESSAGES))
-    add("统一社会信用代码", dict(USCC_ERROR_MESSAGES))
-    add("行政区划", dict(DIVISION_ERROR_MESSAGES))
-    add("业务表单", dict(FORM_ERROR_MESSAGES))
-    add("案件流转", dict(LIFECYCLE_ERROR_MESSAGES), dict(API_ERROR_STATUS))
-    add("接口", dict(API_ERROR_MESSAGES), dict(API_ERROR_STATUS))
+    def add(area: str, messages: Iterable[tuple[str, str]]) -> None:
+        for code, message in messages:
+            table.setdefault(code, ErrorCodeInfo(code, area, message, statuses.get(code)))
+
+    add("身份证号码", ID_ERROR_MESSAGES.items())
+    add("统一社会信用代码", USCC_ERROR_MESSAGES.items())
+    add("行政区划", DIVISION_ERROR_MESSAGES.items())
+    add("业务表单", FORM_ERROR_MESSAGES.items())
+    add("案件流转", LIFECYCLE_ERROR_MESSAGES.items())
+    add("接口", API_ERROR_MESSAGES.items())
     for code, (area, message) in _COMPOSED.items():
         table.setdefault(code, ErrorCodeInfo(code, area, message))
     return dict(sorted(table.items()))
