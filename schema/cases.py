@@ -236,7 +236,9 @@ class CasePayload(BaseModel):
     attachments: tuple[AttachmentRef, ...] = ()
     fee: FeeSummary | None = None
     accepted_at: AwareDatetime  # station clock: the server records its own beside it
-    promised_date: date | None = None  # complex items only (承诺时限)
+    # Complex items only (承诺时限). None for a complex case when the holiday calendar of the
+    # promised date's year is not yet published: the receipt says 待定 and the server's due date rules.
+    promised_date: date | None = None
     unverified_applicant: bool = False  # accepted offline without a registry match
     base_version: int | None = Field(default=None, ge=0)  # registry row version a change is based on
 
@@ -244,8 +246,6 @@ class CasePayload(BaseModel):
     def _consistent(self) -> Self:
         if parse_case_number(self.case_number).tier is not self.tier:
             raise ValueError("the case number's marker does not match the tier")
-        if self.tier is Tier.COMPLEX and self.promised_date is None:
-            raise ValueError("a complex case needs promised_date")
         if self.tier is Tier.GENERAL and self.promised_date is not None:
             raise ValueError("a general case is finished at once and has no promised_date")
         if self.promised_date is not None and self.promised_date < self.accepted_at.date():

@@ -1,11 +1,56 @@
-"""``station-client``: the station's command line (the desktop UI arrives with its issue)."""
+"""``station-client``: the station's command line, a thin layer over the services.
+
+Commands live one per module in :mod:`station_client.commands` and are imported only
+when used (fast start, and a build without the sync agent still runs the rest)::
+
+    enroll   commands/enroll.py   enrol this PC with the city server
+    intake   commands/intake.py   take one case from a JSON file; --template prints the form
+    status   commands/status.py   outbox, attachments, last sync, catalog version
+    sync     commands/sync.py     one sync round (written with the sync agent)
+
+Add a command by adding its module and one line to :data:`COMMANDS`.
+"""
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
+# name → (module, attribute): the module holds a click command of that name.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "enroll": ("station_client.commands.enroll", "enroll"),
+    "intake": ("station_client.commands.intake", "intake"),
+    "status": ("station_client.commands.status", "status"),
+    "sync": ("station_client.commands.sync", "sync"),
+}
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use; a missing module hides its command."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in COMMANDS if self.get_command(ctx, name) is not None)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:  # not shipped (yet); a broken import inside still fails loudly
+                return None
+            raise
+        command = getattr(module, attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(
+    cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """乡镇社保服务站 工作站客户端。"""

@@ -228,7 +228,6 @@ def test_the_case_number_is_stored_in_its_canonical_spelling():
     ("changes", "problem"),
     [
         ({"tier": Tier.GENERAL, "promised_date": None}, "marker"),
-        ({"promised_date": None}, "needs promised_date"),
         ({"promised_date": date(2026, 11, 25)}, "before the acceptance date"),
         ({"accepted_at": datetime(2026, 11, 26, 9, 30)}, "timezone"),
         ({"case_number": "2026-0007"}, "案件编号"),
@@ -238,6 +237,11 @@ def test_the_case_number_is_stored_in_its_canonical_spelling():
 def test_inconsistent_payloads_are_refused(changes, problem):
     with pytest.raises(ValidationError, match=problem):
         payload(**changes)
+
+
+def test_a_complex_case_may_wait_for_its_promised_date():
+    # No holiday calendar yet for the year (e.g. 2027): accepted, date 待定.
+    assert payload(promised_date=None).promised_date is None
 
 
 def test_a_general_case_has_no_promised_date():

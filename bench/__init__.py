@@ -1,0 +1,1 @@
+"""Benchmarks with their method and figures (``python -m bench.<name>``)."""

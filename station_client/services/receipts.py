@@ -1,0 +1,97 @@
+"""Receipt records: what the desk hands the applicant, stored sealed (PDFs in a later issue).
+
+* ``completion`` (办结单) for a general item, number = the case number (``…-W0007``);
+* ``acceptance`` (受理回执) for a complex item, number = the case number, with the promised
+  date (or 待定);
+* ``payment`` (缴费收据) when money was collected, its own number (``…-F0003``) and the fee
+  decomposition of :func:`station_client.core.fee_breakdown.breakdown`.
+
+:func:`write_receipts` runs inside the intake transaction; :func:`read` opens one again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from schema.cases import CasePayload, parse_case_number
+from schema.catalog import CatalogItem
+from schema.vocabulary import Tier, label
+from station_client.core.case_numbering import format_receipt_number, local_day, receipt_counter_name
+from station_client.core.fee_breakdown import breakdown
+from station_client.core.intake_rules import PROMISED_PENDING
+from station_client.crypto.keys import DataKey
+from station_client.store import counters
+from station_client.store import receipts as store
+
+
+def _common(payload: CasePayload, item: CatalogItem, clerk_name: str, now: datetime) -> dict[str, Any]:
+    applicant = payload.applicant
+    return {
+        "case_number": payload.case_number,
+        "item_code": item.code,
+        "item_name": item.name,
+        "tier_label": label(item.tier),
+        "applicant_name": applicant.name,
+        "applicant_id": applicant.id_number or applicant.uscc,
+        "station_id": payload.station_id,
+        "clerk": payload.clerk,
+        "clerk_name": clerk_name,
+        "issued_at": now.isoformat(),
+    }
+
+
+def write_receipts(
+    db: Database, dek: DataKey, payload: CasePayload, item: CatalogItem, *, clerk_name: str, now: datetime
+) -> str | None:
+    """Write the case's slip or receipt, and a payment receipt when a fee was collected.
+
+    Returns the payment receipt's number (None when nothing was collected).
+    """
+    case_id = str(payload.case_id)
+    doc = _common(payload, item, clerk_name, now)
+    if payload.tier is Tier.GENERAL:
+        store.insert(
+            db,
+            dek,
+            number=payload.case_number,
+            case_id=case_id,
+            kind=store.COMPLETION,
+            created_at=now,
+            doc=doc,
+        )
+    else:
+        promised = payload.promised_date.isoformat() if payload.promised_date else PROMISED_PENDING
+        accept_doc = doc | {"promised_date": promised, "time_limit": item.time_limit.description}
+        if item.section is not None:
+            accept_doc["section"] = label(item.section)
+        store.insert(
+            db,
+            dek,
+            number=payload.case_number,
+            case_id=case_id,
+            kind=store.ACCEPTANCE,
+            created_at=now,
+            doc=accept_doc,
+        )
+    if payload.fee is None or payload.fee.collected <= 0:
+        return None
+    day = local_day(now)
+    station_code = parse_case_number(payload.case_number).station_code
+    number = format_receipt_number(station_code, day, counters.next_value(db, receipt_counter_name(day)))
+    store.insert(
+        db,
+        dek,
+        number=number,
+        case_id=case_id,
+        kind=store.PAYMENT,
+        created_at=now,
+        doc=doc | {"receipt_number": number, "fee": breakdown(payload.fee)},
+    )
+    return number
+
+
+def read(db: Database, dek: DataKey, number: str) -> dict[str, Any] | None:
+    return store.get(db, dek, number)

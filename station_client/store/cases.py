@@ -1,0 +1,165 @@
+"""``cases``: this station's cases. Plain columns for what lists and sync need; the rest in
+``enc``, sealed with associated data ``cases:<case_id>``.
+
+``enc`` holds a JSON document::
+
+    {"payload": <CasePayload, JSON mode>,      # as accepted (applicant, form, fee …)
+     "decision": <DecisionRecord> | null,      # the latest decision pulled for it
+     "supplements": [<SupplementPayload>, …],  # 补正 sent so far, oldest first
+     "withdraw_reason": str | null}
+
+``status`` is the station's view (a :class:`schema.lifecycle.CaseStatus` value);
+``server_status`` the last status the server reported; ``version`` the version of the
+last decision or status record applied (a supplement answers that version).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from station_client.crypto.keys import DataKey, aad
+from station_client.store.codec import iso, iso_date, parse_date, parse_instant
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    case_id: str
+    case_number: str
+    item_code: str
+    tier: str
+    status: str
+    applicant_hmac: str
+    accepted_at: datetime
+    promised_date: date | None
+    due_date: date | None
+    server_status: str | None
+    version: int
+    set_aside: bool
+    handed_over_at: datetime | None
+    updated_at: datetime
+
+
+_COLUMNS = ", ".join(f.name for f in fields(CaseRow))
+_DATES = {"promised_date", "due_date"}
+_INSTANTS = {"accepted_at", "handed_over_at", "updated_at"}
+
+
+def _to_sql(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in _DATES:
+        return iso_date(value)
+    if name in _INSTANTS:
+        return iso(value)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _row(values: tuple[Any, ...]) -> CaseRow:
+    (
+        case_id,
+        number,
+        item,
+        tier,
+        status,
+        hmac_,
+        accepted,
+        promised,
+        due,
+        server,
+        version,
+        aside,
+        handed,
+        upd,
+    ) = values
+    accepted_at, updated_at = parse_instant(accepted), parse_instant(upd)
+    assert accepted_at is not None and updated_at is not None
+    return CaseRow(
+        case_id,
+        number,
+        item,
+        tier,
+        status,
+        hmac_,
+        accepted_at,
+        parse_date(promised),
+        parse_date(due),
+        server,
+        int(version),
+        bool(aside),
+        parse_instant(handed),
+        updated_at,
+    )
+
+
+def _aad(case_id: str) -> bytes:
+    return aad("cases", case_id)
+
+
+def insert_case(db: Database, dek: DataKey, row: CaseRow, doc: dict[str, Any]) -> None:
+    names = [f.name for f in fields(CaseRow)]
+    values = [_to_sql(n, getattr(row, n)) for n in names]
+    db.execute(
+        f"INSERT INTO cases ({_COLUMNS}, enc) VALUES ({', '.join('?' * (len(names) + 1))})",  # noqa: S608  (constant column names)
+        [*values, dek.seal_json(doc, _aad(row.case_id))],
+    )
+
+
+def update_case(
+    db: Database, dek: DataKey | None, case_id: str, *, doc: dict[str, Any] | None = None, **columns: Any
+) -> None:
+    """Update plain columns (by name) and, when ``doc`` is given, the sealed document."""
+    allowed = {f.name for f in fields(CaseRow)} - {"case_id"}
+    unknown = set(columns) - allowed
+    if unknown:
+        raise ValueError(f"unknown case columns: {sorted(unknown)}")
+    sets = [f"{name} = ?" for name in columns]
+    params = [_to_sql(name, value) for name, value in columns.items()]
+    if doc is not None:
+        assert dek is not None, "sealing the document needs the data key"
+        sets.append("enc = ?")
+        params.append(dek.seal_json(doc, _aad(case_id)))
+    if sets:
+        db.execute(f"UPDATE cases SET {', '.join(sets)} WHERE case_id = ?", [*params, case_id])  # noqa: S608  (constant column names)
+
+
+def get_row(db: Database, case_id: str) -> CaseRow | None:
+    row = db.execute(f"SELECT {_COLUMNS} FROM cases WHERE case_id = ?", [case_id]).fetchone()  # noqa: S608  (constant column names)
+    return None if row is None else _row(row)
+
+
+def get_doc(db: Database, dek: DataKey, case_id: str) -> dict[str, Any] | None:
+    row = db.execute("SELECT enc FROM cases WHERE case_id = ?", [case_id]).fetchone()
+    if row is None:
+        return None
+    doc: dict[str, Any] = dek.open_json(row[0], _aad(case_id))
+    return doc
+
+
+def find_by_number(db: Database, case_number: str) -> CaseRow | None:
+    row = db.execute(f"SELECT {_COLUMNS} FROM cases WHERE case_number = ?", [case_number]).fetchone()  # noqa: S608  (constant column names)
+    return None if row is None else _row(row)
+
+
+def list_rows(
+    db: Database, *, status: str | None = None, applicant_hmac: str | None = None, limit: int = 200
+) -> list[CaseRow]:
+    """Newest first, optionally by status or applicant (keyed index)."""
+    where, params = [], []
+    if status is not None:
+        where.append("status = ?")
+        params.append(status)
+    if applicant_hmac is not None:
+        where.append("applicant_hmac = ?")
+        params.append(applicant_hmac)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM cases {clause} ORDER BY accepted_at DESC LIMIT ?",  # noqa: S608
+        [*params, limit],
+    ).fetchall()
+    return [_row(r) for r in rows]

@@ -1,0 +1,157 @@
+"""Versioned migrations of the station store, run on every open.
+
+``MIGRATIONS[i]`` takes the store from ``PRAGMA user_version = i`` to ``i + 1``. Each runs
+in its own ``BEGIN IMMEDIATE`` transaction together with the version bump, so a crash
+leaves the store at the old version or the new one, and two processes opening a fresh
+store at once cannot both migrate it. Never edit a released migration: append one.
+
+Table and column names are those of docs/station.md; personal data only ever sits in
+``enc`` blobs (and the keyed-HMAC columns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlite_utils import Database
+
+from station_client.store.errors import StoreError
+
+_V1 = [
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
+    """CREATE TABLE key_wraps (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('staff', 'recovery')),
+        username TEXT,
+        salt BLOB NOT NULL,
+        kdf TEXT NOT NULL,
+        nonce BLOB NOT NULL,
+        wrapped BLOB NOT NULL)""",
+    "CREATE UNIQUE INDEX key_wraps_owner ON key_wraps (kind, coalesce(username, ''))",
+    "CREATE TABLE secrets (name TEXT PRIMARY KEY, nonce BLOB NOT NULL, blob BLOB NOT NULL)",
+    """CREATE TABLE staff (
+        username TEXT PRIMARY KEY,
+        display_name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        must_change_password INTEGER NOT NULL DEFAULT 0,
+        version INTEGER NOT NULL,
+        failed_logins INTEGER NOT NULL DEFAULT 0,
+        locked_until TEXT)""",
+    """CREATE TABLE reference (
+        kind TEXT PRIMARY KEY,
+        version TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        data TEXT NOT NULL)""",
+    """CREATE TABLE persons (
+        key_hmac TEXT PRIMARY KEY,
+        township_code TEXT,
+        version INTEGER NOT NULL,
+        name_hmac TEXT NOT NULL,
+        enc BLOB NOT NULL)""",
+    "CREATE INDEX persons_name ON persons (name_hmac)",
+    """CREATE TABLE cases (
+        case_id TEXT PRIMARY KEY,
+        case_number TEXT NOT NULL UNIQUE,
+        item_code TEXT NOT NULL,
+        tier TEXT NOT NULL,
+        status TEXT NOT NULL,
+        applicant_hmac TEXT NOT NULL,
+        accepted_at TEXT NOT NULL,
+        promised_date TEXT,
+        due_date TEXT,
+        server_status TEXT,
+        version INTEGER NOT NULL DEFAULT 0,
+        set_aside INTEGER NOT NULL DEFAULT 0,
+        handed_over_at TEXT,
+        updated_at TEXT NOT NULL,
+        enc BLOB NOT NULL)""",
+    "CREATE INDEX cases_applicant ON cases (applicant_hmac)",
+    "CREATE INDEX cases_status ON cases (status)",
+    """CREATE TABLE outbox (
+        local_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        op_id TEXT NOT NULL UNIQUE,
+        seq INTEGER UNIQUE,
+        case_id TEXT NOT NULL REFERENCES cases (case_id),
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        digest TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error_code TEXT,
+        last_error_message TEXT,
+        result TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        acked_at TEXT,
+        enc BLOB NOT NULL)""",
+    "CREATE INDEX outbox_state ON outbox (state, local_id)",
+    "CREATE INDEX outbox_case ON outbox (case_id, local_id)",
+    """CREATE TABLE attachments (
+        sha256 TEXT PRIMARY KEY,
+        case_id TEXT NOT NULL REFERENCES cases (case_id),
+        material_code TEXT NOT NULL,
+        filename TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        uploaded_bytes INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'pending',
+        enc BLOB NOT NULL)""",
+    "CREATE INDEX attachments_state ON attachments (state)",
+    """CREATE TABLE receipts (
+        number TEXT PRIMARY KEY,
+        case_id TEXT NOT NULL REFERENCES cases (case_id),
+        kind TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        enc BLOB NOT NULL)""",
+    "CREATE INDEX receipts_case ON receipts (case_id)",
+    "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    """CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}',
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL)""",
+]
+
+
+def _v1(db: Database) -> None:
+    for statement in _V1:
+        db.execute(statement)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def user_version(db: Database) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: Database) -> int:
+    """Bring the store to :data:`SCHEMA_VERSION`; idempotent. Returns the version reached.
+
+    A store newer than this program (a downgrade) is refused rather than guessed at.
+    """
+    current = user_version(db)
+    if current > SCHEMA_VERSION:
+        raise StoreError(
+            f"本机数据库版本（{current}）高于本程序支持的版本（{SCHEMA_VERSION}）：请安装最新版工作站客户端。"
+        )
+    while current < SCHEMA_VERSION:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            current = user_version(db)  # another process may have migrated meanwhile
+            if current < SCHEMA_VERSION:
+                MIGRATIONS[current](db)
+                current += 1
+                db.execute(f"PRAGMA user_version = {current}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.rollback()
+            raise
+    return current
