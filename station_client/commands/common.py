@@ -1,0 +1,113 @@
+"""What the commands share: ``--home``, error handling, passwords, opening a session.
+
+Every error a clerk can cause or meet ends as one line of Chinese on stderr and exit
+status 1 (:class:`Failure`); click's own usage errors keep exit status 2. Passwords come
+from ``SSB_PASSWORD`` or a hidden prompt, never from an argument (it would sit in the
+shell history); the recovery key for a clerk's first login on this PC from
+``SSB_RECOVERY_KEY`` or a prompt.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sqlite3
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import IO, Any, ParamSpec, TypeVar
+
+import click
+from sqlite_utils import Database
+
+from schema.errors import ContractError
+from station_client.core.errors import StationError
+from station_client.crypto.keys import CryptoError
+from station_client.paths import StationPaths
+from station_client.services.session import Session, login
+from station_client.store import StoreError, open_store
+
+PASSWORD_ENV = "SSB_PASSWORD"  # noqa: S105  (the variable's name, not a password)
+RECOVERY_ENV = "SSB_RECOVERY_KEY"
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Failure(click.ClickException):
+    """A refusal shown as Chinese text, exit status 1."""
+
+    exit_code = 1
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"错误：{self.message}", err=True, file=file)
+
+
+def home_option(f: Callable[P, R]) -> Callable[P, R]:
+    return click.option(
+        "--home",
+        type=click.Path(file_okay=False, path_type=str),
+        default=None,
+        help="服务站数据目录（默认：本用户的应用数据目录）。",
+    )(f)
+
+
+def guarded(f: Callable[P, R]) -> Callable[P, R]:
+    """Turn our errors into :class:`Failure`: the clerk sees the message, never a traceback."""
+
+    @functools.wraps(f)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return f(*args, **kwargs)
+        except (StationError, ContractError, StoreError, CryptoError) as exc:
+            raise Failure(exc.message) from exc
+        except sqlite3.DatabaseError as exc:
+            raise Failure(
+                f"本机数据库无法读写（{exc}）：请关闭其他正在使用本服务站数据的程序后重试；如反复出现，请联系综合业务科。"
+            ) from exc
+        except OSError as exc:
+            name = exc.filename or ""
+            raise Failure(f"无法读写文件 {name}（{exc.strerror or exc}）：请检查路径和权限后重试。") from exc
+
+    return wrapper
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def paths_of(home: str | None) -> StationPaths:
+    return StationPaths.of(home)
+
+
+def open_existing(paths: StationPaths) -> Database:
+    """The store of an enrolled home; Failure when there is none."""
+    try:
+        return open_store(paths.home, create=False)
+    except FileNotFoundError:
+        raise Failure(
+            f"数据目录 {paths.home} 中没有服务站数据：请先用注册码完成注册（station-client enroll），"
+            "或用 --home 指定正确的数据目录。"
+        ) from None
+
+
+def secret(env: str, prompt: str) -> str:
+    value = os.environ.get(env)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise Failure(f"需要{prompt}：请在提示时输入，或设置环境变量 {env}（不要写在命令行参数里）。")
+    return str(click.prompt(prompt, hide_input=True))
+
+
+def open_session(db: Database, username: str) -> Session:
+    """Log ``username`` in offline; the recovery key is asked for only when this PC needs it."""
+    password = secret(PASSWORD_ENV, "密码")
+    recovery = os.environ.get(RECOVERY_ENV) or None
+    try:
+        return login(db, username, password, now=now(), recovery_key=recovery)
+    except StationError as exc:
+        if exc.code != "login_needs_key" or recovery is not None:
+            raise
+    key = secret(RECOVERY_ENV, "恢复密钥（本账号首次在本机登录）")
+    return login(db, username, password, now=now(), recovery_key=key)
