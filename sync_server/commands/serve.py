@@ -1,0 +1,71 @@
+"""``sync-server serve``: HTTPS only, through uvicorn, after checking the server can work."""
+
+from __future__ import annotations
+
+import os
+import ssl
+
+import click
+
+from sync_server.commands.common import (
+    CommandError,
+    IntRange,
+    connect,
+    data_dir_option,
+    require_migrated,
+    settings_for,
+)
+from sync_server.settings import DATA_DIR_ENV, Settings
+
+# An import string plus factory=True lets uvicorn build the app in every worker process.
+APP_FACTORY = "sync_server.api.asgi:create_app_from_env"
+
+
+def check_ready(settings: Settings) -> None:
+    """Refuse to start, with the reason, when the server could not answer correctly."""
+    settings.require_safe_secret()
+    for path, what in ((settings.server_cert_path, "服务器证书"), (settings.server_key_path, "服务器私钥")):
+        if not path.is_file():
+            raise CommandError(
+                "serve_tls_missing",
+                f"找不到{what} {path}。请确认数据目录正确；证书由 `sync-server init` 生成。",
+            )
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+            settings.server_cert_path, settings.server_key_path
+        )
+    except (ssl.SSLError, OSError) as exc:
+        raise CommandError(
+            "serve_tls_invalid",
+            f"服务器证书或私钥无法使用（{exc}）。请确认 tls/ 目录中的文件未被改动，必要时从备份恢复。",
+        ) from exc
+    db = connect(settings.effective_database_url, must_exist=True)
+    try:
+        require_migrated(db, settings.data_dir)
+    finally:
+        db.dispose()
+
+
+@click.command("serve")
+@data_dir_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
+@click.option("--port", type=IntRange(1, 65535), default=8443, show_default=True, help="监听端口。")
+@click.option("--workers", type=IntRange(1, 64), default=1, show_default=True, help="工作进程数。")
+def serve(data_dir: str | None, host: str, port: int, workers: int) -> None:
+    """启动同步服务器（仅 HTTPS）。"""
+    import uvicorn
+
+    settings = settings_for(data_dir)
+    check_ready(settings)
+    os.environ[DATA_DIR_ENV] = str(settings.data_dir)  # read by the factory in each worker
+    click.echo(f"同步服务器启动：https://{host}:{port}（{workers} 个工作进程，按 Ctrl+C 停止）")
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        ssl_certfile=str(settings.server_cert_path),
+        ssl_keyfile=str(settings.server_key_path),
+        server_header=False,
+    )
