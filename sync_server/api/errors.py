@@ -16,33 +16,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from schema.api_errors import API_ERROR_MESSAGES, API_ERROR_STATUS
+from schema.api_errors import API_ERROR_MESSAGES
 from schema.errors import ContractError
+from sync_server.errors import ApiError, status_for
+
+__all__ = ["ApiError", "error_response", "install_error_handlers", "status_for"]
 
 log = logging.getLogger("sync_server.api")
-
-
-class ApiError(ContractError):
-    """A refusal with an API error code; the HTTP status comes from the code's table entry."""
-
-    def __init__(
-        self,
-        code: str,
-        message: str | None = None,
-        detail: dict[str, Any] | None = None,
-        *,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(code, message or API_ERROR_MESSAGES.get(code, code), detail)  # type: ignore[call-overload]
-        self.headers = headers or {}
-
-    @property
-    def status(self) -> int:
-        return status_for(self.code)
-
-
-def status_for(code: str, default: int = 400) -> int:
-    return int(API_ERROR_STATUS.get(code, default))  # type: ignore[call-overload]
 
 
 def error_response(code: str, message: str, detail: dict[str, Any] | None = None, **kw: Any) -> JSONResponse:

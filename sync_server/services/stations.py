@@ -21,8 +21,8 @@ from sqlalchemy.engine import Connection, Row
 from schema.divisions import StationCode, load_divisions
 from schema.errors import ContractError
 from schema.normalize import clean_text, compact_code
-from sync_server.api.errors import ApiError
 from sync_server.db.tables import stations
+from sync_server.errors import ApiError
 from sync_server.services import audit
 
 # No 0/O, 1/I/L: a clerk reads the code off paper and types it.

@@ -28,8 +28,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from sync_server.api.errors import ApiError
 from sync_server.db.tables import throttle
+from sync_server.errors import ApiError
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
