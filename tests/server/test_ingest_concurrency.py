@@ -1,0 +1,74 @@
+"""The same batch pushed concurrently on two connections is applied once (SQLite and PostgreSQL).
+
+On PostgreSQL this is the real test: the second transaction blocks on the station row
+lock, then reads the first one's operations and answers every op ``duplicate``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from schema.protocol import OpStatus, PushBatch, PushResponse
+from sync_server.core.station import StationContext
+from sync_server.db.engine import Database
+from sync_server.db.tables import case_events, cases, ledger_entries, operations, stations
+from sync_server.services import audit, ingest
+from tests.conftest import table_count
+from tests.server.factories import accept_op, enrolled_station, make_settings
+
+
+def _push_twice_at_once(
+    db: Database, context: StationContext, batch: PushBatch, tmp_path: Path
+) -> list[PushResponse]:
+    settings = make_settings(tmp_path, str(db.engine.url))
+    barrier = threading.Barrier(2)
+    answers: list[PushResponse] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            answers.append(ingest.push(db, context, batch, dt.datetime.now(dt.UTC), settings=settings))
+        except BaseException as exc:  # surfaced below, with the thread's traceback
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    return answers
+
+
+def test_the_same_batch_pushed_twice_at_once_is_applied_once(db: Database, tmp_path: Path) -> None:
+    station = enrolled_station(db)
+    with db.read() as conn:
+        row = conn.execute(sa.select(stations)).one()
+    context = StationContext(row.id, row.township_code, row.county_code, bytes(row.public_key), row.status)
+    total = 0
+    for round_ in range(3):
+        ops = [accept_op(station, item) for item in ("G02", "C019", "G14", "C012") * 10]
+        batch = PushBatch(station_id=station.id, sent_at=station.now(), operations=tuple(ops))
+        answers = _push_twice_at_once(db, context, batch, tmp_path)
+        total += len(ops)
+        statuses = sorted({r.status for r in answer.results} for answer in answers)  # type: ignore[type-var]
+        assert statuses == [{OpStatus.APPLIED}, {OpStatus.DUPLICATE}], round_
+        assert [a.station_last_seq for a in answers] == [total, total]
+        first, second = answers
+        for a, b in zip(first.results, second.results, strict=True):
+            assert (a.op_id, a.case_id, a.detail.get("case_number")) == (
+                b.op_id,
+                b.case_id,
+                b.detail.get("case_number"),
+            )
+    assert table_count(db, cases) == total == table_count(db, operations)
+    assert table_count(db, case_events) == total // 4 * (1 + 3 + 1 + 3)
+    with db.read() as conn:
+        assert conn.execute(sa.select(stations.c.last_seq)).scalar_one() == total
+        assert conn.execute(sa.select(sa.func.sum(ledger_entries.c.amount))).scalar_one() == 0
+        assert audit.verify(conn).intact
