@@ -7,7 +7,12 @@ and several server processes can share one PostgreSQL.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from sync_server.api.errors import install_error_handlers
 from sync_server.api.limits import BodySizeLimit
@@ -17,7 +22,14 @@ from sync_server.settings import Settings
 
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     settings.require_safe_secret()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(_publish_reference_data, app.state.db)
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="乐山市社保综合柜员制 同步服务",
         version="1",
         openapi_url="/openapi.json",
@@ -33,3 +45,11 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
 
     register_routes(app)
     return app
+
+
+def _publish_reference_data(db: Database) -> None:
+    """A new catalog or rate book shipped with this server version reaches stations at start-up."""
+    from sync_server.services.reference import publish_reference_data
+
+    with db.write() as conn:
+        publish_reference_data(conn, dt.datetime.now(dt.UTC))

@@ -69,6 +69,7 @@ def _create_first_admin(url: str) -> tuple[str | None, str]:
 
     from sync_server.db.migrate import current_revision, upgrade
     from sync_server.db.tables import staff
+    from sync_server.services.reference import publish_reference_data
     from sync_server.services.staff import add_staff
 
     db = connect(url, must_exist=False)
@@ -89,6 +90,7 @@ def _create_first_admin(url: str) -> tuple[str | None, str]:
                 now=utcnow(),
                 actor=cli_actor(),
             )
+            publish_reference_data(conn, utcnow(), actor=cli_actor())
         return current_revision(db), issued.password
     finally:
         db.dispose()

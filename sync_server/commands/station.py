@@ -119,3 +119,18 @@ def new_code(data_dir: str | None, station_id: str) -> None:
     click.echo(f"已为服务站 {issued.station_id} 发放新的注册码，之前的注册码作废。")
     _echo_code(issued.code, format_time(issued.expires_at))
     click.echo("该站用新注册码完成注册后，服务器改认新电脑的密钥，旧电脑随即无法同步。")
+
+
+@station.command("start-over")
+@data_dir_option
+@click.argument("station_id", metavar="服务站编码")
+@click.option("--reason", default="", metavar="原因", help="记入审计日志的原因。")
+def start_over(data_dir: str | None, station_id: str, reason: str) -> None:
+    """命令服务站重新下载全部参考数据和本乡镇人员信息（数据校验不一致时使用）。"""
+    from sync_server.services.start_over import order_start_over
+
+    with open_database(data_dir) as (_, db), db.write() as conn:
+        generation = order_start_over(conn, station_id.strip(), cli_actor(), reason=reason, now=utcnow())
+    click.echo(
+        f"已命令服务站 {station_id.strip()} 重新下载（第 {generation} 次）：该站下次同步时执行，已录入的业务不受影响。"
+    )
