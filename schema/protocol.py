@@ -204,11 +204,19 @@ class OpStatus(StrEnum):
 
 
 class OpResult(BaseModel):
+    """The server's answer for one operation.
+
+    ``duplicate`` answers an operation seen before with the same digest; it repeats the
+    original answer in ``original_status`` (applied or rejected) and, for a rejection, its
+    code and message, so a station that lost the first response still sets it aside.
+    """
+
     model_config = _FROZEN
 
     op_id: UUID
     seq: int = Field(ge=1)
     status: OpStatus
+    original_status: OpStatus | None = None  # duplicate only: what the first answer was
     code: str | None = None  # an api_errors.OP_RESULT_CODES member when rejected/conflict
     message: str | None = None  # Chinese, for the clerk
     case_id: UUID | None = None
@@ -216,9 +224,23 @@ class OpResult(BaseModel):
     server_received_at: AwareDatetime
     detail: dict[str, JsonValue] = Field(default_factory=dict)
 
+    @property
+    def outcome(self) -> OpStatus:
+        """applied, rejected or conflict: a duplicate counts as its original answer."""
+        return (
+            self.original_status
+            if self.status is OpStatus.DUPLICATE and self.original_status
+            else self.status
+        )
+
     @model_validator(mode="after")
     def _code_when_refused(self) -> Self:
-        refused = self.status in (OpStatus.REJECTED, OpStatus.CONFLICT)
+        if self.status is OpStatus.DUPLICATE:
+            if self.original_status not in (OpStatus.APPLIED, OpStatus.REJECTED):
+                raise ValueError("a duplicate carries its original status: applied or rejected")
+        elif self.original_status is not None:
+            raise ValueError("original_status belongs to duplicates only")
+        refused = self.outcome in (OpStatus.REJECTED, OpStatus.CONFLICT)
         if refused != (self.code is not None) or (refused and not self.message):
             raise ValueError("rejected and conflict results carry a code and message; others none")
         return self

@@ -148,13 +148,10 @@ def _stored(conn: Connection, station_id: str, op_ids: list[str]) -> dict[str, t
 
 
 def _again(result: dict[str, Any]) -> OpResult:
-    """A retried operation: an applied one answers ``duplicate``; a rejected one answers its
-    rejection again (code and message), so the station still sets it aside."""
+    """A retried operation answers ``duplicate`` with its original answer inside, so a
+    station that lost the first response still sets a rejected operation aside."""
     original = OpResult.model_validate(result)
-    detail = {**original.detail, "duplicate": True}
-    if original.status is OpStatus.APPLIED:
-        return original.model_copy(update={"status": OpStatus.DUPLICATE, "detail": detail})
-    return original.model_copy(update={"detail": detail})
+    return original.model_copy(update={"status": OpStatus.DUPLICATE, "original_status": original.status})
 
 
 def _conflict(op: Operation, received_at: dt.datetime, reason: str) -> OpResult:

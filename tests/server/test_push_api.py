@@ -157,10 +157,15 @@ def test_the_same_batch_again_answers_the_original_results(
     ops = [accept_op(station, "G02"), accept_op(station, "G14", fee=None), accept_op(station, "C019")]
     first = push(client, station, ops).json()["results"]
     again = push(client, station, ops).json()
-    assert [r["status"] for r in again["results"]] == ["duplicate", "rejected", "duplicate"]
+    assert [r["status"] for r in again["results"]] == ["duplicate", "duplicate", "duplicate"]
+    assert [r["original_status"] for r in again["results"]] == ["applied", "rejected", "applied"]
+    assert again["results"][1]["code"] == "op_fee_mismatch"  # the station still sets it aside
     for old, new in zip(first, again["results"], strict=True):
-        assert new["detail"].pop("duplicate") is True
-        assert {**old, "status": None} == {**new, "status": None}
+        assert {**old, "status": None, "original_status": None} == {
+            **new,
+            "status": None,
+            "original_status": None,
+        }
     assert again["station_last_seq"] == 3
     assert table_count(db, cases) == 2 and table_count(db, case_events) == 4
 
