@@ -47,6 +47,7 @@ class Phase(StrEnum):
 
     REFERENCE = "r"  # catalog, divisions, rates (keyed by kind)
     STAFF = "s"  # the station's staff accounts (username)
+    CASE = "c"  # the station's own cases: status or decision (case id)
     PERSON = "p"  # persons of the township (id number)
     UNIT = "u"  # units of the township (USCC)
 

@@ -1,8 +1,8 @@
 """A station's first download (or its download after a start-over), read from the tables.
 
 Served page by page in the phases of :class:`core.cursor.Phase`, each ordered by key:
-reference data, the station's staff accounts, the persons and then the units of its
-township. Records are built by the same functions the feed's writers use
+reference data, the station's staff accounts, the station's own cases (their status, or
+the decision with its reason), the persons and then the units of its township. Records are built by the same functions the feed's writers use
 (``services.staff.staff_account``, ``services.registry_updates.person_record``), so a
 station applies a snapshot change and a feed change alike (by ``Change.version``: newer
 replaces older).
@@ -28,8 +28,9 @@ from schema.protocol import Change, ChangeKind
 from schema.records import UnitRecord
 from sync_server.core.cursor import Phase, SnapshotCursor, next_phase
 from sync_server.core.registry_effects import Enrolment, Person
-from sync_server.db.tables import enrolments, persons, staff, units
+from sync_server.db.tables import cases, enrolments, persons, staff, units
 from sync_server.services import reference
+from sync_server.services.case_records import case_change
 from sync_server.services.digest import station_staff
 from sync_server.services.registry_updates import person_record
 from sync_server.services.staff import staff_account
@@ -101,6 +102,16 @@ def _staff(conn: Connection, station_id: str, after: str, limit: int) -> list[Ch
     return [staff_change(r) for r in rows]
 
 
+def _cases(conn: Connection, station_id: str, after: str, limit: int) -> list[Change]:
+    rows = conn.execute(
+        sa.select(cases)
+        .where(cases.c.station_id == station_id, cases.c.case_id > after)
+        .order_by(cases.c.case_id)
+        .limit(limit)
+    )
+    return [case_change(dict(r._mapping)) for r in rows]
+
+
 def _persons(conn: Connection, township: str, after: str, limit: int) -> list[Change]:
     rows = conn.execute(
         sa.select(persons)
@@ -136,6 +147,8 @@ def _read(
         return _reference(after, limit)
     if phase == Phase.STAFF:
         return _staff(conn, station_id, after, limit)
+    if phase == Phase.CASE:
+        return _cases(conn, station_id, after, limit)
     if phase == Phase.PERSON:
         return _persons(conn, township, after, limit)
     return _units(conn, township, after, limit)
