@@ -1,0 +1,214 @@
+"""Pulling: apply each page in ONE transaction together with the cursor it leads to.
+
+A crash between pages leaves the store at the end of the last whole page and the cursor
+pointing just after it, so the next pull carries on; a page applied twice changes
+nothing, because every record is applied by version.
+
+Start-over (docs/server.md): a ``start_over`` change ends its page — apply the page, drop
+reference data and the registry slice, and carry on with ``next_cursor`` (a
+snapshot that resumes the feed after the order, so no decision is skipped). A page with
+``start_over`` set has no cursor: drop the same and pull from None. The last page carries
+the server's :class:`StationDigest`; when ours differs we start over once. Cases and the
+outbox are never touched by a start-over.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+from sqlite_utils import Database
+
+from schema.errors import ContractError
+from schema.protocol import Change, ChangeKind, PullPage, PullRequest, StationDigest, registry_digest
+from schema.records import CaseStatusRecord, DecisionRecord, StaffAccount
+from station_client.core.errors import StationError
+from station_client.crypto.keys import DataKey
+from station_client.services import decisions, reference, registry
+from station_client.store import meta, staff
+from station_client.store import reference as reference_store
+from station_client.store import registry as registry_store
+from station_client.sync.core import RegistrySum
+from station_client.transport import ProtocolError, Transport
+
+log = logging.getLogger(__name__)
+
+REGISTRY_SUM = "registry_sum"  # meta: RegistrySum.encode() of the persons and units held
+# meta: {uscc: version} of the township's units. The store keeps no unit records (intake
+# leaves units to the server), but the server's digest counts them, so their versions
+# are kept here: USCCs are public codes, not personal data.
+UNIT_VERSIONS = "unit_versions"
+DIGEST_RESTARTED_FOR = "digest_restarted_for"  # meta: server registry digest we last restarted for
+PAGE_LIMIT = 500
+MAX_PAGES_PER_ROUND = 10_000  # a runaway server cannot keep a round going for ever
+
+MSG_CHANGE_INVALID = "服务器下发的数据本机无法识别，已暂停下载更新（已上报的业务不受影响）。请安装最新版客户端或联系综合业务科。"
+MSG_DIGEST = "本机保存的参考数据与服务器不一致，重新下载后仍不一致。业务照常办理；请联系综合业务科核查。"
+
+
+@dataclass
+class PullReport:
+    pages: int = 0
+    changes: int = 0
+    started_over: bool = False
+    in_step: bool = False  # the last page's digest matched ours
+    digest_problem: bool = False
+
+
+# ── applying changes ────────────────────────────────────────────────────────────────
+
+
+def _apply_person(db: Database, dek: DataKey, change: Change, running: RegistrySum) -> RegistrySum:
+    old = registry.version_of(db, dek, change.key)
+    if change.deleted:
+        registry.apply_change(db, dek, change)
+        return running if old is None else running.remove(change.key, old)
+    if registry.apply_change(db, dek, change):
+        return running.replace(change.key, old, change.version)
+    return running
+
+
+def _apply_unit(units: dict[str, int], change: Change, running: RegistrySum) -> RegistrySum:
+    old = units.get(change.key)
+    if change.deleted:
+        units.pop(change.key, None)
+        return running if old is None else running.remove(change.key, old)
+    if old is not None and old >= change.version:
+        return running
+    units[change.key] = change.version
+    return running.replace(change.key, old, change.version)
+
+
+def _apply_staff(db: Database, change: Change) -> None:
+    if change.deleted:
+        staff.delete(db, change.key)
+    else:
+        staff.apply_account(db, StaffAccount.model_validate(change.data))
+
+
+def _apply_case(db: Database, dek: DataKey, change: Change) -> None:
+    if change.kind == ChangeKind.DECISION:
+        decisions.apply_decision(db, dek, DecisionRecord.model_validate(change.data))
+    else:
+        decisions.apply_case_status(db, dek, CaseStatusRecord.model_validate(change.data))
+
+
+def drop_downloaded(db: Database) -> None:
+    """Forget the reference data and the registry slice (a start-over).
+
+    Cases and the outbox stay. Staff accounts stay too, applied by version as the
+    snapshot brings them again: a start-over cut short by the link must never leave the
+    clerks unable to log in offline.
+    """
+    reference.clear(db)
+    db.execute("DELETE FROM persons")
+    meta.put(db, REGISTRY_SUM, None)
+    meta.put(db, UNIT_VERSIONS, None)
+
+
+def apply_page(db: Database, dek: DataKey, page: PullPage) -> bool:
+    """Apply one page and store its cursor, all in one transaction; True if it ordered a start-over.
+
+    A change that does not make its record is a server fault: the page is not applied
+    (the cursor stays) and the round fails with ``change_invalid``, visibly, rather than
+    skip a decision the clerk is waiting for.
+    """
+    try:
+        return _apply_page(db, dek, page)
+    except (ValidationError, StationError, ContractError) as exc:
+        raise ProtocolError("change_invalid", MSG_CHANGE_INVALID, {"error": str(exc)[:300]}) from exc
+
+
+def _apply_page(db: Database, dek: DataKey, page: PullPage) -> bool:
+    started_over = page.start_over
+    with db.atomic():
+        running = RegistrySum.decode(meta.get(db, REGISTRY_SUM))
+        units: dict[str, int] = meta.get_json(db, UNIT_VERSIONS) or {}
+        for change in page.changes:
+            if change.kind == ChangeKind.START_OVER:
+                drop_downloaded(db)
+                running, units, started_over = RegistrySum(), {}, True
+            elif change.kind == ChangeKind.PERSON:
+                running = _apply_person(db, dek, change, running)
+            elif change.kind == ChangeKind.UNIT:
+                running = _apply_unit(units, change, running)
+            elif change.kind == ChangeKind.STAFF:
+                _apply_staff(db, change)
+            elif change.kind in (ChangeKind.DECISION, ChangeKind.CASE_STATUS):
+                _apply_case(db, dek, change)
+            elif not reference.apply_change(db, change):
+                log.info("pull: ignoring a %s change this client does not hold", change.kind.value)
+        if page.start_over:
+            drop_downloaded(db)
+            running, units = RegistrySum(), {}
+        meta.put(db, REGISTRY_SUM, running.encode())
+        meta.put_json(db, UNIT_VERSIONS, units or None)
+        meta.put(db, meta.PULL_CURSOR, page.next_cursor)
+    return started_over
+
+
+# ── the digest ──────────────────────────────────────────────────────────────────────
+
+
+def local_digest(db: Database) -> StationDigest | None:
+    """What this station holds, in the server's terms; None before any catalog was pulled."""
+    catalog = reference_store.get(db, reference_store.CATALOG)
+    rates = reference_store.get(db, reference_store.RATES)
+    if catalog is None or rates is None:
+        return None
+    running = RegistrySum.decode(meta.get(db, REGISTRY_SUM))
+    # The count is read from the rows themselves, so a lost row shows even though the
+    # running sum (kept as changes are applied) cannot see it.
+    held = registry_store.count(db) + len(meta.get_json(db, UNIT_VERSIONS) or {})
+    return StationDigest(
+        catalog_version=catalog.version,
+        catalog_digest=catalog.digest,
+        rates_digest=rates.digest,
+        staff_digest=registry_digest(staff.versions(db)),
+        registry_count=held,
+        registry_digest=running.hex,
+    )
+
+
+def _restart_from_scratch(db: Database, server: StationDigest) -> None:
+    with db.atomic():
+        drop_downloaded(db)
+        meta.put(db, meta.PULL_CURSOR, None)
+        meta.put(db, DIGEST_RESTARTED_FOR, _digest_key(server))
+
+
+def _digest_key(digest: StationDigest) -> str:
+    return digest.model_dump_json()
+
+
+# ── the loop ────────────────────────────────────────────────────────────────────────
+
+
+def pull_all(db: Database, dek: DataKey, transport: Transport, *, limit: int = PAGE_LIMIT) -> PullReport:
+    """Pull and apply pages until the server has nothing more; a SyncError stops the round."""
+    report = PullReport()
+    digest_restart_done = False
+    for _ in range(MAX_PAGES_PER_ROUND):
+        page = transport.pull(PullRequest(cursor=meta.get(db, meta.PULL_CURSOR), limit=limit))
+        if apply_page(db, dek, page):
+            report.started_over = True
+        report.pages += 1
+        report.changes += len(page.changes)
+        if page.has_more or page.start_over:
+            continue
+        if page.digest is None:  # the server could not vouch for this moment: fine, next round
+            return report
+        ours = local_digest(db)
+        if ours == page.digest:
+            report.in_step = True
+            meta.put(db, DIGEST_RESTARTED_FOR, None)
+            return report
+        log.warning("pull: digest differs (ours %s, server %s)", ours, page.digest)
+        if digest_restart_done or meta.get(db, DIGEST_RESTARTED_FOR) == _digest_key(page.digest):
+            report.digest_problem = True  # starting over again would not help: say so
+            return report
+        _restart_from_scratch(db, page.digest)
+        digest_restart_done = report.started_over = True
+    report.digest_problem = True
+    return report

@@ -1,0 +1,159 @@
+"""Pushing the outbox: number, persist, send, record — each step its own transaction.
+
+1. Choose the batch (``core.select_batch``) and, in ONE transaction, give the new rows
+   their seq, store the exact JSON that will be sent (sealed) and its digest, and move
+   ``meta.next_seq`` (``outbox_rows.persist_batch``). Only then send: a crash before the
+   answer leaves numbered rows that the next round sends again, byte for byte, and the
+   server answers ``duplicate``.
+2. Send one signed, gzip batch (``transport.Transport.push``).
+3. Record every result in ONE transaction (``core.apply_response``,
+   ``outbox_rows.record_outcomes``): done, set aside or failed, the server's reason, the
+   case's server status, an audit entry; then re-derive which rows are blocked.
+
+Refusals of a whole batch: ``body_too_large``/``batch_too_large`` halve the batch;
+``sequence_gap`` (the server lost what it had acknowledged) sends again from the missing
+number; anything else ends the push for this round.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from schema.protocol import MAX_BATCH_OPERATIONS, PushResponse
+from station_client.crypto.keys import DataKey
+from station_client.sync import attachments, core, outbox_rows
+from station_client.sync.core import Batch, OpState
+from station_client.transport import MSG_PROTOCOL, ProtocolError, RefusedError, SyncError, Transport
+
+log = logging.getLogger(__name__)
+
+_SHRINK_CODES = frozenset({"body_too_large", "batch_too_large"})
+
+
+@dataclass
+class PushReport:
+    sent: int = 0
+    done: int = 0
+    set_aside: int = 0
+    failed: int = 0
+    batches: int = 0
+
+    def add(self, other: PushReport) -> None:
+        self.sent += other.sent
+        self.done += other.done
+        self.set_aside += other.set_aside
+        self.failed += other.failed
+        self.batches += other.batches
+
+
+def batch_body(station_id: str, sent_at: datetime, operations: Sequence[bytes]) -> bytes:
+    """A ``PushBatch`` around the stored operation bytes, without parsing them again."""
+    head = json.dumps({"station_id": station_id, "sent_at": sent_at.isoformat()})[:-1]
+    return head.encode() + b',"operations":[' + b",".join(operations) + b"]}"
+
+
+@dataclass
+class _OnTheWire:
+    batch: Batch
+    answer: Future[PushResponse]
+
+
+def push_all(
+    db: Database,
+    dek: DataKey,
+    transport: Transport,
+    *,
+    limit: int = MAX_BATCH_OPERATIONS,
+    station_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> PushReport:
+    """Push until nothing sendable is left; a SyncError leaves the rest for the next round.
+
+    One batch is on the wire at a time, sent from a helper thread, while this thread (the
+    only one that touches the store) numbers and persists the next. The server's time and
+    ours overlap; the order stays: a batch is sent only after the one before is recorded.
+    """
+    report = PushReport()
+    state = _PushState(limit)
+    outbox_rows.reconcile_blocked(db)
+    waiting: set[str] = set()  # cases found to name a scan still uploading
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push") as wire:
+        on_wire: _OnTheWire | None = None
+        while True:
+            flying = {e.local_id for e in on_wire.batch.entries} if on_wire else set()
+            batch = core.select_batch(
+                outbox_rows.load_unfinished(db),
+                next_seq=outbox_rows.next_seq(db),
+                limit=state.limit,
+                hold=attachments.waiting_cases(db) | waiting,
+                in_flight=flying,
+            )
+            try:
+                operations = outbox_rows.persist_batch(db, dek, batch, datetime.now(UTC)) if batch else []
+            except outbox_rows.Unsendable as exc:
+                waiting |= exc.waiting
+                continue
+            if on_wire is not None:
+                sent, on_wire = on_wire, None
+                if not _settle(db, sent, state, report):
+                    continue  # refused whole but recoverable: choose again (smaller, or from a gap)
+            if not batch:
+                return report
+            body = batch_body(transport.station_id, station_clock(), operations)  # station clock, uncorrected
+            on_wire = _OnTheWire(batch, wire.submit(transport.push, body))
+
+
+@dataclass
+class _PushState:
+    limit: int
+    reopened: set[int] = field(default_factory=set)
+
+
+def _settle(db: Database, sent: _OnTheWire, state: _PushState, report: PushReport) -> bool:
+    """Record the answer to a batch; False when it was refused but can go again; raises SyncError."""
+    batch = sent.batch
+    try:
+        outcomes = core.apply_response(batch.entries, _seqs(batch), sent.answer.result())
+    except core.ResultMismatch as exc:
+        error = ProtocolError("push_result_mismatch", MSG_PROTOCOL, {"reason": str(exc)})
+        outbox_rows.record_failure(db, batch, error)
+        raise error from exc
+    except RefusedError as exc:
+        if exc.code in _SHRINK_CODES and state.limit > 1:
+            state.limit = core.shrink_limit(min(state.limit, len(batch)))
+            return False
+        missing = exc.detail.get("missing_seq")
+        if exc.code == "sequence_gap" and isinstance(missing, int) and missing not in state.reopened:
+            state.reopened.add(missing)
+            if outbox_rows.reopen_from(db, missing):
+                log.warning("server lacks seq %s onwards: sending them again", missing)
+                return False
+        outbox_rows.record_failure(db, batch, exc)
+        raise
+    except SyncError as exc:
+        outbox_rows.record_failure(db, batch, exc)
+        raise
+    outbox_rows.record_outcomes(db, batch, outcomes, datetime.now(UTC))
+    states = [o.state for o in outcomes]
+    report.add(
+        PushReport(
+            sent=len(batch),
+            done=states.count(OpState.DONE),
+            set_aside=states.count(OpState.SET_ASIDE),
+            failed=states.count(OpState.FAILED),
+            batches=1,
+        )
+    )
+    return True
+
+
+def _seqs(batch: Batch) -> dict[int, int]:
+    seqs = {e.local_id: e.seq for e in batch.resend if e.seq is not None}
+    seqs.update({e.local_id: s for e, s in batch.assign})
+    return seqs
