@@ -1,1 +1,3 @@
 """Station desktop client."""
+
+__version__ = "0.1.0"

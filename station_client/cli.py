@@ -7,6 +7,7 @@ when used (fast start, and a build without the sync agent still runs the rest)::
     intake   commands/intake.py   take one case from a JSON file; --template prints the form
     status   commands/status.py   outbox, attachments, last sync, catalog version
     sync     commands/sync.py     one sync round (written with the sync agent)
+    gui      commands/gui.py      the station's window (also what ``station-client`` alone opens)
 
 Add a command by adding its module and one line to :data:`COMMANDS`.
 """
@@ -17,12 +18,15 @@ import importlib
 
 import click
 
+from station_client import __version__
+
 # name → (module, attribute): the module holds a click command of that name.
 COMMANDS: dict[str, tuple[str, str]] = {
     "enroll": ("station_client.commands.enroll", "enroll"),
     "intake": ("station_client.commands.intake", "intake"),
     "status": ("station_client.commands.status", "status"),
     "sync": ("station_client.commands.sync", "sync"),
+    "gui": ("station_client.commands.gui", "gui"),
 }
 
 
@@ -51,8 +55,25 @@ class LazyGroup(click.Group):
 @click.group(
     cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
 )
+@click.version_option(
+    __version__, "--version", "-V", prog_name="station-client", message="%(prog)s %(version)s"
+)
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=str),
+    default=None,
+    help="服务站数据目录（不带命令打开窗口时使用；各命令另有自己的 --home）。",
+)
 @click.pass_context
-def main(ctx: click.Context) -> None:
-    """乡镇社保服务站 工作站客户端。"""
+def main(ctx: click.Context, home: str | None) -> None:
+    """乡镇社保服务站 工作站客户端。不带命令时打开工作站窗口。"""
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        command = ctx.command.get_command(ctx, "gui") if isinstance(ctx.command, click.Group) else None
+        if command is None:
+            click.echo(ctx.get_help())
+            return
+        ctx.invoke(command, home=home)
+
+
+if __name__ == "__main__":
+    main()

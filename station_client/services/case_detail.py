@@ -1,0 +1,184 @@
+"""One case as the clerk reads it: applicant, form in words, materials, scans, fee,
+the city's decision, receipts, operations, and a history in time order.
+
+The history joins the local audit log (what was done at this desk), the outbox (what
+went up and what the server answered) and the pulled decision (what the city decided).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from schema.catalog import Catalog
+from schema.errors import ContractError
+from schema.lifecycle import CaseStatus
+from schema.vocabulary import Section, label
+from station_client.crypto.keys import DataKey
+from station_client.services.caselist import CaseSummary, display_value, load, summary_of
+from station_client.services.set_aside import OpView, operations_of
+from station_client.store import audit
+from station_client.store import receipts as receipt_store
+from station_client.store.codec import parse_instant
+
+ACTION_WORDS = {
+    "case.accept": "受理",
+    "case.complete": "前台办结",
+    "case.supplement": "补正后重新提交",
+    "case.withdraw": "申请人撤回",
+    "case.hand_over": "审核结果已交付申请人",
+    "case.resend": "更正后重新上报",
+}
+RECEIPT_WORDS = {
+    receipt_store.COMPLETION: "办结单",
+    receipt_store.ACCEPTANCE: "受理回执",
+    receipt_store.PAYMENT: "缴费收据",
+}
+ATTACHMENT_STATES = {
+    "pending": "待上传",
+    "uploading": "上传中",
+    "done": "已上传",
+    "failed": "被拒收，需重新扫描",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    summary: CaseSummary
+    applicant: list[tuple[str, str]]
+    applicant_raw: dict[str, Any]  # the case's Applicant (JSON): kind, name, id_number/uscc, phone
+    form: list[tuple[str, str]]
+    form_values: dict[str, Any]  # normalised values, for a supplement or a correction
+    materials: list[str]
+    materials_provided: tuple[str, ...]
+    attachments: list[tuple[str, str, str]]  # material name, size, state
+    fee: dict[str, Any] | None
+    decision: dict[str, Any] | None
+    history: list[HistoryEntry]
+    receipts: list[tuple[str, str]]  # number, kind label
+    operations: list[OpView]
+
+    @property
+    def can_supplement(self) -> bool:
+        return self.summary.status == CaseStatus.RETURNED.value
+
+    @property
+    def can_hand_over(self) -> bool:
+        return (
+            bool(self.decision)
+            and not self.summary.handed_over
+            and self.summary.status in ("approved", "rejected")
+        )
+
+    @property
+    def refused(self) -> list[OpView]:
+        return [op for op in self.operations if op.state in ("set_aside", "failed")]
+
+
+def _decision(doc: dict[str, Any]) -> dict[str, Any] | None:
+    raw = doc.get("decision")
+    if not raw:
+        return None
+    try:
+        section = label(Section(raw.get("section")))
+        status = CaseStatus(raw["status"]).label
+    except (ValueError, KeyError):
+        section, status = str(raw.get("section", "")), str(raw.get("status", ""))
+    return {**raw, "status_label": status, "section_label": section}
+
+
+def _history(
+    db: Database, case_id: str, ops: list[OpView], decision: dict[str, Any] | None
+) -> list[HistoryEntry]:
+    out: list[HistoryEntry] = []
+    for entry in audit.entries(db, entity_id=case_id):
+        at = parse_instant(entry["at"])
+        if at is not None:
+            words = ACTION_WORDS.get(entry["action"], entry["action"])
+            out.append(HistoryEntry(at, f"{words}（经办：{entry['actor']}）"))
+    for op in ops:
+        if op.acked_at is None:
+            continue
+        if op.state == "done":
+            out.append(HistoryEntry(op.acked_at, f"{op.kind_label}：服务器已接收"))
+        elif op.state in ("set_aside", "failed"):
+            out.append(HistoryEntry(op.acked_at, f"{op.kind_label}：被服务器退回——{op.reason}"))
+    if decision and (at := parse_instant(decision.get("decided_at"))):
+        reason = f"：{decision['reason']}" if decision.get("reason") else ""
+        out.append(
+            HistoryEntry(at, f"{decision['section_label']}审核决定：{decision['status_label']}{reason}")
+        )
+    return sorted(out, key=lambda h: h.at)
+
+
+def _attachments(db: Database, case_id: str, names: dict[str, str]) -> list[tuple[str, str, str]]:
+    rows = db.execute(
+        "SELECT material_code, size, state FROM attachments WHERE case_id = ? ORDER BY rowid", [case_id]
+    ).fetchall()
+    return [
+        (
+            names.get(str(code), str(code)),
+            f"{int(size) / 1024:.0f} KB",
+            ATTACHMENT_STATES.get(str(state), str(state)),
+        )
+        for code, size, state in rows
+    ]
+
+
+def case_detail(
+    db: Database, dek: DataKey, catalog: Catalog, case_id: str, *, now: datetime | None = None
+) -> CaseDetail:
+    now = now or datetime.now(UTC)
+    row, doc = load(db, dek, case_id)
+    payload = doc.get("payload") or {}
+    summary = summary_of(db, catalog, row, doc, now=now)
+    try:
+        item = catalog.item(row.item_code)
+    except ContractError:
+        item = None
+    applicant = payload.get("applicant") or {}
+    who = [
+        ("申请人", str(applicant.get("name", ""))),
+        ("证件号码", str(applicant.get("id_number") or applicant.get("uscc") or "")),
+        ("联系电话", str(applicant.get("phone") or "")),
+    ]
+    if payload.get("unverified_applicant"):
+        who.append(("核实情况", "受理时本地无参保信息，待市局核实"))
+    values = dict(doc.get("form") or payload.get("form") or {})
+    form = (
+        [(f.label, display_value(item, f.name, values[f.name])) for f in item.form if f.name in values]
+        if item
+        else [(k, str(v)) for k, v in values.items()]
+    )
+    names = {m.code: m.name for m in item.materials} if item else {}
+    provided = tuple(doc.get("materials") or payload.get("materials_provided") or ())
+    ops = operations_of(db, case_id)
+    decision = _decision(doc)
+    fee = None
+    for number, kind in receipt_store.for_case(db, case_id):
+        if kind == receipt_store.PAYMENT:
+            fee = (receipt_store.get(db, dek, number) or {}).get("fee")
+    return CaseDetail(
+        summary=summary,
+        applicant=who,
+        applicant_raw=dict(applicant),
+        form=form,
+        form_values=values,
+        materials=[names.get(code, code) for code in provided],
+        materials_provided=provided,
+        attachments=_attachments(db, case_id, names),
+        fee=fee,
+        decision=decision,
+        history=_history(db, case_id, ops, decision),
+        receipts=[(n, RECEIPT_WORDS.get(k, k)) for n, k in receipt_store.for_case(db, case_id)],
+        operations=ops,
+    )

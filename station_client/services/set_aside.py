@@ -1,0 +1,174 @@
+"""Operations the server refused (同步问题): every one, the server's reason, and what to do.
+
+``set_aside`` operations were rejected by a business rule and wait for the clerk
+(:mod:`station_client.services.resend` corrects and sends them again); ``failed`` ones
+met a conflict and wait for 综合业务科. Operations of the same case queued behind a
+refused one are ``blocked`` and go on by themselves once it is resolved.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from schema.catalog import Catalog
+from schema.errors import ContractError
+from station_client.crypto.keys import DataKey
+from station_client.store import cases
+from station_client.store.codec import parse_instant
+
+KIND_LABELS = {
+    "case_accept": "受理（办结）信息上报",
+    "case_supplement": "补正材料上报",
+    "case_withdraw": "撤回申请上报",
+    "decision_handed_over": "审核结果交付登记",
+}
+STATE_LABELS = {
+    "pending": "待上报",
+    "blocked": "暂缓上报（等待同一业务的前一笔更正）",
+    "set_aside": "被退回，待更正",
+    "failed": "数据冲突，待综合业务科处理",
+    "done": "已上报",
+}
+ADVICE = {
+    "op_validation_failed": "按退回原因修改表单中的错误项，然后点“修正并重新上报”。",
+    "op_fee_mismatch": (
+        "先点“立即同步”下载最新费率表，再点“修正并重新上报”按新费率重新核算；"
+        "金额如有变化，请与申请人核对并补收或退还差额。"
+    ),
+    "op_item_unknown": "先点“立即同步”更新事项目录；该事项如已取消，请告知申请人并按新目录重新受理。",
+    "op_clerk_unknown": "请联系综合业务科核对您的柜员账号，账号恢复后点“重新上报”。",
+    "op_malformed": "请安装最新版本的工作站客户端后点“重新上报”；如仍被退回，请联系综合业务科。",
+    "op_case_unknown": "服务器还没有这件业务的受理信息：请先处理同一业务的受理记录，再点“重新上报”。",
+    "op_wrong_station": "请联系综合业务科检查本机的服务站设置，无需重新办理。",
+    "attachment_missing": "附件还没有上传完成：请保持联网，稍后点“立即同步”；仍不成功请重新扫描后点“修正并重新上报”。",
+    "attachment_too_large": "请将该材料重新扫描为较小的文件（降低分辨率或分页扫描），然后点“修正并重新上报”。",
+    "attachment_bad_type": "请将该材料重新扫描为 JPG、PNG 或 PDF 文件，然后点“修正并重新上报”。",
+    "op_stale_version": "该业务已转综合业务科人工处理，无需重新上报；请留意处理结果。",
+    "op_conflict": "同一业务编号上报过不同内容，已暂停：请联系综合业务科核对，不要重复受理。",
+    "case_transition_not_allowed": "这件业务在市局的状态已经变化：请点“立即同步”查看最新状态后再处理。",
+    "case_terminal": "这件业务在市局已办结或已撤回：请点“立即同步”查看最新状态，无需重新上报。",
+}
+DEFAULT_ADVICE = "请按退回原因更正后点“修正并重新上报”；如不清楚如何处理，请联系综合业务科。"
+EDITABLE_KINDS = frozenset({"case_accept", "case_supplement"})
+NOT_RESENDABLE = frozenset({"op_stale_version", "op_conflict", "op_wrong_station"})
+
+
+def advice_for(code: str | None, state: str) -> str:
+    if state == "failed":
+        return ADVICE.get(code or "", ADVICE["op_conflict"])
+    return ADVICE.get(code or "", DEFAULT_ADVICE)
+
+
+@dataclass(frozen=True)
+class OpView:
+    local_id: int
+    op_id: str
+    case_id: str
+    kind: str
+    state: str
+    code: str | None
+    reason: str  # the server's words
+    advice: str  # what the clerk does next
+    created_at: datetime | None
+    acked_at: datetime | None
+    problems: tuple[dict[str, Any], ...] = ()  # per-field problems the server named
+    case_number: str = ""
+    item_code: str = ""
+    item_name: str = ""
+    applicant_name: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS.get(self.state, self.state)
+
+    @property
+    def editable(self) -> bool:
+        """The clerk can change the form before sending again."""
+        return self.state == "set_aside" and self.kind in EDITABLE_KINDS
+
+    @property
+    def resendable(self) -> bool:
+        return self.state == "set_aside" and (self.code or "") not in NOT_RESENDABLE
+
+
+_COLUMNS = (
+    "local_id, op_id, case_id, kind, state, last_error_code, last_error_message, result, created_at, acked_at"
+)
+
+
+def _problems(result: str | None) -> tuple[dict[str, Any], ...]:
+    if not result:
+        return ()
+    try:
+        detail = json.loads(result).get("detail") or {}
+    except (ValueError, AttributeError):
+        return ()
+    found = detail.get("problems") if isinstance(detail, dict) else None
+    return tuple(p for p in found if isinstance(p, dict)) if isinstance(found, list) else ()
+
+
+def op_view(values: tuple[Any, ...]) -> OpView:
+    local_id, op_id, case_id, kind, state, code, message, result, created, acked = values
+    return OpView(
+        local_id=int(local_id),
+        op_id=str(op_id),
+        case_id=str(case_id),
+        kind=str(kind),
+        state=str(state),
+        code=None if code is None else str(code),
+        reason=str(message or ""),
+        advice=advice_for(code, str(state)) if state in ("set_aside", "failed") else "",
+        created_at=parse_instant(created),
+        acked_at=parse_instant(acked),
+        problems=_problems(result),
+    )
+
+
+def operations_of(db: Database, case_id: str) -> list[OpView]:
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM outbox WHERE case_id = ? ORDER BY local_id",  # noqa: S608
+        [case_id],
+    ).fetchall()
+    return [op_view(tuple(r)) for r in rows]
+
+
+def list_refused(db: Database, dek: DataKey, catalog: Catalog) -> list[OpView]:
+    """Every set-aside and failed operation, oldest first, with its case's number and applicant."""
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM outbox WHERE state IN ('set_aside', 'failed') ORDER BY local_id"  # noqa: S608
+    ).fetchall()
+    out = []
+    for values in rows:
+        view = op_view(tuple(values))
+        row = cases.get_row(db, view.case_id)
+        doc = cases.get_doc(db, dek, view.case_id) if row else None
+        applicant = ((doc or {}).get("payload") or {}).get("applicant") or {}
+        try:
+            item_name = catalog.item(row.item_code).name if row else ""
+        except ContractError:
+            item_name = row.item_code if row else ""
+        out.append(
+            replace(
+                view,
+                case_number=row.case_number if row else "",
+                item_code=row.item_code if row else "",
+                item_name=item_name,
+                applicant_name=str(applicant.get("name", "")),
+            )
+        )
+    return out
+
+
+def get(db: Database, local_id: int) -> OpView | None:
+    row = db.execute(f"SELECT {_COLUMNS} FROM outbox WHERE local_id = ?", [local_id]).fetchone()  # noqa: S608
+    return None if row is None else op_view(tuple(row))

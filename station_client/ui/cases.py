@@ -1,0 +1,338 @@
+"""本站业务: this station's cases, filtered and searched; one case with its history and
+what can be done with it (补正, 交付审核结果, 修正并重新上报, 重印回执)."""
+
+from __future__ import annotations
+
+import tkinter as tk
+from functools import partial
+from typing import Any
+
+import customtkinter as ctk
+from sqlite_utils import Database
+
+from schema.vocabulary import ApplicantKind
+from station_client.services.caselist import CaseFilter
+from station_client.ui import events, theme
+from station_client.ui.screen import Screen, entry
+from station_client.ui.viewmodels.cases import FILTERS, alert, empty_text, row_values
+from station_client.ui.viewmodels.desk import Applicant
+from station_client.ui.widgets import Column, ScrollFrame, Table, button, label
+
+COLUMNS = [
+    Column("number", "受理编号", 275),
+    Column("item", "事项", 330, stretch=True),
+    Column("who", "申请人", 110),
+    Column("at", "受理时间", 120),
+    Column("status", "状态", 140),
+    Column("deadline", "期限", 100),
+    Column("marks", "需要处理", 170),
+]
+
+
+class CasesScreen(Screen):
+    title = "本站业务"
+    hint = "输入受理编号、身份证号、事项编码或姓名后回车查找；↓ 进入列表，回车查看"
+
+    def __init__(self, app: Any, filter_: str = "all") -> None:
+        super().__init__(app)
+        self.filter = CaseFilter(filter_)
+        c = self.content
+        c.grid_columnconfigure(0, weight=1)
+        c.grid_rowconfigure(2, weight=1)
+        bar = ctk.CTkFrame(c, fg_color="transparent")
+        bar.grid(row=0, column=0, sticky="w")
+        self.filter_buttons: dict[CaseFilter, ctk.CTkButton] = {}
+        for n, f in enumerate(FILTERS):
+            b = button(bar, f.label, partial(self.set_filter, f), kind="secondary", width=130)
+            b.grid(row=0, column=n, padx=(0, 6))
+            self.filter_buttons[f] = b
+        find = ctk.CTkFrame(c, fg_color="transparent")
+        find.grid(row=1, column=0, sticky="ew", pady=(8, 0))
+        self.query = entry(find, width=460, placeholder="受理编号 / 身份证号 / 事项编码 / 姓名")
+        self.query.grid(row=0, column=0)
+        button(find, "查找", self.load, width=100).grid(row=0, column=1, padx=10)
+        self.count = label(find, "", muted=True)
+        self.count.grid(row=0, column=2, sticky="w")
+        self.table = Table(c, COLUMNS, height=12)
+        self.table.grid(row=2, column=0, sticky="nsew", pady=(8, 0))
+        self.table.on_open(self.open_case)
+        self.query.bind("<Down>", lambda _e: self.table.focus_table())
+        self.rows: dict[str, Any] = {}
+        app.bus.listen(self, events.CASES_CHANGED, self._changed)
+        self._paint_filters()
+
+    def on_show(self) -> None:
+        self.load()
+
+    def _changed(self, _event: tk.Event) -> None:
+        if self.winfo_ismapped():
+            self.load()
+
+    def focus_first(self) -> None:
+        self.query.focus_set()
+
+    def set_filter(self, f: CaseFilter) -> None:
+        self.filter = f
+        self._paint_filters()
+        self.load()
+
+    def _paint_filters(self) -> None:
+        for f, b in self.filter_buttons.items():
+            chosen = f is self.filter
+            b.configure(
+                fg_color=theme.PRIMARY if chosen else theme.SECONDARY,
+                text_color="#FFFFFF" if chosen else theme.TEXT,
+            )
+
+    def on_enter(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        session, catalog, clock = (
+            self.app.session,
+            self.app.reference.catalog if self.app.reference else None,
+            self.app.clock,
+        )
+        query, filter_ = self.query.get(), self.filter
+
+        def job(db: Database) -> Any:
+            from station_client.services import caselist, reference
+
+            return caselist.list_cases(
+                db, session.dek, catalog or reference.catalog(db), filter_=filter_, query=query, now=clock()
+            )
+
+        self.run(job, lambda found: self._show(found, query))
+
+    def _show(self, found: list[Any], query: str) -> None:
+        self.table.clear()
+        self.rows = {c.case_id: c for c in found}
+        for case in found:
+            self.table.add(case.case_id, row_values(case), tags=("alert",) if alert(case) else ())
+        self.count.configure(text=f"共 {len(found)} 件" if found else empty_text(self.filter, query))
+
+    def open_case(self, case_id: str) -> None:
+        self.app.show(CaseDetailScreen(self.app, case_id))
+
+
+class CaseDetailScreen(Screen):
+    title = "业务详情"
+    hint = "Esc 返回列表"
+
+    def __init__(self, app: Any, case_id: str) -> None:
+        super().__init__(app)
+        self.case_id = case_id
+        self.detail: Any = None
+        c = self.content
+        c.grid_columnconfigure(0, weight=3)
+        c.grid_columnconfigure(1, weight=2)
+        c.grid_rowconfigure(1, weight=1)
+        self.head = label(c, "正在读取…", bold=True, size=20, wrap=1250)
+        self.head.grid(row=0, column=0, columnspan=2, sticky="w")
+        self.left = ScrollFrame(c, fg_color=theme.PANEL, corner_radius=0)
+        self.left.grid(row=1, column=0, sticky="nsew", padx=(0, 8), pady=(6, 0))
+        self.left.inner.grid_columnconfigure(1, weight=1)
+        self.right = ScrollFrame(c, fg_color=theme.PANEL, corner_radius=0)
+        self.right.grid(row=1, column=1, sticky="nsew", pady=(6, 0))
+        self.actions = ctk.CTkFrame(c, fg_color="transparent")
+        self.actions.grid(row=2, column=0, columnspan=2, sticky="w", pady=(8, 0))
+        self.handover = ctk.CTkFrame(c, fg_color=theme.INFO_BG, corner_radius=8)
+        self.recipient: ctk.CTkEntry | None = None
+
+    def on_show(self) -> None:
+        session, clock, case_id = self.app.session, self.app.clock, self.case_id
+        catalog = self.app.reference.catalog if self.app.reference else None
+
+        def job(db: Database) -> Any:
+            from station_client.services import reference
+            from station_client.services.case_detail import case_detail
+
+            return case_detail(db, session.dek, catalog or reference.catalog(db), case_id, now=clock())
+
+        self.run(job, self._show)
+
+    def focus_moved(self, widget: tk.Misc) -> None:
+        for area in (self.left, self.right):
+            if area.contains(widget):
+                area.see(widget)
+
+    def _section(self, row: int, title: str) -> int:
+        label(self.left.inner, title, bold=True, size=20).grid(
+            row=row, column=0, columnspan=2, sticky="w", padx=10, pady=(10, 2)
+        )
+        return row + 1
+
+    def _pairs(self, row: int, pairs: list[tuple[str, str]]) -> int:
+        for key, value in pairs:
+            label(self.left.inner, key, muted=True, wrap=220).grid(
+                row=row, column=0, sticky="ne", padx=(10, 12), pady=2
+            )
+            label(self.left.inner, value, wrap=520).grid(row=row, column=1, sticky="w", pady=2)
+            row += 1
+        return row
+
+    def _show(self, detail: Any) -> None:
+        self.detail = detail
+        s = detail.summary
+        self.head.configure(text=f"{s.case_number}　{s.item_code} {s.item_name}　【{s.status_label}】")
+        for area in (self.left.inner, self.right.inner, self.actions):
+            for child in area.winfo_children():
+                child.destroy()
+        row = self._pairs(self._section(0, "申请人"), detail.applicant)
+        if detail.decision:
+            d = detail.decision
+            row = self._section(row, "审核决定")
+            row = self._pairs(
+                row,
+                [("结果", d["status_label"]), ("科室", d["section_label"]), ("原因", d.get("reason") or "—")],
+            )
+        row = self._pairs(self._section(row, "表单"), detail.form)
+        materials = [("已收材料", "、".join(detail.materials) or "无")]
+        materials += [(name, f"{size}，{state}") for name, size, state in detail.attachments]
+        row = self._pairs(self._section(row, "材料与扫描件"), materials)
+        if detail.fee:
+            fee = detail.fee
+            row = self._pairs(
+                self._section(row, "缴费"),
+                [
+                    ("实收", f"{fee['collected']} 元"),
+                    *[(k, f"{v} 元") for k, v in fee["by_insurance"].items()],
+                ],
+            )
+        label(self.right.inner, "办理经过", bold=True, size=20).grid(
+            row=0, column=0, sticky="w", padx=10, pady=(10, 2)
+        )
+        from station_client.ui.viewmodels.sync import when
+
+        for n, h in enumerate(detail.history, start=1):
+            label(
+                self.right.inner, f"{when(h.at, self.app.clock())}　{h.text}", wrap=460, size=theme.SMALL
+            ).grid(row=n, column=0, sticky="w", padx=10, pady=2)
+        base = len(detail.history) + 1
+        label(self.right.inner, "上报记录", bold=True, size=20).grid(
+            row=base, column=0, sticky="w", padx=10, pady=(12, 2)
+        )
+        for n, op in enumerate(detail.operations, start=base + 1):
+            text = f"{op.kind_label}：{op.state_label}"
+            if op.reason:
+                text += f"\n原因：{op.reason}\n处理：{op.advice}"
+            label(self.right.inner, text, wrap=460, size=theme.SMALL).grid(
+                row=n, column=0, sticky="w", padx=10, pady=2
+            )
+        self._actions(detail)
+
+    def _actions(self, detail: Any) -> None:
+        column = 0
+
+        def add(text: str, command: Any, kind: str = "primary", width: int = 170) -> None:
+            nonlocal column
+            button(self.actions, text, command, kind=kind, width=width).grid(
+                row=0, column=column, padx=(0, 8)
+            )
+            column += 1
+
+        if detail.can_supplement:
+            add("补正（补交材料）", self.supplement)
+        if detail.can_hand_over:
+            add("登记交付审核结果", self.show_handover)
+        for op in detail.refused:
+            if op.editable and op.resendable:
+                add("修正并重新上报", partial(self.correct, op))
+            elif op.resendable:
+                add("重新上报", partial(self.resend_as_is, op))
+        for number, kind in detail.receipts:
+            add(f"重印{kind}", partial(self.app.print_receipts, [number]), kind="secondary", width=150)
+        add("返回 (Esc)", self.app.back, kind="secondary", width=130)
+
+    def supplement(self) -> None:
+        from station_client.ui.viewmodels.form import SUPPLEMENT
+
+        open_form(self.app, self.detail, SUPPLEMENT)
+
+    def correct(self, op: Any) -> None:
+        from station_client.ui.viewmodels.form import RESEND
+
+        open_form(self.app, self.detail, RESEND, op)
+
+    def resend_as_is(self, op: Any) -> None:
+        session, clock = self.app.session, self.app.clock
+
+        def job(_db: Database) -> Any:
+            from station_client.services.resend import resend
+
+            return resend(session, op.local_id, now=clock())
+
+        def done(result: Any) -> None:
+            self.banner.show(f"已重新排队上报（{result.case_number}）。", "success")
+            self.app.cases_changed()
+            self.on_show()
+
+        self.run(job, done)
+
+    def show_handover(self) -> None:
+        for child in self.handover.winfo_children():
+            child.destroy()
+        self.handover.grid(row=3, column=0, columnspan=2, sticky="ew", pady=(8, 0))
+        label(self.handover, "领取人（本人或代领人姓名）", bold=True).grid(row=0, column=0, padx=12, pady=8)
+        self.recipient = entry(self.handover, width=260)
+        self.recipient.grid(row=0, column=1, pady=8)
+        self.recipient.insert(0, str(self.detail.applicant_raw.get("name", "")))
+        button(self.handover, "确认已交付 (回车)", self.hand_over, kind="success", width=200).grid(
+            row=0, column=2, padx=12
+        )
+        self.recipient.focus_set()
+
+    def hand_over(self) -> None:
+        if self.recipient is None:
+            return
+        recipient = self.recipient.get().strip()
+        if not recipient:
+            self.banner.show("请填写领取人姓名。", "error")
+            return
+        session, clock, case_id = self.app.session, self.app.clock, self.case_id
+
+        def job(_db: Database) -> Any:
+            from uuid import UUID
+
+            from station_client.services.supplement import hand_over
+
+            return hand_over(session, UUID(case_id), recipient=recipient, now=clock())
+
+        def done(_result: Any) -> None:
+            self.handover.grid_remove()
+            self.recipient = None
+            self.banner.show(f"已登记：审核结果已交付 {recipient}。", "success")
+            self.app.cases_changed()
+            self.on_show()
+
+        self.run(job, done)
+
+    def on_enter(self) -> None:
+        if self.recipient is not None:
+            self.hand_over()
+
+    def on_escape(self) -> bool:
+        if self.recipient is not None:
+            self.handover.grid_remove()
+            self.recipient = None
+            return True
+        return False
+
+
+def open_form(app: Any, detail: Any, mode: str, op: Any = None) -> None:
+    """The case's form for a supplement or a correction, with its applicant at the desk."""
+    from station_client.ui.form import FormScreen
+
+    if app.reference is None:
+        app.notice.show("正在载入事项目录，请稍候几秒再试。", "info")
+        return
+    raw = detail.applicant_raw
+    app.desk.applicant = Applicant(
+        kind=ApplicantKind(raw.get("kind", "person")),
+        name=str(raw.get("name", "")),
+        id_number=raw.get("id_number"),
+        uscc=raw.get("uscc"),
+        phone=raw.get("phone"),
+        verified=True,
+    )
+    app.show(FormScreen(app, detail.summary.item_code, mode=mode, case=detail, op=op))

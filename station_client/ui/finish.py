@@ -1,0 +1,177 @@
+"""核对 and 办结: read the case back to the applicant (the fee and its decomposition
+first), confirm, then the result with its number; the slip or receipt (and the payment
+receipt) is rendered off the Tk thread and opened for printing at once."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import customtkinter as ctk
+from sqlite_utils import Database
+
+from station_client.core.intake_rules import CheckedIntake, IntakeRefused
+from station_client.ui import theme
+from station_client.ui.screen import Screen
+from station_client.ui.viewmodels.finish import confirm_lines, fee_lines, result_view
+from station_client.ui.viewmodels.form import FormModel
+from station_client.ui.widgets import ScrollFrame, button, label
+
+
+class ConfirmScreen(Screen):
+    title = "核对并确认"
+    hint = "与申请人核对无误后按回车确认办理，Esc 返回修改"
+
+    def __init__(self, app: Any, model: FormModel, checked: CheckedIntake) -> None:
+        super().__init__(app)
+        self.model, self.checked = model, checked
+        c = self.content
+        c.grid_columnconfigure(0, weight=3)
+        c.grid_columnconfigure(1, weight=2)
+        c.grid_rowconfigure(0, weight=1)
+        left = ScrollFrame(c, fg_color=theme.PANEL, corner_radius=0)
+        left.grid(row=0, column=0, sticky="nsew", padx=(0, 8))
+        left.inner.grid_columnconfigure(1, weight=1)
+        for n, (key, value) in enumerate(confirm_lines(checked, len(model.scans))):
+            label(left.inner, key, muted=True, wrap=220).grid(
+                row=n, column=0, sticky="ne", padx=(10, 12), pady=3
+            )
+            label(left.inner, value, wrap=560, bold=key in ("办理事项", "承诺办结日期")).grid(
+                row=n, column=1, sticky="w", pady=3
+            )
+        right = ctk.CTkFrame(c, fg_color=theme.INFO_BG if checked.fee else theme.PANEL, corner_radius=8)
+        right.grid(row=0, column=1, sticky="nsew")
+        right.grid_columnconfigure(1, weight=1)
+        from station_client.core.fee_breakdown import breakdown
+
+        fee = fee_lines(breakdown(checked.fee)) if checked.fee is not None else None
+        if fee is None:
+            label(right, "本业务不收费。", bold=True).grid(row=0, column=0, padx=16, pady=16, sticky="w")
+        else:
+            label(right, "收费金额（确认前请告知申请人）", bold=True).grid(
+                row=0, column=0, columnspan=2, padx=16, pady=(14, 0), sticky="w"
+            )
+            self.amount = label(right, f"应缴 {fee.collected} 元", bold=True, size=theme.BIG)
+            self.amount.grid(row=1, column=0, columnspan=2, padx=16, sticky="w")
+            label(right, f"大写：{fee.words}", wrap=420).grid(
+                row=2, column=0, columnspan=2, padx=16, pady=(0, 8), sticky="w"
+            )
+            for n, (key, value) in enumerate(fee.rows, start=3):
+                label(right, key, size=theme.SMALL).grid(row=n, column=0, padx=(16, 8), sticky="w")
+                label(right, value, size=theme.SMALL).grid(row=n, column=1, padx=(0, 16), sticky="e")
+        if checked.warnings:
+            self.banner.show("请核实：" + "；".join(w.message for w in checked.warnings), "warning")
+        bottom = ctk.CTkFrame(c, fg_color="transparent")
+        bottom.grid(row=1, column=0, columnspan=2, sticky="e", pady=(8, 0))
+        button(bottom, "返回修改 (Esc)", self.app.back, kind="secondary", width=170).grid(
+            row=0, column=0, padx=8
+        )
+        text = "确认办结 (回车)" if checked.item.tier.value == "general" else "确认受理 (回车)"
+        self.confirm_button = button(bottom, text, self.on_enter, kind="success", width=220, height=44)
+        self.confirm_button.grid(row=0, column=1)
+        self._busy = False
+
+    def focus_first(self) -> None:
+        self.confirm_button.focus_set()
+
+    def on_enter(self) -> None:
+        if self._busy:
+            return
+        session, clock, request = self.app.session, self.app.clock, self.model.request()
+
+        def job(_db: Database) -> Any:
+            from station_client.services.intake import intake
+
+            return intake(session, request, now=clock())
+
+        def failed(exc: BaseException) -> None:
+            self._busy = False
+            self.confirm_button.configure(state="normal")
+            if isinstance(exc, IntakeRefused):
+                self.app.back()
+                form = self.app.top
+                if form is not None and hasattr(form, "refused"):
+                    form.refused(exc)
+                return
+            self.show_error(exc)
+
+        self._busy = True
+        self.confirm_button.configure(state="disabled", text="正在保存…")
+        self.run(job, self._done, failed)
+
+    def _done(self, result: Any) -> None:
+        self.app.home()
+        self.app.show(FinishScreen(self.app, result))
+        self.app.cases_changed()
+
+
+class FinishScreen(Screen):
+    title = "办理完成"
+    hint = "回车：下一位申请人；Esc：返回首页"
+
+    def __init__(self, app: Any, result: Any, *, auto_print: bool = True) -> None:
+        super().__init__(app)
+        self.result = result
+        view = self.view = result_view(result)
+        c = self.content
+        c.grid_columnconfigure(0, weight=1)
+        panel = ctk.CTkFrame(c, fg_color=theme.PANEL, corner_radius=10)
+        panel.grid(row=0, column=0, sticky="ew")
+        label(
+            panel, f"✔ {view.headline}：{result.item_code} {result.item_name}", bold=True, size=theme.TITLE
+        ).grid(row=0, column=0, sticky="w", padx=20, pady=(16, 4))
+        label(panel, view.number_label, muted=True).grid(row=1, column=0, sticky="w", padx=20)
+        self.number = label(panel, view.number, bold=True, size=36)
+        self.number.grid(row=2, column=0, sticky="w", padx=20)
+        for n, line in enumerate(view.lines, start=3):
+            label(panel, line, wrap=1200).grid(row=n, column=0, sticky="w", padx=20, pady=2)
+        self.print_state = label(panel, "", muted=True, size=theme.SMALL)
+        self.print_state.grid(row=len(view.lines) + 3, column=0, sticky="w", padx=20, pady=(6, 16))
+        actions = ctk.CTkFrame(c, fg_color="transparent")
+        actions.grid(row=1, column=0, sticky="w", pady=(12, 0))
+        self.print_buttons = []
+        for n, (number, text) in enumerate(view.receipts):
+            b = button(actions, text, partial(self.print, [number]), kind="secondary", width=170)
+            b.grid(row=0, column=n, padx=(0, 10))
+            self.print_buttons.append(b)
+        column = len(view.receipts)
+        button(actions, "为同一申请人继续办理", self.same_applicant, kind="secondary", width=230).grid(
+            row=0, column=column, padx=(0, 10)
+        )
+        self.next_button = button(actions, "下一位申请人 (回车)", self.app.new_applicant, width=220)
+        self.next_button.grid(row=0, column=column + 1, padx=(0, 10))
+        button(actions, "返回首页 (Esc)", self.app.home, kind="secondary", width=170).grid(
+            row=0, column=column + 2
+        )
+        self.files: list[Path] = []
+        if auto_print:
+            self.print([number for number, _text in view.receipts])
+
+    def focus_first(self) -> None:
+        self.next_button.focus_set()
+
+    def print(self, numbers: list[str]) -> None:
+        self.print_state.configure(text="正在生成回执，请稍候…")
+
+        def done(files: list[Path]) -> None:
+            self.files.extend(files)
+            if self.winfo_exists():
+                self.print_state.configure(
+                    text=f"已打开 {len(files)} 份回执供打印：{'、'.join(f.name for f in files)}"
+                )
+
+        self.app.print_receipts(numbers, done)
+
+    def same_applicant(self) -> None:
+        from station_client.ui.items import ItemsScreen
+
+        self.app.home()
+        self.app.show(ItemsScreen(self.app))
+
+    def on_enter(self) -> None:
+        self.app.new_applicant()
+
+    def on_escape(self) -> bool:
+        self.app.home()
+        return True

@@ -1,0 +1,180 @@
+"""同步问题: every operation the server refused, its reason in the server's words, and what
+to do; correct and send again, or open the case."""
+
+from __future__ import annotations
+
+import tkinter as tk
+from typing import Any
+
+import customtkinter as ctk
+from sqlite_utils import Database
+
+from station_client.ui import events, theme
+from station_client.ui.screen import Screen
+from station_client.ui.widgets import Column, Table, button, label
+
+
+class ProblemsScreen(Screen):
+    title = "同步问题：被退回待更正的业务"
+    hint = "↑↓ 选择，回车修正；Esc 返回"
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app)
+        c = self.content
+        c.grid_columnconfigure(0, weight=1)
+        c.grid_rowconfigure(1, weight=1)
+        self.summary = label(c, "正在读取…", bold=True)
+        self.summary.grid(row=0, column=0, sticky="w")
+        self.table = Table(
+            c,
+            [
+                Column("number", "受理编号", 275),
+                Column("item", "事项", 260, stretch=True),
+                Column("who", "申请人", 110),
+                Column("kind", "上报内容", 170),
+                Column("state", "状态", 220),
+                Column("code", "退回代码", 190),
+            ],
+            height=7,
+        )
+        self.table.grid(row=1, column=0, sticky="nsew", pady=(8, 0))
+        self.table.view.bind("<<TreeviewSelect>>", lambda _e: self._explain())
+        self.table.on_open(lambda _iid: self.fix())
+        self.panel = panel = ctk.CTkFrame(c, fg_color=theme.WARNING_BG, corner_radius=8)
+        panel.grid(row=2, column=0, sticky="ew", pady=(8, 0))
+        panel.grid_columnconfigure(0, weight=1)
+        self.reason = label(panel, "", wrap=1250)
+        self.reason.grid(row=0, column=0, sticky="w", padx=12, pady=(8, 2))
+        self.advice = label(panel, "", wrap=1250, bold=True)
+        self.advice.grid(row=1, column=0, sticky="w", padx=12, pady=(0, 8))
+        actions = ctk.CTkFrame(c, fg_color="transparent")
+        actions.grid(row=3, column=0, sticky="w", pady=(8, 0))
+        self.fix_button = button(actions, "修正并重新上报 (回车)", self.fix, width=230)
+        self.fix_button.grid(row=0, column=0, padx=(0, 8))
+        button(actions, "查看业务详情", self.open_case, kind="secondary", width=170).grid(
+            row=0, column=1, padx=(0, 8)
+        )
+        button(actions, "立即同步 (F5)", app.sync_now, kind="secondary", width=170).grid(
+            row=0, column=2, padx=(0, 8)
+        )
+        button(actions, "返回 (Esc)", app.back, kind="secondary", width=130).grid(row=0, column=3)
+        self.ops: dict[str, Any] = {}
+        app.bus.listen(self, events.CASES_CHANGED, self._changed)
+
+    def on_show(self) -> None:
+        self.load()
+
+    def _changed(self, _event: tk.Event) -> None:
+        if self.winfo_ismapped():
+            self.load()
+
+    def focus_first(self) -> None:
+        self.table.focus_table()
+
+    def load(self) -> None:
+        session = self.app.session
+        catalog = self.app.reference.catalog if self.app.reference else None
+
+        def job(db: Database) -> Any:
+            from station_client.services import reference, set_aside
+
+            return set_aside.list_refused(db, session.dek, catalog or reference.catalog(db))
+
+        self.run(job, self._show)
+
+    def _show(self, ops: list[Any]) -> None:
+        self.table.clear()
+        self.ops = {str(op.local_id): op for op in ops}
+        for op in ops:
+            self.table.add(
+                str(op.local_id),
+                [
+                    op.case_number,
+                    f"{op.item_code} {op.item_name}",
+                    op.applicant_name,
+                    op.kind_label,
+                    op.state_label,
+                    op.code or "",
+                ],
+                tags=("alert",),
+            )
+        if not ops:
+            self.summary.configure(text="没有被退回的业务：全部业务都已上报或正在排队上报。")
+            self.reason.configure(text="")
+            self.advice.configure(text="")
+            self.fix_button.configure(state="disabled")
+            self.panel.grid_remove()
+            return
+        self.panel.grid()
+        self.summary.configure(
+            text=f"共 {len(ops)} 笔业务被服务器退回，需要处理（同一业务后续的上报会等它处理完再发送，其他业务照常上报）。"
+        )
+        first = str(ops[0].local_id)
+        self.table.select(first)
+        self._explain()
+
+    def _current(self) -> Any:
+        iid = self.table.selected()
+        return self.ops.get(iid) if iid else None
+
+    def _explain(self) -> None:
+        op = self._current()
+        if op is None:
+            return
+        self.reason.configure(text=f"退回原因：{op.reason or '（服务器未说明）'}")
+        self.advice.configure(text=f"怎么办：{op.advice}")
+        text = "修正并重新上报 (回车)" if op.editable else "重新上报 (回车)"
+        self.fix_button.configure(text=text, state="normal" if op.resendable else "disabled")
+
+    def on_enter(self) -> None:
+        self.fix()
+
+    def fix(self) -> None:
+        op = self._current()
+        if op is None or not op.resendable:
+            return
+        if op.editable:
+            self._open_form(op)
+        else:
+            self._resend(op)
+
+    def _open_form(self, op: Any) -> None:
+        if self.app.reference is None:
+            self.banner.show("正在载入事项目录，请稍候几秒再试。", "info")
+            return
+        session, catalog, clock = self.app.session, self.app.reference.catalog, self.app.clock
+
+        def job(db: Database) -> Any:
+            from station_client.services.case_detail import case_detail
+
+            return case_detail(db, session.dek, catalog, op.case_id, now=clock())
+
+        def done(detail: Any) -> None:
+            from station_client.ui.cases import open_form
+            from station_client.ui.viewmodels.form import RESEND
+
+            open_form(self.app, detail, RESEND, op)
+
+        self.run(job, done)
+
+    def _resend(self, op: Any) -> None:
+        session, clock = self.app.session, self.app.clock
+
+        def job(_db: Database) -> Any:
+            from station_client.services.resend import resend
+
+            return resend(session, op.local_id, now=clock())
+
+        def done(result: Any) -> None:
+            self.banner.show(f"已重新排队上报（{result.case_number}）。", "success")
+            self.app.cases_changed()
+            self.load()
+
+        self.run(job, done)
+
+    def open_case(self) -> None:
+        from station_client.ui.cases import CaseDetailScreen
+
+        op = self._current()
+        if op is not None:
+            self.app.show(CaseDetailScreen(self.app, op.case_id))
