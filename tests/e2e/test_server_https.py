@@ -59,7 +59,9 @@ def _enrol(served: Served, client: httpx.Client) -> Station:
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["station_id"] == issued.station_id
-    assert body["server_cert_sha256"] == certificate_sha256((served.data_dir / "tls" / "server.pem").read_bytes())
+    assert body["server_cert_sha256"] == certificate_sha256(
+        (served.data_dir / "tls" / "server.pem").read_bytes()
+    )
     return Station(issued.station_id, key)
 
 

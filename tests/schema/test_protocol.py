@@ -203,7 +203,10 @@ def test_a_batch_holds_one_to_five_hundred_operations():
     with pytest.raises(ValidationError):
         PushBatch(station_id=STATION, sent_at=AT, operations=())
     ops = tuple(WITHDRAW.model_copy(update={"seq": n}) for n in range(1, MAX_BATCH_OPERATIONS + 2))
-    assert len(PushBatch(station_id=STATION, sent_at=AT, operations=ops[:MAX_BATCH_OPERATIONS]).operations) == 500
+    assert (
+        len(PushBatch(station_id=STATION, sent_at=AT, operations=ops[:MAX_BATCH_OPERATIONS]).operations)
+        == 500
+    )
     with pytest.raises(ValidationError, match="at most 500"):
         PushBatch(station_id=STATION, sent_at=AT, operations=ops)
 

@@ -379,7 +379,9 @@ def test_staff_commands_refuse_bad_arguments(data_dir: Path, args: list[str], co
 def test_audit_verify_passes_then_names_a_tampered_entry(data_dir: Path, database: Database) -> None:
     run("station", "add", "--data-dir", data_dir, "--division", "511181100", "--name", "绥山镇社保所")
     intact = run("audit", "verify", "--data-dir", data_dir)
-    assert intact.exit_code == 0 and "审计日志完整：共 5 条" in intact.output  # init: admin + 3 reference versions; station add
+    assert (
+        intact.exit_code == 0 and "审计日志完整：共 5 条" in intact.output
+    )  # init: admin + 3 reference versions; station add
     with database.write() as conn:
         conn.execute(sa.update(audit_log).where(audit_log.c.seq == 1).values(actor="mallory"))
     broken = run("audit", "verify", "--data-dir", data_dir)
