@@ -79,13 +79,36 @@ def main() -> None:
     demo.mkdir(parents=True, exist_ok=True)
 
     if not (server_dir / "settings.toml").exists():
-        run([sync_server, "init", "--data-dir", str(server_dir), "--host", "localhost", "--host", "127.0.0.1"],
-            tee=demo / "admin.txt")
-        run([sync_server, "seed-demo", "--data-dir", str(server_dir), "--persons", str(args.persons)], tee=accounts)
+        run(
+            [
+                sync_server,
+                "init",
+                "--data-dir",
+                str(server_dir),
+                "--host",
+                "localhost",
+                "--host",
+                "127.0.0.1",
+            ],
+            tee=demo / "admin.txt",
+        )
+        run(
+            [sync_server, "seed-demo", "--data-dir", str(server_dir), "--persons", str(args.persons)],
+            tee=accounts,
+        )
     ca = server_dir / "tls" / "ca.pem"
 
     server = subprocess.Popen(
-        [sync_server, "serve", "--data-dir", str(server_dir), "--host", "127.0.0.1", "--port", str(args.port)],
+        [
+            sync_server,
+            "serve",
+            "--data-dir",
+            str(server_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(args.port),
+        ],
         start_new_session=True,
     )
     try:
@@ -96,18 +119,34 @@ def main() -> None:
             if match is None:
                 raise SystemExit("演示中止：没有拿到注册码。")
             run(
-                [station_client, "enroll", "--home", str(station_home), "--server", url, "--ca", str(ca),
-                 "--code", match.group(1)],
+                [
+                    station_client,
+                    "enroll",
+                    "--home",
+                    str(station_home),
+                    "--server",
+                    url,
+                    "--ca",
+                    str(ca),
+                    "--code",
+                    match.group(1),
+                ],
                 tee=demo / "station-recovery.txt",
             )
         run([station_client, "status", "--home", str(station_home)])
 
         print("\n================ 演示环境已启动 ================")
         print(f"市级同步服务器：{url}   （健康检查 {url}/healthz）")
+        print(
+            f"市局业务系统（浏览器）：{url}/console   （审核 review.pension，科长 chief.pension，"
+            "监管 supervisor，综合业务科 demo.admin；浏览器需信任下面的市级根证书）"
+        )
         print(f"市级根证书（服务站固定信任）：{ca}")
         print(f"演示服务站（{DEMO_STATION} 大佛街道社保所）数据目录：{station_home}")
         print(f"  查看同步状态：{station_client} status --home {station_home}")
-        print(f"  立即同步：    SSB_PASSWORD=<柜员密码> {station_client} sync --home {station_home} --user clerk.dafo.1")
+        print(
+            f"  立即同步：    SSB_PASSWORD=<柜员密码> {station_client} sync --home {station_home} --user clerk.dafo.1"
+        )
         print(f"演示账号与注册码（{accounts}）：")
         print(accounts.read_text(encoding="utf-8") if accounts.exists() else "（见首次运行的输出）")
         if args.no_wait:

@@ -254,3 +254,70 @@ def reset_password(
     )
     _changed(conn, row.username, now=now, actor=actor, action="staff.reset_password")
     return IssuedPassword(row.username, password)
+
+
+def change_role(
+    conn: Connection,
+    username: str,
+    role: Role | str,
+    *,
+    station_id: str | None = None,
+    section: Section | str | None = None,
+    now: dt.datetime,
+    actor: str,
+) -> None:
+    """Move an account to another role and placement (a clerk transferred to a section …).
+
+    A clerk's old station is told to drop the account (a deleted ``staff`` change), so it
+    no longer logs in there offline; a new station receives it as usual. The accepting
+    clerk of a case stays that case's clerk: the lifecycle's separation of duties keys on
+    the username, so a clerk who became a reviewer still cannot decide their own cases.
+    """
+    row = get_staff(conn, username, for_update=True)
+    new_role = parse_role(role)
+    new_section = parse_section(section) if section is not None else None
+    station = get_station(conn, station_id) if station_id is not None else None
+    _check_placement(new_role, station_id, new_section)
+    if station is not None and station.status == REVOKED:
+        raise StaffError("staff_station_revoked", f"服务站 {station.id} 已注销，不能再添加柜员。")
+    new_station = station.id if station is not None else None
+    placed = new_section.value if new_section is not None else None
+    if (row.role, row.station_id, row.section) == (new_role.value, new_station, placed):
+        raise StaffError("staff_unchanged", f"账号「{row.username}」的角色和所属单位未改变，无需保存。")
+    if row.role == Role.ADMIN and new_role != Role.ADMIN and not row.disabled:
+        admins = conn.execute(
+            sa.select(sa.func.count()).where(staff.c.role == Role.ADMIN.value, staff.c.disabled == sa.false())
+        ).scalar_one()
+        if admins <= 1:
+            raise StaffError(
+                "staff_last_admin",
+                "这是最后一个可用的系统管理员账号，不能改为其他角色。请先添加另一个管理员。",
+            )
+    _update(conn, row.username, now, role=new_role.value, station_id=new_station, section=placed)
+    after = get_staff(conn, row.username)
+    if row.role == Role.CLERK and row.station_id is not None and row.station_id != new_station:
+        gone = feed.FeedChange(
+            feed.station_scope(row.station_id), FEED_KIND, row.username, int(after.version), {}, deleted=True
+        )
+        feed.emit(conn, gone)
+    change = staff_feed_change(after)
+    if change is not None:
+        feed.emit(conn, change)
+    detail = {
+        "role": after.role,
+        "station_id": after.station_id,
+        "section": after.section,
+        "version": after.version,
+        "from_role": row.role,
+        "from_station": row.station_id,
+        "from_section": row.section,
+    }
+    audit.append(
+        conn,
+        actor=actor,
+        action="staff.change_role",
+        entity="staff",
+        entity_id=row.username,
+        detail=detail,
+        at=now,
+    )

@@ -29,5 +29,6 @@ def test_demo_starts_the_system_and_enrols_a_station(tmp_path: Path) -> None:
     assert "演示环境已启动" in done.stdout
     assert "已与服务器一致" in done.stdout  # station-client status after enrolment and first pull
     assert "review.pension" in done.stdout and "supervisor" in done.stdout
+    assert "市局业务系统（浏览器）：https://127.0.0.1:" in done.stdout and "/console" in done.stdout
     assert (tmp_path / "demo" / "server" / "tls" / "ca.pem").exists()
     assert "Traceback" not in done.stdout + done.stderr

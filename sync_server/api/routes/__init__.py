@@ -15,3 +15,7 @@ def register_routes(app: FastAPI) -> None:
     app.include_router(push.router, prefix=API_PREFIX)
     app.include_router(pull.router, prefix=API_PREFIX)
     app.include_router(attachments.router, prefix=API_PREFIX)
+
+    from sync_server.console import register_console
+
+    register_console(app)

@@ -1,0 +1,161 @@
+"""Conflict cases (a stale registry update) on both backends: both versions side by side, and
+each resolution's registry change, case status, feed changes and audit entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from schema.errors import TransitionError
+from schema.lifecycle import Actor
+from schema.vocabulary import Role, Section
+from sync_server.db.engine import Database
+from sync_server.db.tables import audit_log, case_events, changes, conflicts, persons
+from sync_server.errors import ApiError
+from sync_server.services import audit
+from sync_server.services import conflicts as service
+from tests.server.console_kit import add_account, case_row, console_client, logged_in, post
+from tests.server.factories import Station, accept_op, add_person, enrolled_station, person_id, push
+
+ADMIN = Actor.admin("demo.admin")
+
+
+@pytest.fixture
+def stale(db: Database, tmp_path: Path) -> tuple[TestClient, Station, str, str]:
+    """A G08 phone change based on version 3 that lost to another change (now version 4)."""
+    client = console_client(db, tmp_path)
+    station = enrolled_station(db)
+    insured = person_id(21)
+    add_person(db, insured, version=3)
+    fresh = accept_op(station, "G08", id_number=insured, base_version=3, form={"change_items": ["address"], "new_address": "乐山市市中区嘉州大道1号"})  # fmt: skip
+    late = accept_op(station, "G08", id_number=insured, base_version=3, form={"change_items": ["phone"], "new_phone": "13700000000"})  # fmt: skip
+    results = push(client, station, [fresh, late]).json()["results"]
+    assert [r["case_status"] for r in results] == ["completed", "conflict"]
+    return client, station, insured, str(late.case_id)
+
+
+def _person(db: Database, id_number: str) -> Any:
+    with db.read() as conn:
+        return conn.execute(
+            sa.select(persons.c.id_number, persons.c.phone, persons.c.address, persons.c.version).where(
+                persons.c.id_number == id_number
+            )
+        ).one()
+
+
+def _conflict_id(db: Database) -> int:
+    with db.read() as conn:
+        return int(conn.execute(sa.select(conflicts.c.id)).scalar_one())
+
+
+def test_both_versions_side_by_side(db: Database, stale: tuple[TestClient, Station, str, str]) -> None:
+    with db.read() as conn:
+        (row,) = service.list_conflicts(conn)
+        detail = service.get_conflict(conn, row.id)
+    assert (row.case_number.endswith("0002"), service.reason_of(row)) == (True, "stale_version")
+    lines = {line.label: line for line in service.compare(detail.current, detail.proposed)}
+    assert (lines["联系电话"].server, lines["联系电话"].station, lines["联系电话"].differs) == (
+        "13800000000", "13700000000", True,
+    )  # fmt: skip
+    assert lines["联系地址"].station is None and lines["联系地址"].server == "乐山市市中区嘉州大道1号"
+
+
+def test_applying_the_station_version_keeps_the_other_change(
+    db: Database, stale: tuple[TestClient, Station, str, str]
+) -> None:
+    _, station, insured, case_id = stale
+    with db.write() as conn:
+        resolved = service.resolve(
+            conn, _conflict_id(db), "station", actor=ADMIN, now=dt.datetime.now(dt.UTC)
+        )
+    assert (resolved.status, resolved.resolution, resolved.resolved_by) == (
+        "resolved",
+        "station",
+        "demo.admin",
+    )
+    person = _person(db, insured)
+    assert (person.phone, person.address, person.version) == ("13700000000", "乐山市市中区嘉州大道1号", 5)
+    case = case_row(db, case_id)
+    assert (case.status, case.completed_at is not None) == ("completed", True)
+    with db.read() as conn:
+        feed = conn.execute(
+            sa.select(changes.c.scope, changes.c.kind, changes.c.version, changes.c.data).order_by(changes.c.id.desc()).limit(2)
+        ).all()  # fmt: skip
+        event = conn.execute(
+            sa.select(case_events.c.event, case_events.c.to_status).order_by(case_events.c.id.desc())
+        ).first()
+        action = conn.execute(sa.select(audit_log.c.action).order_by(audit_log.c.seq.desc())).scalar()
+        assert audit.verify(conn).intact
+    status_change, person_change = feed
+    assert (status_change.scope, status_change.kind, status_change.data["status"]) == (
+        f"station:{station.id}",
+        "case_status",
+        "completed",
+    )
+    assert (person_change.scope, person_change.kind, person_change.version) == (
+        "township:511102004",
+        "person",
+        5,
+    )
+    assert person_change.data["phone"] == "13700000000"
+    assert (
+        event is not None
+        and tuple(event) == ("resolve_conflict", "completed")
+        and action == "conflict.resolve"
+    )
+
+
+def test_keeping_the_server_version_changes_nothing_but_tells_the_township(
+    db: Database, stale: tuple[TestClient, Station, str, str]
+) -> None:
+    _, _, insured, case_id = stale
+    before = _person(db, insured)
+    with db.write() as conn:
+        service.resolve(
+            conn,
+            _conflict_id(db),
+            "server",
+            actor=ADMIN,
+            now=dt.datetime.now(dt.UTC),
+            note="以户籍地核实为准",
+        )
+    assert _person(db, insured) == before
+    assert case_row(db, case_id).status == "completed"
+    with db.read() as conn:
+        resent = conn.execute(
+            sa.select(changes.c.version, changes.c.data).where(changes.c.kind == "person").order_by(changes.c.id.desc())
+        ).first()  # fmt: skip
+    assert resent is not None and resent.version == 4 and resent.data["phone"] == "13800000000"
+    with db.write() as conn, pytest.raises(ApiError) as again:
+        service.resolve(conn, _conflict_id(db), "station", actor=ADMIN, now=dt.datetime.now(dt.UTC))
+    assert again.value.code == "request_invalid" and "已由 demo.admin 处理" in again.value.message
+
+
+def test_only_an_administrator_resolves(db: Database, stale: tuple[TestClient, Station, str, str]) -> None:
+    integrated = Actor.reviewer("review.integrated", Section.INTEGRATED)
+    with db.write() as conn, pytest.raises(TransitionError) as refused:
+        service.resolve(conn, _conflict_id(db), "server", actor=integrated, now=dt.datetime.now(dt.UTC))
+    assert refused.value.code == "case_actor_not_allowed"
+    with db.write() as conn, pytest.raises(ApiError):
+        service.resolve(conn, _conflict_id(db), "both", actor=ADMIN, now=dt.datetime.now(dt.UTC))
+
+
+def test_the_console_pages_resolve_it(db: Database, stale: tuple[TestClient, Station, str, str]) -> None:
+    client, *_ = stale
+    add_account(db, "demo.admin", Role.ADMIN)
+    token = logged_in(client, "demo.admin")
+    listing = client.get("/console/conflicts")
+    assert "服务站依据的信息已被他人更新" in listing.text
+    conflict_id = _conflict_id(db)
+    page = client.get(f"/console/conflicts/{conflict_id}")
+    assert page.status_code == 200 and "两个版本对照" in page.text and "13700000000" in page.text
+    done = post(
+        client, f"/console/conflicts/{conflict_id}/resolve", token, choice="station", note="已电话核实"
+    )
+    assert done.headers["location"] == "/console/conflicts"
+    assert "采用服务站" in client.get("/console/conflicts?status=resolved").text
