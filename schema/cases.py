@@ -23,7 +23,7 @@ point number: ``00`` the township station itself, ``01``-``99`` its community po
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal, NamedTuple, Self, get_args
 from uuid import UUID
@@ -102,8 +102,9 @@ def parse_case_number(text: str) -> CaseNumber:
     match = _CASE_NUMBER.match(cleaned)
     if match is None or int(match["counter"]) == 0:
         raise _number_error(text)
-    try:
-        day = datetime.strptime(match["day"], "%Y%m%d").date()
+    digits = match["day"]
+    try:  # as strptime("%Y%m%d") on eight digits, without its locale look-ups
+        day = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
     except ValueError:
         raise _number_error(text) from None
     tier = Tier.GENERAL if match["marker"] else Tier.COMPLEX
@@ -115,6 +116,8 @@ def _canonical_case_number(text: str) -> str:
         parts = parse_case_number(text)
     except CaseNumberError as exc:  # pydantic reports ValueError as a validation error
         raise ValueError(exc.message) from None
+    if text.isascii() and _CASE_NUMBER.fullmatch(text) and parts.day.year >= 1000:
+        return text  # already in its canonical spelling (the station's own numbers always are)
     return case_number(parts.station_code, parts.day, parts.counter, tier=parts.tier)
 
 
@@ -125,7 +128,8 @@ def _no_float(value: Any) -> Any:
     return value
 
 
-Money = Annotated[Decimal, BeforeValidator(_no_float), Field(ge=0, max_digits=14, decimal_places=2)]
+# Constraints before the float check: pydantic-core then applies them natively (not in Python).
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2), BeforeValidator(_no_float)]
 Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]{1,64}$")]
 StationId = Annotated[str, StringConstraints(pattern=r"^\d{9}-\d{2}$")]  # schema.divisions.StationCode
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
@@ -244,7 +248,14 @@ class CasePayload(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if parse_case_number(self.case_number).tier is not self.tier:
+        # case_number is canonical by now, so its marker is read without parsing it again
+        match = _CASE_NUMBER.fullmatch(self.case_number)
+        marked = (
+            (Tier.GENERAL if match["marker"] else Tier.COMPLEX)
+            if match
+            else parse_case_number(self.case_number).tier
+        )
+        if marked is not self.tier:
             raise ValueError("the case number's marker does not match the tier")
         if self.tier is Tier.GENERAL and self.promised_date is not None:
             raise ValueError("a general case is finished at once and has no promised_date")

@@ -28,7 +28,6 @@ from enum import StrEnum
 from typing import Literal, NoReturn
 
 from stdnum.cn import ric, uscc
-from stdnum.exceptions import InvalidComponent
 
 from schema.errors import IdentifierError
 from schema.normalize import compact_code
@@ -131,9 +130,9 @@ def parse_resident_id(raw: str, *, today: date) -> ResidentId:
         if number.endswith("X"):  # 15-digit numbers have no check character
             _id_error("id_bad_characters", positions=[15])
         number = _with_check_digit(number[:6] + "19" + number[6:])
-    try:
-        birth = ric.get_birth_date(number)
-    except InvalidComponent:
+    try:  # ric.get_birth_date without its clean-up pass: the number is clean ASCII by now
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
         _id_error("id_bad_birth_date")
     if birth > today:
         _id_error("id_birth_date_in_future")

@@ -13,22 +13,20 @@ _DASHES = "-‐‑‒–—―－﹣"
 _SPACES = " \t\r\n\u3000\u00a0\u2002\u2003\u2009\u200b"
 
 
+# U+FF01..U+FF5E are the ASCII characters U+0021..U+007E shifted by 0xFEE0.
+_HALF_WIDTH: dict[int, int] = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_DROP: dict[int, None] = dict.fromkeys(map(ord, _SPACES + _DASHES))
+
+
 def to_half_width(text: str) -> str:
     """Fold full-width ASCII variants (U+FF01..U+FF5E) and the ideographic space to ASCII.
 
     Chinese characters and full-width punctuation outside that block are left alone,
     so names such as ``张三`` are unchanged.
     """
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0xFF01 <= code <= 0xFF5E:
-            out.append(chr(code - 0xFEE0))
-        elif ch == "\u3000":
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
+    if text.isascii():  # the common case: nothing to fold
+        return text
+    return text.translate(_HALF_WIDTH)
 
 
 def compact_code(text: str) -> str:
@@ -37,8 +35,9 @@ def compact_code(text: str) -> str:
     Full-width folded to ASCII, NFKC-normalised, every space and dash removed,
     letters upper-cased (a trailing ``x`` in an ID number becomes ``X``).
     """
-    text = unicodedata.normalize("NFKC", to_half_width(text))
-    return "".join(ch for ch in text if ch not in _SPACES and ch not in _DASHES).upper()
+    if not text.isascii():  # ASCII is already folded and NFKC-normal
+        text = unicodedata.normalize("NFKC", to_half_width(text))
+    return text.translate(_DROP).upper()
 
 
 def clean_text(text: str) -> str:

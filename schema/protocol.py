@@ -22,7 +22,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum, StrEnum
@@ -154,23 +154,72 @@ Operation = Annotated[
 OPERATION_ADAPTER: TypeAdapter[Operation] = TypeAdapter(Operation)
 
 
+_PLAIN: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+_DECIMALS: dict[Decimal, str] = {}  # amounts repeat: 400.00 is "400" every time
+_MAX_DECIMALS = 4096
+
+
 def _canonical(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        return _canonical(value.model_dump(mode="python"))
-    if isinstance(value, dict):
-        # None is left out so an optional field added later keeps old digests valid.
-        return {str(k): _canonical(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list | tuple):
-        return [_canonical(v) for v in value]
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return "0" if value.is_zero() else format(value.normalize(), "f")  # 1.50 == 1.5
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
-    if isinstance(value, date | UUID):
-        return str(value)
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    convert = _CONVERTERS.get(kind)
+    if convert is None:
+        convert = _CONVERTERS[kind] = _converter_for(kind)
+    return convert(value)
+
+
+def _dict(value: dict[Any, Any]) -> dict[str, Any]:
+    # None is left out so an optional field added later keeps old digests valid.
+    return {str(k): v if type(v) in _PLAIN else _canonical(v) for k, v in value.items() if v is not None}
+
+
+def _list(value: list[Any] | tuple[Any, ...]) -> list[Any]:
+    return [v if type(v) in _PLAIN else _canonical(v) for v in value]
+
+
+def _model(value: BaseModel) -> Any:
+    return _canonical(value.model_dump(mode="python"))
+
+
+def _enum(value: Enum) -> Any:
+    return value._value_  # what .value returns, without the property's overhead
+
+
+def _decimal(value: Decimal) -> str:
+    text = _DECIMALS.get(value)  # equal values (1.5, 1.50) have one canonical text
+    if text is None:
+        text = "0" if value.is_zero() else format(value.normalize(), "f")  # 1.50 == 1.5
+        if len(_DECIMALS) >= _MAX_DECIMALS:
+            _DECIMALS.clear()
+        _DECIMALS[value] = text
+    return text
+
+
+def _datetime(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
+
+
+def _same(value: Any) -> Any:
     return value
+
+
+def _converter_for(kind: type) -> Callable[[Any], Any]:
+    """What :func:`_canonical` does with values of ``kind``, decided once per type (the first
+    matching rule wins, in this order)."""
+    rules: tuple[tuple[type | tuple[type, ...], Callable[[Any], Any]], ...] = (
+        (BaseModel, _model),
+        (dict, _dict),
+        ((list, tuple), _list),
+        (Enum, _enum),
+        (Decimal, _decimal),
+        (datetime, _datetime),
+        ((date, UUID), str),
+    )
+    return next((convert for base, convert in rules if issubclass(kind, base)), _same)
+
+
+_CONVERTERS: dict[type, Callable[[Any], Any]] = {}
 
 
 def canonical_json(value: Any) -> bytes:

@@ -250,6 +250,19 @@ def _division(f: FormField, text: str, today: date) -> Parsed:
     return found.code, []
 
 
+def reads_today(f: FormField) -> bool:
+    """Whether :func:`parse_value` looks at ``today`` for this field (keep in step with the
+    parsers above: results are remembered per field and value, and per day only when this holds)."""
+    r = f.rule
+    if f.type == FieldType.RESIDENT_ID:
+        return True
+    if f.type == FieldType.DATE:
+        return r.not_future or bool(r.within_days)
+    if f.type in (FieldType.MONTH, FieldType.INTEGER):
+        return r.not_future
+    return False
+
+
 _PARSERS: dict[FieldType, Callable[[FormField, str, date], Parsed]] = {
     FieldType.TEXT: _text,
     FieldType.LONG_TEXT: _text,

@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from schema.catalog.fields import age_bound, parse_value
+from schema.catalog.fields import age_bound, parse_value, reads_today
 from schema.catalog.item import CatalogItem
-from schema.catalog.models import FieldType, FormValue
+from schema.catalog.models import FieldType, FormField, FormValue
 from schema.catalog.problems import FORM_ERROR_MESSAGES, FormResult, Problem, form_problem, problem
 from schema.identifiers import ResidentId
 from schema.normalize import clean_text
@@ -61,7 +61,7 @@ def validate_form(
             if f.default is not None:
                 out[f.name] = f.default
             continue
-        value, found = parse_value(f, raw, today)
+        value, found = _parsed(f, raw, today)
         problems.extend(found)
         if found and value is None:
             failed.add(f.name)  # already reported; "required" would say the same thing twice
@@ -74,6 +74,32 @@ def validate_form(
     problems.extend(_periods(item, out))
     problems.extend(_applicant_age(item, applicant, today))
     return FormResult(values=out, problems=tuple(problems))
+
+
+# parse_value is a pure function of (field, raw value, today), and most values repeat from
+# form to form (a base, a month, a choice, a hospital's name), so results are remembered.
+_PARSED: dict[
+    tuple[int, type, object, date | None], tuple[FormField, FormValue | None, tuple[Problem, ...]]
+] = {}
+_MAX_PARSED = 8192
+_CACHEABLE = frozenset({str, int, bool})
+
+
+def _parsed(f: FormField, raw: object, today: date) -> tuple[FormValue | None, tuple[Problem, ...]]:
+    if type(raw) not in _CACHEABLE or f.type is FieldType.MULTI_CHOICE:  # lists: not hashable, mutable
+        parsed, listed = parse_value(f, raw, today)
+        return parsed, tuple(listed)
+    # The type too: True == 1 == "1" must not share an entry. The day only when it matters.
+    key = (id(f), type(raw), raw, today if reads_today(f) else None)
+    hit = _PARSED.get(key)
+    if hit is not None and hit[0] is f:  # the same field object, not one that reused its id
+        return hit[1], hit[2]
+    value, problems = parse_value(f, raw, today)
+    found = tuple(problems)
+    if len(_PARSED) >= _MAX_PARSED:
+        _PARSED.clear()
+    _PARSED[key] = (f, value, found)
+    return value, found
 
 
 def _periods(item: CatalogItem, values: Mapping[str, FormValue]) -> list[Problem]:

@@ -38,17 +38,23 @@ def canonical_time(at: dt.datetime) -> str:
 
 
 def entry_hash(entry: AuditEntry) -> str:
+    return _digest(
+        entry.seq,
+        canonical_time(entry.at),
+        entry.actor,
+        entry.action,
+        entry.entity,
+        entry.entity_id,
+        entry.detail,
+        entry.prev_hash,
+    )
+
+
+def _digest(  # noqa: PLR0917  (the hashed fields, in their order)
+    seq: int, at: str, actor: str, action: str, entity: str, entity_id: str, detail: dict[str, Any], prev: str
+) -> str:
     body = json.dumps(
-        [
-            entry.seq,
-            canonical_time(entry.at),
-            entry.actor,
-            entry.action,
-            entry.entity,
-            entry.entity_id,
-            entry.detail,
-            entry.prev_hash,
-        ],
+        [seq, at, actor, action, entity, entity_id, detail, prev],
         ensure_ascii=False,
         sort_keys=True,
         separators=(",", ":"),
@@ -63,10 +69,13 @@ def chain(
     """Entries for ``items`` (at, actor, action, entity, entity_id, detail) appended after the head."""
     out: list[AuditEntry] = []
     seq, prev = head_seq, head_hash
+    last_at: dt.datetime | None = None
+    at_text = ""
     for at, actor, action, entity, entity_id, detail in items:
         seq += 1
-        draft = AuditEntry(seq, at, actor, action, entity, entity_id, detail, prev)
-        digest = entry_hash(draft)
+        if at is not last_at:  # a push stamps all its entries with one time: format it once
+            last_at, at_text = at, canonical_time(at)
+        digest = _digest(seq, at_text, actor, action, entity, entity_id, detail, prev)
         out.append(AuditEntry(seq, at, actor, action, entity, entity_id, detail, prev, digest))
         prev = digest
     return out

@@ -26,6 +26,7 @@ from schema.vocabulary import ApplicantKind, Tier
 from sync_server.core.registry_effects import subject_field
 
 MAX_LISTED_PROBLEMS = 20
+_FEE_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,23 +143,37 @@ def _form(
     return result.values, found
 
 
+def _line_key(lines: Any) -> list[tuple[str, str, str, str, str]]:
+    # InsuranceType and Account are StrEnums: members sort and compare as their values.
+    return sorted((x.insurance, x.account, x.month or "", str(x.amount), x.payer) for x in lines)
+
+
+_KEYS: dict[int, tuple[Contribution, list[tuple[str, str, str, str, str]]]] = {}
+
+
+def _contribution_key(contribution: Contribution) -> list[tuple[str, str, str, str, str]]:
+    """The sorted lines of a (cached, so often the same) contribution, worked out once."""
+    hit = _KEYS.get(id(contribution))
+    if hit is not None and hit[0] is contribution:
+        return hit[1]
+    key = _line_key(contribution.lines)
+    if len(_KEYS) >= _FEE_CACHE_SIZE:
+        _KEYS.clear()
+    _KEYS[id(contribution)] = (contribution, key)
+    return key
+
+
 def same_fee(summary: FeeSummary, contribution: Contribution) -> bool:
     """Equal to the fen, line by line (order does not matter)."""
-
-    def key(lines: Any) -> list[tuple[str, str, str, str, str]]:
-        return sorted(
-            (x.insurance.value, x.account.value, x.month or "", str(x.amount), x.payer) for x in lines
-        )
-
     return (
         summary.kind is contribution.kind
         and summary.total == contribution.total
-        and key(summary.lines) == key(contribution.lines)
+        and len(summary.lines) == len(contribution.lines)
+        and _line_key(summary.lines) == _contribution_key(contribution)
     )
 
 
 _FEES: dict[tuple[int, FeeRequest], tuple[RateBook, Contribution]] = {}
-_FEE_CACHE_SIZE = 4096
 
 
 def _computed(request: FeeRequest, rates: RateBook) -> Contribution:

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from sync_server.core.audit_chain import GENESIS, AuditEntry, ChainReport, chain, verify_chain
 from sync_server.db.tables import audit_head, audit_log
+from sync_server.services import bulk
 
 AuditItem = tuple[dt.datetime, str, str, str, str, dict[str, Any]]
 
@@ -41,8 +42,9 @@ def append_many(conn: Connection, items: Sequence[AuditItem]) -> list[AuditEntry
         return []
     head_seq, head_hash = _lock_head(conn)
     entries = chain(head_seq, head_hash, items)
-    conn.execute(
-        sa.insert(audit_log),
+    bulk.insert_rows(
+        conn,
+        audit_log,
         [
             {
                 "seq": e.seq,

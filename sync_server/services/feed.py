@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sync_server.db.engine import current_xid
 from sync_server.db.tables import changes
+from sync_server.services import bulk
 
 SCOPE_ALL = "all"
 
@@ -40,12 +40,13 @@ class FeedChange:
 
 
 def emit_many(conn: Connection, items: Sequence[FeedChange]) -> None:
-    """Append changes to the feed in this transaction (one round trip)."""
+    """Append changes to the feed in this transaction (one COPY on PostgreSQL), in order."""
     if not items:
         return
     xid = current_xid(conn)
-    conn.execute(
-        sa.insert(changes),
+    bulk.insert_rows(
+        conn,
+        changes,
         [
             {
                 "xid": xid,

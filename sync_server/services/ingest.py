@@ -86,12 +86,13 @@ def push_in(conn: Connection, ctx: BatchContext, ops: Sequence[Operation]) -> Pu
     last_seq = _lock_station(conn, ctx.station.id)
     ordered = sorted(ops, key=lambda op: op.seq)
     digests = [operation_digest(op) for op in ordered]
-    stored = _stored(conn, ctx.station.id, sorted({str(op.op_id) for op in ordered}))
+    keys = [str(op.op_id) for op in ordered]  # once: a UUID's str() is not free
+    stored = _stored(conn, ctx.station.id, sorted(set(keys)))
     results: dict[int, OpResult] = {}
     new: dict[str, tuple[Operation, str]] = {}  # op_id -> (op, digest), first occurrence
     expected = last_seq + 1
     for i, op in enumerate(ordered):
-        key = str(op.op_id)
+        key = keys[i]
         if key in stored or key in new:
             digest = stored[key][0] if key in stored else new[key][1]
             if digest != digests[i]:
@@ -106,10 +107,10 @@ def push_in(conn: Connection, ctx: BatchContext, ops: Sequence[Operation]) -> Pu
             results[i] = _conflict(op, ctx.received_at, "seq")
         else:
             raise ApiError("sequence_gap", detail={"missing_seq": expected, "station_last_seq": last_seq})
-    applied = _apply_new(conn, ctx, list(new.values())) if new else {}
+    applied = _apply_new(conn, ctx, new) if new else {}
     answers: list[OpResult] = []
     for i, op in enumerate(ordered):
-        key = str(op.op_id)
+        key = keys[i]
         if i in results:
             answers.append(results[i])
         elif new[key][0] is op:
@@ -207,7 +208,9 @@ def _load_cases(
     found: dict[str, dict[str, Any]] = {}
     if case_ids:
         query = sa.select(cases).where(bulk.in_list(conn, cases.c.case_id, case_ids))
-        for row in conn.execute(query.with_for_update() if conn.dialect.name == "postgresql" else query):
+        for row in conn.execute(
+            query.with_for_update() if conn.dialect.name == "postgresql" else query
+        ).all():
             found[row.case_id] = _aware(dict(row._mapping))
     taken: set[str] = set()
     if numbers:
@@ -228,10 +231,10 @@ def _aware(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _apply_new(
-    conn: Connection, ctx: BatchContext, pending: list[tuple[Operation, str]]
+    conn: Connection, ctx: BatchContext, pending: dict[str, tuple[Operation, str]]
 ) -> dict[str, OpResult]:
-    new = [op for op, _ in pending]
-    digests = {str(op.op_id): digest for op, digest in pending}
+    """Apply the new operations (op_id -> (op, digest), in seq order); their results by op_id."""
+    new = [op for op, _ in pending.values()]
     accepts = [op for op in new if isinstance(op, CaseAcceptOp)]
     known, taken = _load_cases(
         conn, sorted({str(op.case_id) for op in new}), sorted({op.payload.case_number for op in accepts})
@@ -239,9 +242,10 @@ def _apply_new(
     registry = Registry()
     registry.load(conn, *_registry_keys(ctx, accepts))
     applier = Applier(ctx, known, taken, registry)
-    results = {str(op.op_id): applier.apply(op) for op in new}
+    results = {key: applier.apply(op, key) for key, (op, _) in pending.items()}
     out = applier.out
-    bulk.insert_rows(conn, cases, out.new_cases)
+    # Binary COPY for the big tables: every value here already has its column's Python type.
+    bulk.insert_rows(conn, cases, out.new_cases, binary=True)
     if out.case_updates:
         statement = (
             sa.update(cases)
@@ -255,8 +259,9 @@ def _apply_new(
                 for k, row in out.case_updates.items()
             ],
         )
-    for table, rows in ((case_events, out.events), (ledger_entries, out.ledger), (conflicts, out.conflicts)):
-        bulk.insert_rows(conn, table, rows)
+    for table, rows in ((case_events, out.events), (ledger_entries, out.ledger)):
+        bulk.insert_rows(conn, table, rows, binary=True)
+    bulk.insert_rows(conn, conflicts, out.conflicts)
     feed.emit_many(conn, [*out.feed, *registry.write(conn, ctx.received_at)])
     bulk.insert_rows(
         conn,
@@ -264,18 +269,19 @@ def _apply_new(
         [
             {
                 "station_id": ctx.station.id,
-                "op_id": str(op.op_id),
+                "op_id": key,
                 "seq": op.seq,
                 "kind": op.kind.value,
                 "case_id": str(op.case_id),
-                "digest": digests[str(op.op_id)],
-                "status": results[str(op.op_id)].status.value,
-                "result": results[str(op.op_id)].model_dump(mode="json"),
+                "digest": digest,
+                "status": results[key].status.value,
+                "result": results[key].model_dump(mode="json"),
                 "station_created_at": op.created_at,
                 "received_at": ctx.received_at,
             }
-            for op in new
+            for key, (op, digest) in pending.items()
         ],
+        binary=True,
     )
     audit.append_many(conn, out.audit)
     return results

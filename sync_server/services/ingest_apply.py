@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schema.catalog import Catalog
+from schema.fees import Contribution
 from schema.lifecycle import SYSTEM_ACTOR, Actor, CaseEvent, CaseFacts, CaseStatus, transition
 from schema.protocol import CaseAcceptOp, Operation, OpResult, OpStatus
 from schema.rates import RateBook
@@ -71,6 +72,7 @@ class Applier:
         self.taken_numbers = taken_numbers
         self.registry = registry
         self.out = Outputs()
+        self._postings: dict[tuple[int, str], tuple[Contribution, list[dict[str, Any]]]] = {}
 
     # ---- shared helpers -------------------------------------------------------------
 
@@ -149,26 +151,28 @@ class Applier:
 
     # ---- dispatch -----------------------------------------------------------------
 
-    def apply(self, op: Operation) -> OpResult:
+    def apply(self, op: Operation, key: str | None = None) -> OpResult:
+        """Apply one new operation (``key``: its op_id as text, when the caller has it)."""
         if isinstance(op, CaseAcceptOp):
-            return self.accept(op)
+            return self.accept(op, key or str(op.op_id))
         from sync_server.services import ingest_followups
 
         return ingest_followups.apply(self, op)
 
     # ---- case_accept --------------------------------------------------------------
 
-    def accept(self, op: CaseAcceptOp) -> OpResult:
+    def accept(self, op: CaseAcceptOp, key: str) -> OpResult:
         p, c = op.payload, self.ctx
         case_id = str(p.case_id)
         t = self.trusted(p.accepted_at)
         if case_id in self.cases or p.case_number in self.taken_numbers:
             return self.reject(op, case_exists(p.case_number))
-        checked = check_accept(p, catalog=c.catalog, rates=c.rates, today=self.today(t))
+        today = self.today(t)
+        checked = check_accept(p, catalog=c.catalog, rates=c.rates, today=today)
         if isinstance(checked, Rejection):
             return self.reject(op, checked)
         item, fee = checked.item, checked.contribution
-        subject = subject_of(p.item_code, checked, p.applicant.name, self.today(t))
+        subject = subject_of(p.item_code, checked, p.applicant.name, today)
         insurance = driving_insurance(item, fee_kind=fee.kind if fee else None)
         person = self.registry.persons.get(subject[0].number) if subject else None
         held = self.registry.enrolments_of(subject[0].number) if subject else {}
@@ -222,6 +226,11 @@ class Applier:
             "clock_flag": t.flag.value if t.flag else None,
             "due_date": route.due_date,
             "completed_at": None,
+            # Set by later operations of the same batch (补正, 撤回, 交付) before the row is written:
+            # present from the start so every new case row has the same columns.
+            "claimed_by": None,
+            "claimed_at": None,
+            "handed_over_at": None,
             "version": 1,
             "updated_at": c.received_at,
         }
@@ -229,14 +238,16 @@ class Applier:
         if conflict is not None:
             self._open_conflict(case, conflict)
         if fee is not None:
-            for posting in ledger.post_fee(fee.lines, collecting_county=c.station.county_code,
-                                           owed_county=attribution.county, posted_at=c.received_at):  # fmt: skip
-                self.out.ledger.append({"case_id": case_id, "posted_at": c.received_at, **posting.row()})
+            received = c.received_at
+            self.out.ledger.extend(
+                {"case_id": case_id, "posted_at": received, **row}
+                for row in self._ledger_rows(fee, attribution.county)
+            )
         self.cases[case_id] = case
         self.taken_numbers.add(p.case_number)
         self.out.new_cases.append(case)
         self.announce(case)
-        self.audit("case.accept", "case", case_id, op_id=str(op.op_id), seq=op.seq, case_number=p.case_number,
+        self.audit("case.accept", "case", case_id, op_id=key, seq=op.seq, case_number=p.case_number,
                    item=item.code, status=str(case["status"]), registration_county=attribution.county)  # fmt: skip
         detail: dict[str, Any] = {
             "case_number": p.case_number,
@@ -259,6 +270,18 @@ class Applier:
                                   "base_version": conflict.base_version, "current_version": conflict.current_version}  # fmt: skip
             detail["message"] = "参保信息已被更新，本次变更未直接生效，已转综合业务科人工核对处理。"
         return self.result(op, OpStatus.APPLIED, case, **detail)
+
+    def _ledger_rows(self, fee: Contribution, owed_county: str) -> list[dict[str, Any]]:
+        """The ledger pairs of a fee: worked out once per (contribution, owed county) in a batch,
+        since contributions are shared (many applicants pay the same base for the same months)."""
+        key = (id(fee), owed_county)
+        hit = self._postings.get(key)
+        if hit is None or hit[0] is not fee:
+            c = self.ctx
+            postings = ledger.post_fee(fee.lines, collecting_county=c.station.county_code,
+                                       owed_county=owed_county, posted_at=c.received_at)  # fmt: skip
+            hit = self._postings[key] = (fee, [p.row() for p in postings])
+        return hit[1]
 
     def _lifecycle(
         self, case: dict[str, Any], t: TrustedTime, route: routing.Route, conflicted: bool

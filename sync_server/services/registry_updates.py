@@ -66,7 +66,7 @@ class Registry:
         query = (
             sa.select(persons).where(in_list(conn, persons.c.id_number, keys)).order_by(persons.c.id_number)
         )
-        for r in conn.execute(query.with_for_update() if lock and pg else query):
+        for r in conn.execute(query.with_for_update() if lock and pg else query).all():
             p = Person(
                 r.id_number, r.name, r.sex, r.birth_date, r.township_code, r.phone, r.address, int(r.version)
             )
@@ -74,7 +74,7 @@ class Registry:
         query = (
             sa.select(enrolments).where(in_list(conn, enrolments.c.id_number, keys)).order_by(enrolments.c.id)
         )
-        for r in conn.execute(query.with_for_update() if lock and pg else query):
+        for r in conn.execute(query.with_for_update() if lock and pg else query).all():
             e = Enrolment(
                 r.id_number,
                 r.insurance_type,
