@@ -38,7 +38,7 @@ demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
 bench: $(STAMP) system
-	$(BIN)/python -m bench.run_all
+	$(XVFB) $(BIN)/python -m bench.run_all
 
 bundle: $(STAMP)
 	$(BIN)/pyinstaller --noconfirm packaging/station-client.spec
