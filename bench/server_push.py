@@ -69,6 +69,9 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+if __package__ in (None, ""):  # run as a file (bench/run_all.py does): the repository is the root
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from bench.push_workload import Pools, StationOps, batch_body, build_ops, fee_collected, load_pools
 from schema.protocol import EnrolRequest, EnrolResponse, OpStatus, PushResponse
 from schema.signing import sign_request

@@ -63,30 +63,39 @@ class Registry:
 
     def _load_persons(self, conn: Connection, keys: list[str], *, lock: bool) -> None:
         pg = conn.dialect.name == "postgresql"
+        p, e = persons.c, enrolments.c
         query = (
-            sa.select(persons).where(in_list(conn, persons.c.id_number, keys)).order_by(persons.c.id_number)
-        )
-        for r in conn.execute(query.with_for_update() if lock and pg else query).all():
-            p = Person(
-                r.id_number, r.name, r.sex, r.birth_date, r.township_code, r.phone, r.address, int(r.version)
+            sa.select(
+                p.id_number, p.name, p.sex, p.birth_date, p.township_code, p.phone, p.address, p.version
             )
-            self.persons[p.id_number] = self._loaded_persons[p.id_number] = p
+            .where(in_list(conn, p.id_number, keys))
+            .order_by(p.id_number)
+        )
+        for number, name, sex, born, township, phone, address, version in conn.execute(
+            query.with_for_update() if lock and pg else query
+        ).all():
+            person = Person(number, name, sex, born, township, phone, address, int(version))
+            self.persons[number] = self._loaded_persons[number] = person
         query = (
-            sa.select(enrolments).where(in_list(conn, enrolments.c.id_number, keys)).order_by(enrolments.c.id)
-        )
-        for r in conn.execute(query.with_for_update() if lock and pg else query).all():
-            e = Enrolment(
-                r.id_number,
-                r.insurance_type,
-                r.county_code,
-                r.kind,
-                r.status,
-                r.since,
-                r.unit_uscc,
-                int(r.version),
+            sa.select(
+                e.id_number,
+                e.insurance_type,
+                e.county_code,
+                e.kind,
+                e.status,
+                e.since,
+                e.unit_uscc,
+                e.version,
             )
-            self.enrolments.setdefault(e.id_number, {})[e.insurance_type] = e
-            self._loaded_enrolments[(e.id_number, e.insurance_type)] = e
+            .where(in_list(conn, e.id_number, keys))
+            .order_by(e.id)
+        )
+        for number, insurance, county, kind, status, since, uscc, version in conn.execute(
+            query.with_for_update() if lock and pg else query
+        ).all():
+            enrolment = Enrolment(number, insurance, county, kind, status, since, uscc, int(version))
+            self.enrolments.setdefault(number, {})[insurance] = enrolment
+            self._loaded_enrolments[(number, insurance)] = enrolment
 
     # ---- writing ------------------------------------------------------------------
 

@@ -374,6 +374,20 @@ def test_withdrawing_a_fee_case_reverses_its_ledger_and_a_finished_case_cannot_b
     assert Decimal(collected) == 0
 
 
+def test_a_case_accepted_and_withdrawn_in_the_same_batch(
+    db: Database, client: TestClient, station: Station
+) -> None:
+    """The clerk withdrew it before the link came back: both operations travel together."""
+    first, second = accept_op(station, "C012"), accept_op(station, "C019")
+    response = push(client, station, [first, second, withdraw_op(station, first.case_id)])
+    assert response.status_code == 200, response.text
+    statuses = [(r["status"], r["case_status"]) for r in response.json()["results"]]
+    assert statuses == [("applied", "routed"), ("applied", "routed"), ("applied", "withdrawn")]
+    assert (_case(db, first.case_id).status, _case(db, first.case_id).version) == ("withdrawn", 2)
+    assert _case(db, second.case_id).status == "routed"
+    assert _ledger_sum(db) == 0
+
+
 def test_unknown_case_follow_up_is_rejected(db: Database, client: TestClient, station: Station) -> None:
     import uuid
 
