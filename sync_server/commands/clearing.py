@@ -19,6 +19,7 @@ import click
 
 from sync_server.commands.catalog import display_width
 from sync_server.commands.common import data_dir_option, format_table, open_database
+from sync_server.core.clearing_export import DETAIL_HEADERS, detail_row
 from sync_server.core.clearing_matrix import (
     ClearingReport,
     county_label,
@@ -27,18 +28,6 @@ from sync_server.core.clearing_matrix import (
 )
 
 FORMATS = ("table", "csv", "json")
-CSV_HEADERS = (
-    "期间",
-    "征收区县代码",
-    "征收区县",
-    "归属区县代码",
-    "归属区县",
-    "险种代码",
-    "险种",
-    "账户代码",
-    "账户",
-    "金额（元）",
-)
 
 
 class Period(click.ParamType[str]):
@@ -121,24 +110,12 @@ def render_table(report: ClearingReport) -> str:
 
 
 def render_csv(report: ClearingReport) -> str:
+    """The flat detail table (one row per county pair, insurance and account), for other systems."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADERS)
+    writer.writerow(DETAIL_HEADERS)
     for c in report.cells:
-        writer.writerow(
-            [
-                report.period,
-                c.collecting,
-                county_label(c.collecting),
-                c.owed,
-                county_label(c.owed),
-                c.insurance_type,
-                vocabulary_label(c.insurance_type),
-                c.account,
-                vocabulary_label(c.account),
-                f"{c.amount:.2f}",
-            ]
-        )
+        writer.writerow(detail_row(report, c))
     return buffer.getvalue()
 
 

@@ -16,7 +16,7 @@ import csv
 import io
 from decimal import Decimal
 
-from sync_server.core.clearing_matrix import ZERO, ClearingReport, county_label, vocabulary_label
+from sync_server.core.clearing_matrix import ZERO, Cell, ClearingReport, county_label, vocabulary_label
 
 DETAIL_HEADERS = (
     "期间",
@@ -55,6 +55,22 @@ def matrix_totals(report: ClearingReport) -> tuple[list[str], list[str], dict[tu
     return collecting, owed, totals
 
 
+def detail_row(report: ClearingReport, c: Cell) -> list[str]:
+    """One line of the detail table (DETAIL_HEADERS): shared by the console's CSV and the CLI's."""
+    return [
+        report.period,
+        c.collecting,
+        county_label(c.collecting),
+        c.owed,
+        county_label(c.owed),
+        c.insurance_type,
+        vocabulary_label(c.insurance_type),
+        c.account,
+        vocabulary_label(c.account),
+        _money(c.amount),
+    ]
+
+
 def clearing_csv(report: ClearingReport) -> bytes:
     buffer = io.StringIO()
     w = csv.writer(buffer, lineterminator="\r\n")
@@ -62,20 +78,7 @@ def clearing_csv(report: ClearingReport) -> bytes:
     w.writerow(["一、征收明细"])
     w.writerow(DETAIL_HEADERS)
     for c in report.cells:
-        w.writerow(
-            [
-                report.period,
-                c.collecting,
-                county_label(c.collecting),
-                c.owed,
-                county_label(c.owed),
-                c.insurance_type,
-                vocabulary_label(c.insurance_type),
-                c.account,
-                vocabulary_label(c.account),
-                _money(c.amount),
-            ]
-        )
+        w.writerow(detail_row(report, c))
     w.writerow([])
     w.writerow(["二、区县汇总矩阵（行：征收区县，列：归属区县，对角线为本县自收）"])
     collecting, owed, totals = matrix_totals(report)
