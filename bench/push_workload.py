@@ -79,6 +79,22 @@ class Pools:
     units: list[str]
     changed: set[str] = field(default_factory=set)  # persons a G08 already changed (one each)
 
+    def share(self, index: int, count: int) -> Pools:
+        """Every ``count``-th person from ``index``: the applicants of one of ``count`` stations.
+
+        Stations pushing at once serve different people, as in the city, where one person is
+        rarely at two counters in the same minute. Shared pools would make concurrent batches
+        lock the same registry rows (a flexible worker's contribution locks the person, which
+        it may enrol) far more often than real stations do, since the pool is a 5 % sample of
+        the registry; the row locks themselves are tested in tests/server."""
+        return Pools(
+            self.working[index::count],
+            self.near_retirement[index::count],
+            self.residents[index::count],
+            self.units,
+            self.changed,
+        )
+
 
 def load_pools(conn: sa.Connection, today: dt.date, *, sample: str = "050") -> Pools:
     """Read applicants from the seeded registry once (before the timed part): the persons whose

@@ -85,7 +85,16 @@ PUSH_PATH = "/api/v1/push"
 GZIP_LEVEL = 6  # station_client.transport.GZIP_LEVEL
 PERSONS = 1_000_000  # Leshan has about 3.2 million residents
 # Four townships in four counties: 市中区大佛街道, 犍为县玉津镇, 峨眉山市绥山镇, 五通桥区竹根镇.
-TOWNSHIPS = ("511102004", "511123100", "511181100", "511112100")
+TOWNSHIPS = (
+    "511102004",
+    "511123100",
+    "511181100",
+    "511112100",
+    "511111100",
+    "511124101",
+    "511126002",
+    "511129100",
+)
 BENCH_POINT = 20  # service-point numbers 20.. are free of the demo stations
 
 
@@ -266,10 +275,17 @@ def _wait_ready(server: Server, workers: int, timeout: float = 60) -> None:
                 time.sleep(0.1)
         else:
             raise RuntimeError("sync-server serve did not become ready")
-    # every worker process must be up (uvicorn starts them one by one)
-    while len(_tree(server.process.pid)) < (1 if workers == 1 else workers + 1) and time.monotonic() < end:
+    # every worker must be listening: each has its own socket on the port (sync_server/api/workers.py),
+    # and a station that connected while only some were up would stay with those for the whole run
+    port = int(server.url.rsplit(":", 1)[1])
+    while _listeners(port) < workers and time.monotonic() < end:
         time.sleep(0.1)
-    time.sleep(0.5 if workers > 1 else 0)
+
+
+def _listeners(port: int) -> int:
+    """Listening TCP sockets on ``port`` (IPv4), from /proc/net/tcp."""
+    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for r in rows if r.split()[1].endswith(f":{port:04X}") and r.split()[3] == "0A")
 
 
 # ---- stations -----------------------------------------------------------------------------
@@ -529,7 +545,9 @@ def main() -> None:
                 pools = pools_from(base, now.date())
                 workloads["single"] = [build_ops(station_ids(1)[0], args.cases, pools, seed=1, now=now)]
                 workloads["concurrent"] = [
-                    build_ops(sid, args.cases // args.stations, pools, seed=10 + n, now=now)
+                    build_ops(
+                        sid, args.cases // args.stations, pools.share(n, args.stations), seed=10 + n, now=now
+                    )
                     for n, sid in enumerate(station_ids(args.stations))
                 ]
             for workers in args.workers if kind == "postgresql" else [1]:

@@ -68,6 +68,9 @@ class Catalog(FrozenModel):
 
     def item(self, code: str) -> CatalogItem:
         """The item with this code (``"c48"`` and ``"Ｃ048"`` are accepted); CatalogError if none."""
+        exact = self._by_code.get(code)
+        if exact is not None:  # the usual case: a code as the catalog spells it
+            return exact
         wanted = compact_code(code)
         short = _SHORT_CODE.fullmatch(wanted)
         if short is not None:  # zero padding left out: c48 → C048, g9 → G09

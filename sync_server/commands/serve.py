@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import ssl
+from typing import Any
 
 import click
 
+from sync_server.api import workers as worker_processes
 from sync_server.commands.common import (
     CommandError,
     IntRange,
@@ -59,13 +61,20 @@ def serve(data_dir: str | None, host: str, port: int, workers: int) -> None:
     check_ready(settings)
     os.environ[DATA_DIR_ENV] = str(settings.data_dir)  # read by the factory in each worker
     click.echo(f"同步服务器启动：https://{host}:{port}（{workers} 个工作进程，按 Ctrl+C 停止）")
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        ssl_certfile=str(settings.server_cert_path),
-        ssl_keyfile=str(settings.server_key_path),
-        server_header=False,
-    )
+    config: dict[str, Any] = {
+        "app": APP_FACTORY,
+        "factory": True,
+        "ssl_certfile": str(settings.server_cert_path),
+        "ssl_keyfile": str(settings.server_key_path),
+        "server_header": False,
+    }
+    if workers > 1 and worker_processes.supported():
+        # A listening socket per worker: the kernel shares the stations out (see api/workers.py).
+        try:
+            worker_processes.Supervisor(config, host, port, workers).run()
+        except worker_processes.WorkersFailed as exc:
+            raise CommandError(
+                "serve_workers_failed", f"{exc}。请查看上面的错误信息；常见原因是端口 {port} 已被占用。"
+            ) from None
+        return
+    uvicorn.run(**config, host=host, port=port, workers=workers)

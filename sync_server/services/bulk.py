@@ -8,13 +8,25 @@ their keys (the column list is taken from the first row).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 from pydantic_core import to_json
 from sqlalchemy.engine import Connection
+
+
+class RawJson(bytes):
+    """A JSON document already serialised (``model_dump_json``, in Rust), stored as it is:
+    a model dumped to Python objects and then to JSON would be walked twice."""
+
+
+def model_json(model: BaseModel) -> RawJson:
+    """``model.model_dump_json()`` as UTF-8 bytes, without the round trip through ``str``."""
+    return RawJson(model.__pydantic_serializer__.to_json(model))
 
 
 def json_bytes(value: Any) -> bytes:
@@ -30,9 +42,18 @@ def _converter(sample: Any) -> Callable[[Any], Any] | None:
 
     if isinstance(sample, Enum):
         return lambda v: v.value if isinstance(v, Enum) else v
-    if isinstance(sample, dict | list):
-        return lambda v: Jsonb(v, json_bytes)
+    if isinstance(sample, dict | list | RawJson):
+        return lambda v: Jsonb(v, _jsonb_bytes)
     return None
+
+
+def _jsonb_bytes(value: Any) -> bytes:
+    return value if isinstance(value, RawJson) else json_bytes(value)
+
+
+def _parsed(row: dict[str, Any]) -> dict[str, Any]:
+    # SQLAlchemy's JSON type serialises Python values itself: hand it the parsed document.
+    return {k: json.loads(v) if isinstance(v, RawJson) else v for k, v in row.items()}
 
 
 def insert_rows(
@@ -45,7 +66,7 @@ def insert_rows(
     if not rows:
         return
     if conn.dialect.name != "postgresql":
-        conn.execute(sa.insert(table), list(rows))
+        conn.execute(sa.insert(table), [_parsed(r) for r in rows])
         return
     from psycopg import sql
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from sync_server.db.engine import current_xid
 from sync_server.db.tables import changes
 from sync_server.services import bulk
+from sync_server.services.bulk import RawJson
 
 SCOPE_ALL = "all"
 
@@ -35,7 +36,7 @@ class FeedChange:
     kind: str
     key: str
     version: int
-    data: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] | RawJson = field(default_factory=dict)
     deleted: bool = False
 
 

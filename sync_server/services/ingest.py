@@ -275,7 +275,7 @@ def _apply_new(
                 "case_id": str(op.case_id),
                 "digest": digest,
                 "status": results[key].status.value,
-                "result": results[key].model_dump(mode="json"),
+                "result": bulk.model_json(results[key]),
                 "station_created_at": op.created_at,
                 "received_at": ctx.received_at,
             }

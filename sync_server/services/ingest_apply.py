@@ -28,6 +28,7 @@ from sync_server.core.clock import TrustedTime, beijing_date, trusted_time
 from sync_server.core.registry_effects import Change, Effect, creates_or_changes, effect_of
 from sync_server.core.station import StationContext
 from sync_server.services.audit import AuditItem
+from sync_server.services.bulk import model_json
 from sync_server.services.feed import FeedChange, station_scope
 from sync_server.services.registry_updates import Registry
 
@@ -143,7 +144,7 @@ class Applier:
         )
         self.out.feed.append(
             FeedChange(station_scope(case["station_id"]), "case_status", case["case_id"], case["version"],
-                       record.model_dump(mode="json"))
+                       model_json(record))
         )  # fmt: skip
 
     def audit(self, action: str, entity: str, entity_id: str, **detail: Any) -> None:
@@ -219,7 +220,7 @@ class Applier:
             "registration_county": attribution.county,
             "registration_rule": attribution.rule.value,
             "fee_total": fee.total if fee else None,
-            "payload": p.model_dump(mode="json"),
+            "payload": model_json(p),  # read back by a 补正 or 撤回 in this batch: payload_of
             "accepted_at_station": t.station_accepted_at,
             "accepted_at": t.accepted_at,
             "received_at": c.received_at,

@@ -8,6 +8,7 @@ the lifecycle's own code (``case_terminal``, ``case_transition_not_allowed`` …
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from schema.api_errors import API_ERROR_MESSAGES
@@ -25,6 +26,7 @@ from schema.protocol import (
 from schema.vocabulary import Section, Tier
 from sync_server.core import ledger, routing
 from sync_server.core.case_rules import Rejection, check_supplement, find_item
+from sync_server.services.bulk import RawJson
 
 if TYPE_CHECKING:
     from sync_server.services.ingest_apply import Applier
@@ -46,6 +48,12 @@ def _facts(case: dict[str, Any]) -> CaseFacts:
         section,
         case.get("claimed_by"),
     )
+
+
+def payload_of(case: dict[str, Any]) -> dict[str, Any]:
+    """A case's payload as a dict: a case accepted earlier in the same batch holds its JSON."""
+    raw = case["payload"]
+    return json.loads(raw) if isinstance(raw, RawJson) else dict(raw)
 
 
 def _refused(exc: TransitionError) -> Rejection:
@@ -80,14 +88,14 @@ def supplement(a: Applier, op: CaseSupplementOp, case: dict[str, Any]) -> OpResu
     if p.based_on_version != case["version"]:
         detail = {"based_on_version": p.based_on_version, "current_version": case["version"]}
         return a.reject(op, Rejection("op_stale_version", API_ERROR_MESSAGES["op_stale_version"], detail))
-    stored = CasePayload.model_validate(case["payload"])
+    payload = payload_of(case)
+    stored = CasePayload.model_validate(payload)
     merged = check_supplement(stored, p, catalog=a.ctx.catalog, today=a.today(t))
     if isinstance(merged, Rejection):
         return a.reject(op, merged)
     item = find_item(a.ctx.catalog, stored.item_code)
     assert not isinstance(item, Rejection)  # check_supplement found it
     _, materials = merged
-    payload = dict(case["payload"])
     payload["form"] = {**stored.form, **p.form_changes}
     payload["materials_provided"] = list(materials)
     known = {x["sha256"] for x in payload.get("attachments", [])}
@@ -123,7 +131,7 @@ def withdraw(a: Applier, op: CaseWithdrawOp, case: dict[str, Any]) -> OpResult:
     a.event(
         cid, t.accepted_at, clerk.username, CaseEvent.WITHDRAW, (case["status"], withdrawn), reason=p.reason
     )
-    fee = case["payload"].get("fee")
+    fee = payload_of(case).get("fee")
     if fee:
         # The money goes back to the applicant: the same pairs, negated, in this period.
         lines = FeeSummary.model_validate(fee).lines

@@ -39,13 +39,24 @@ class Served:
 
 
 @contextmanager
-def serve(data_dir: Path, *, database_url: str | None = None) -> Iterator[Served]:
+def serve(data_dir: Path, *, database_url: str | None = None, workers: int = 1) -> Iterator[Served]:
     """Initialise a data directory (CA, certificate, schema) and serve it until the block ends."""
     initialise(data_dir, database_url=database_url, hosts=("127.0.0.1", "localhost"))
     port = free_port()
     log = (data_dir / "serve.log").open("wb")
     process = subprocess.Popen(
-        [SYNC_SERVER, "serve", "--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(port)],
+        [
+            SYNC_SERVER,
+            "serve",
+            "--data-dir",
+            str(data_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
