@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -27,10 +28,21 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def _json_text(value: Any) -> str:
+    """JSON columns on SQLite: a document already serialised (``services.bulk.RawJson``,
+    bytes) is stored as it is; anything else as SQLAlchemy would, with ``json.dumps``."""
+    return value.decode() if isinstance(value, bytes) else json.dumps(value)
+
+
 def create_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        engine = sa.create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            json_serializer=_json_text,
+            **kwargs,
+        )
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_size", 5)

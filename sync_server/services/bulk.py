@@ -8,7 +8,6 @@ their keys (the column list is taken from the first row).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any
@@ -51,11 +50,6 @@ def _jsonb_bytes(value: Any) -> bytes:
     return value if isinstance(value, RawJson) else json_bytes(value)
 
 
-def _parsed(row: dict[str, Any]) -> dict[str, Any]:
-    # SQLAlchemy's JSON type serialises Python values itself: hand it the parsed document.
-    return {k: json.loads(v) if isinstance(v, RawJson) else v for k, v in row.items()}
-
-
 def insert_rows(
     conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]], *, binary: bool = False
 ) -> None:
@@ -66,7 +60,7 @@ def insert_rows(
     if not rows:
         return
     if conn.dialect.name != "postgresql":
-        conn.execute(sa.insert(table), [_parsed(r) for r in rows])
+        conn.execute(sa.insert(table), list(rows))  # RawJson: stored as it is (db.engine._json_text)
         return
     from psycopg import sql
 
