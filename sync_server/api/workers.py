@@ -119,7 +119,11 @@ class Supervisor:
             if not ready.is_set():  # it never served: starting it again would fail the same way
                 self.stopping = True
                 raise WorkersFailed(f"工作进程启动失败（退出码 {process.exitcode}）")
+            if process.exitcode == 0:  # it was asked to stop: Ctrl+C reaches the whole process group
+                continue
             self.processes[i] = self._start()  # died while serving: its stations reconnect to the others
+        if not any(process.is_alive() for process, _ in self.processes):
+            self.stopping = True
 
     def _stop(self) -> None:
         for process, _ in self.processes:

@@ -76,6 +76,7 @@ def start(
         [SYNC_SERVER, "serve", "--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers)],
         stdout=output, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        start_new_session=True,
     )  # fmt: skip
 
 
@@ -121,6 +122,17 @@ def test_sigterm_stops_every_worker(two_workers: tuple[subprocess.Popen[bytes], 
     process, port = two_workers
     workers = workers_of(process.pid, port)
     process.terminate()
+    assert process.wait(40) == 0
+    assert not listeners(port)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def test_ctrl_c_stops_the_supervisor_and_its_workers(
+    two_workers: tuple[subprocess.Popen[bytes], int],
+) -> None:
+    process, port = two_workers
+    workers = workers_of(process.pid, port)
+    os.killpg(process.pid, signal.SIGINT)  # a terminal's Ctrl+C reaches the whole group, workers too
     assert process.wait(40) == 0
     assert not listeners(port)
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
