@@ -236,7 +236,16 @@ def test_first_pull_is_a_snapshot_of_the_township_then_the_digest_matches(
     assert mirror.digest == mirror.own_digest()
     assert mirror.digest.registry_count == 10
     # Nothing was served twice: the publication rows lie before the snapshot's feed position.
-    assert len(mirror.received) == len({(c.kind, c.key, c.version) for c in mirror.received})
+    # On PostgreSQL that position is the cluster's horizon (docs/server.md): when a transaction
+    # of another session (a test on the other xdist worker) held it back, rows the snapshot
+    # already held are served again after it. Only as the very same versions, which a station
+    # applies idempotently; the digest above matched either way.
+    versions = {(c.kind, c.key, c.version): c for c in mirror.received}
+    if world.engine.dialect.name == "postgresql":
+        assert all(c.data == versions[(c.kind, c.key, c.version)].data for c in mirror.received)
+        assert len({(c.kind, c.key) for c in mirror.received}) == len(versions)  # one version per row
+    else:
+        assert len(mirror.received) == len(versions)
     assert isinstance(decode(mirror.cursor or ""), FeedCursor)
 
 
