@@ -57,7 +57,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -75,6 +77,7 @@ if __package__ in (None, ""):  # run as a file (bench/run_all.py does): the repo
 from bench.push_workload import Pools, StationOps, batch_body, build_ops, fee_collected, load_pools
 from schema.protocol import EnrolRequest, EnrolResponse, OpStatus, PushResponse
 from schema.signing import sign_request
+from station_client.sync.push import WINDOW as PUSH_WINDOW
 from sync_server.db.engine import create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -318,27 +321,45 @@ def enrol(server: Server, code: str, n: int) -> BenchStation:
     return BenchStation(enrolled.station_id, key, client)
 
 
-def push_all(station: BenchStation, ops: StationOps, batch: int, start: threading.Barrier) -> None:
+def push_all(
+    station: BenchStation, ops: StationOps, batch: int, start: threading.Barrier, window: int = 1
+) -> None:
+    """Push ``ops`` in batches; up to ``window`` batches on the wire at once, answers checked in order."""
     try:
         start.wait()
-        for first in range(0, len(ops.ops), batch):
-            began = time.perf_counter()
-            chunk = ops.ops[first : first + batch]
-            body = gzip.compress(batch_body(station.id, dt.datetime.now(dt.UTC), chunk), GZIP_LEVEL, mtime=0)
-            headers = {"Content-Type": "application/json", "Content-Encoding": "gzip",
-                       **sign_request(station.key, "POST", PUSH_PATH, body, station.id)}  # fmt: skip
-            response = station.client.post(PUSH_PATH, content=body, headers=headers)
-            if response.status_code != 200:
-                raise RuntimeError(f"push answered {response.status_code}: {response.text[:500]}")
-            answer = PushResponse.model_validate_json(response.content)
-            refused = [r for r in answer.results if r.status is not OpStatus.APPLIED]
-            if refused or answer.station_last_seq != first + len(chunk):
-                raise RuntimeError(f"not applied: {refused[:2]} last_seq={answer.station_last_seq}")
-            station.latencies.append(time.perf_counter() - began)
+        with ThreadPoolExecutor(max_workers=window, thread_name_prefix=f"push-{station.id}") as wire:
+            flying: deque[tuple[int, int, float, Future[httpx.Response]]] = deque()
+            for first in range(0, len(ops.ops), batch):
+                began = time.perf_counter()
+                chunk = ops.ops[first : first + batch]
+                body = gzip.compress(
+                    batch_body(station.id, dt.datetime.now(dt.UTC), chunk), GZIP_LEVEL, mtime=0
+                )
+                headers = {"Content-Type": "application/json", "Content-Encoding": "gzip",
+                           **sign_request(station.key, "POST", PUSH_PATH, body, station.id)}  # fmt: skip
+                posted = wire.submit(station.client.post, PUSH_PATH, content=body, headers=headers)
+                flying.append((first, len(chunk), began, posted))
+                if len(flying) >= window:
+                    _check(station, *flying.popleft())
+            while flying:
+                _check(station, *flying.popleft())
         station.finished_at = time.perf_counter()
     except BaseException as exc:
         station.error = exc
         raise
+
+
+def _check(
+    station: BenchStation, first: int, size: int, began: float, posted: Future[httpx.Response]
+) -> None:
+    response = posted.result()
+    if response.status_code != 200:
+        raise RuntimeError(f"push answered {response.status_code}: {response.text[:500]}")
+    answer = PushResponse.model_validate_json(response.content)
+    refused = [r for r in answer.results if r.status is not OpStatus.APPLIED]
+    if refused or answer.station_last_seq != first + size:
+        raise RuntimeError(f"not applied: {refused[:2]} last_seq={answer.station_last_seq}")
+    station.latencies.append(time.perf_counter() - began)
 
 
 # ---- one run ------------------------------------------------------------------------------
@@ -428,7 +449,14 @@ def wait_quiet(max_busy: float, timeout: float = 300) -> float:
 
 
 def run_once(
-    base: Template, workers: int, workloads: list[StationOps], batch: int, tag: str, *, max_busy: float
+    base: Template,
+    workers: int,
+    workloads: list[StationOps],
+    batch: int,
+    tag: str,
+    *,
+    max_busy: float,
+    window: int = 1,
 ) -> dict[str, Any]:
     with serve(base, workers, tag) as server:
         enrolled = [enrol(server, code, n) for n, code in enumerate(base.codes[: len(workloads)])]
@@ -438,7 +466,7 @@ def run_once(
         load = os.getloadavg()[0]
         start = threading.Barrier(len(enrolled) + 1)
         threads = [
-            threading.Thread(target=push_all, args=(s, by_id[s.id], batch, start), daemon=True)
+            threading.Thread(target=push_all, args=(s, by_id[s.id], batch, start, window), daemon=True)
             for s in enrolled
         ]
         for t in threads:
@@ -493,7 +521,9 @@ def configuration(
     kind = base.kind
     runs = []
     for n in range(args.runs):
-        run = run_once(base, workers, loads, args.batch, f"{os.getpid()}_{n}", max_busy=args.max_busy)
+        run = run_once(
+            base, workers, loads, args.batch, f"{os.getpid()}_{n}", max_busy=args.max_busy, window=args.window
+        )
         runs.append(run)
         print(f"  {kind:10} workers={workers} {scenario:10} run {n + 1}: {run['seconds']:6.2f} s "
               f"{run['cases_per_second']:5d} cases/s  (server CPU {run['server_cpu_seconds']} s, "
@@ -505,6 +535,7 @@ def configuration(
         "stations": len(loads),
         "cases": sum(len(w.ops) for w in loads),
         "batch": args.batch,
+        "window": args.window,
         "median_cases_per_second": round(statistics.median(r["cases_per_second"] for r in runs)),
         "median_seconds": statistics.median(r["seconds"] for r in runs),
         "runs": runs,
@@ -526,6 +557,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument(
+        "--window",
+        type=int,
+        default=PUSH_WINDOW,
+        help="batches a station has on the wire at once (as its sync agent)",
+    )
     parser.add_argument("--stations", type=int, default=4, help="stations in the concurrent scenario")
     parser.add_argument("--persons", type=int, default=PERSONS, help="registry size (seed-demo)")
     parser.add_argument(

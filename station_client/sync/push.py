@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -65,6 +66,9 @@ class _OnTheWire:
     answer: Future[PushResponse]
 
 
+WINDOW = 2  # batches on the wire at once: the server checks the next while it applies one
+
+
 def push_all(
     db: Database,
     dek: DataKey,
@@ -75,38 +79,45 @@ def push_all(
 ) -> PushReport:
     """Push until nothing sendable is left; a SyncError leaves the rest for the next round.
 
-    One batch is on the wire at a time, sent from a helper thread, while this thread (the
-    only one that touches the store) numbers and persists the next. The server's time and
-    ours overlap; the order stays: a batch is sent only after the one before is recorded.
+    Up to ``WINDOW`` batches are on the wire at once, sent from helper threads, while this
+    thread (the only one that touches the store) numbers and persists the next. Answers
+    are recorded in the order the batches were sent. A case with a row on the wire gets
+    no new row in a later batch (``core.select_batch``), so a case's operations still
+    reach the server one batch after another; the server applies a station's batches in
+    seq order, waiting briefly for a batch still on its way.
     """
     report = PushReport()
     state = _PushState(limit)
     outbox_rows.reconcile_blocked(db)
     waiting: set[str] = set()  # cases found to name a scan still uploading
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push") as wire:
-        on_wire: _OnTheWire | None = None
+    with ThreadPoolExecutor(max_workers=WINDOW, thread_name_prefix="sync-push") as wire:
+        flying: deque[_OnTheWire] = deque()
         while True:
-            flying = {e.local_id for e in on_wire.batch.entries} if on_wire else set()
             batch = core.select_batch(
                 outbox_rows.load_unfinished(db),
                 next_seq=outbox_rows.next_seq(db),
                 limit=state.limit,
                 hold=attachments.waiting_cases(db) | waiting,
-                in_flight=flying,
+                in_flight={e.local_id for sent in flying for e in sent.batch.entries},
             )
             try:
                 operations = outbox_rows.persist_batch(db, dek, batch, datetime.now(UTC)) if batch else []
             except outbox_rows.Unsendable as exc:
                 waiting |= exc.waiting
                 continue
-            if on_wire is not None:
-                sent, on_wire = on_wire, None
-                if not _settle(db, sent, state, report):
-                    continue  # refused whole but recoverable: choose again (smaller, or from a gap)
-            if not batch:
+            if batch:
+                body = batch_body(
+                    transport.station_id, station_clock(), operations
+                )  # station clock, uncorrected
+                flying.append(_OnTheWire(batch, wire.submit(transport.push, body)))
+                if len(flying) < WINDOW:
+                    continue  # another batch may go out before an answer is awaited
+            if not flying:
                 return report
-            body = batch_body(transport.station_id, station_clock(), operations)  # station clock, uncorrected
-            on_wire = _OnTheWire(batch, wire.submit(transport.push, body))
+            if not _settle(db, flying.popleft(), state, report):
+                # Refused whole but recoverable: the batches behind it follow a gap now. Record
+                # what the server did with them, then choose again (smaller, or from the gap).
+                _drain(db, flying, report)
 
 
 @dataclass
@@ -139,6 +150,11 @@ def _settle(db: Database, sent: _OnTheWire, state: _PushState, report: PushRepor
     except SyncError as exc:
         outbox_rows.record_failure(db, batch, exc)
         raise
+    _record(db, batch, outcomes, report)
+    return True
+
+
+def _record(db: Database, batch: Batch, outcomes: Sequence[core.Outcome], report: PushReport) -> None:
     outbox_rows.record_outcomes(db, batch, outcomes, datetime.now(UTC))
     states = [o.state for o in outcomes]
     report.add(
@@ -150,7 +166,20 @@ def _settle(db: Database, sent: _OnTheWire, state: _PushState, report: PushRepor
             batches=1,
         )
     )
-    return True
+
+
+def _drain(db: Database, flying: deque[_OnTheWire], report: PushReport) -> None:
+    """Answers to batches sent behind one that was refused whole. Any the server applied are
+    recorded; a refusal (most likely ``sequence_gap``) or a lost answer leaves their rows
+    numbered and unacknowledged, to be sent again byte for byte (answered ``duplicate`` if
+    the server did apply them)."""
+    while flying:
+        sent = flying.popleft()
+        try:
+            outcomes = core.apply_response(sent.batch.entries, _seqs(sent.batch), sent.answer.result())
+        except (SyncError, core.ResultMismatch):
+            continue
+        _record(db, sent.batch, outcomes, report)
 
 
 def _seqs(batch: Batch) -> dict[int, int]:

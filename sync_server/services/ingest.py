@@ -13,12 +13,22 @@ The algorithm is docs/server.md "Push: exactly once". In outline:
    statement each, advance ``last_seq``, append the audit entries, commit.
 
 A business rejection is a stored result like any other and still consumes its seq.
+
+Everything that needs no database (ordering, digests, the catalog, identifier and fee
+checks of every accepted case: about 40 % of the work) is done before the transaction
+(:func:`prepare`), so a station's next batch, sent while the one before is still being
+applied, is checked by another worker in the meantime and then waits only for the
+station's row lock. When it gets there first, the missing seqs are likely still on their
+way: the push waits for them briefly (``push_gap_wait_seconds``) before it answers
+``sequence_gap``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,13 +51,14 @@ from schema.rates import RateBook, load_rates
 from schema.vocabulary import Tier
 from schema.workdays import WorkdayCalendar
 from sync_server.api.errors import ApiError
+from sync_server.core.case_rules import CheckedCase, Rejection, check_accept
 from sync_server.core.clock import beijing_date
 from sync_server.core.registry_effects import creates_or_changes, subject_field
 from sync_server.core.station import StationContext
 from sync_server.db.engine import Database
 from sync_server.db.tables import case_events, cases, conflicts, ledger_entries, operations, stations
 from sync_server.services import audit, bulk, feed
-from sync_server.services.ingest_apply import Applier, BatchContext
+from sync_server.services.ingest_apply import Applier, BatchContext, check_date, trusted_for
 from sync_server.services.registry_updates import Registry
 from sync_server.settings import Settings
 
@@ -78,15 +89,52 @@ def push(
         max_offline_days=settings.max_offline_days,
         clock_flag_seconds=settings.clock_flag_seconds,
     )
-    with db.write() as conn:
-        return push_in(conn, ctx, batch.operations)
+    prepared = prepare(ctx, batch.operations)
+    deadline = time.monotonic() + settings.push_gap_wait_seconds
+    while True:
+        try:
+            with db.write() as conn:
+                return push_in(conn, ctx, prepared)
+        except SequenceGap:
+            if time.monotonic() >= deadline:
+                raise
+        time.sleep(GAP_POLL_SECONDS)  # the batch before may be in another worker's hands
 
 
-def push_in(conn: Connection, ctx: BatchContext, ops: Sequence[Operation]) -> PushResponse:
+GAP_POLL_SECONDS = 0.02
+
+
+class SequenceGap(ApiError):
+    def __init__(self, missing_seq: int, last_seq: int) -> None:
+        super().__init__("sequence_gap", detail={"missing_seq": missing_seq, "station_last_seq": last_seq})
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A batch's operations in seq order with what needs no database: digests, op ids as
+    text and the ``case_accept`` checks (by op id; see :func:`case_rules.check_accept`)."""
+
+    ops: tuple[Operation, ...]
+    digests: tuple[str, ...]
+    keys: tuple[str, ...]
+    checks: dict[str, CheckedCase | Rejection]
+
+
+def prepare(ctx: BatchContext, ops: Sequence[Operation]) -> Prepared:
+    ordered = tuple(sorted(ops, key=lambda op: op.seq))
+    keys = tuple(str(op.op_id) for op in ordered)  # once: a UUID's str() is not free
+    checks: dict[str, CheckedCase | Rejection] = {}
+    for key, op in zip(keys, ordered, strict=True):
+        if isinstance(op, CaseAcceptOp):
+            today = check_date(ctx, trusted_for(ctx, op.payload.accepted_at))
+            checks[key] = check_accept(op.payload, catalog=ctx.catalog, rates=ctx.rates, today=today)
+    return Prepared(ordered, tuple(operation_digest(op) for op in ordered), keys, checks)
+
+
+def push_in(conn: Connection, ctx: BatchContext, ops: Sequence[Operation] | Prepared) -> PushResponse:
+    prepared = ops if isinstance(ops, Prepared) else prepare(ctx, ops)
     last_seq = _lock_station(conn, ctx.station.id)
-    ordered = sorted(ops, key=lambda op: op.seq)
-    digests = [operation_digest(op) for op in ordered]
-    keys = [str(op.op_id) for op in ordered]  # once: a UUID's str() is not free
+    ordered, digests, keys = prepared.ops, prepared.digests, prepared.keys
     stored = _stored(conn, ctx.station.id, sorted(set(keys)))
     results: dict[int, OpResult] = {}
     new: dict[str, tuple[Operation, str]] = {}  # op_id -> (op, digest), first occurrence
@@ -106,8 +154,8 @@ def push_in(conn: Connection, ctx: BatchContext, ops: Sequence[Operation]) -> Pu
         elif op.seq < expected:
             results[i] = _conflict(op, ctx.received_at, "seq")
         else:
-            raise ApiError("sequence_gap", detail={"missing_seq": expected, "station_last_seq": last_seq})
-    applied = _apply_new(conn, ctx, new) if new else {}
+            raise SequenceGap(expected, last_seq)
+    applied = _apply_new(conn, ctx, new, prepared.checks) if new else {}
     answers: list[OpResult] = []
     for i, op in enumerate(ordered):
         key = keys[i]
@@ -231,7 +279,10 @@ def _aware(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _apply_new(
-    conn: Connection, ctx: BatchContext, pending: dict[str, tuple[Operation, str]]
+    conn: Connection,
+    ctx: BatchContext,
+    pending: dict[str, tuple[Operation, str]],
+    checks: dict[str, CheckedCase | Rejection],
 ) -> dict[str, OpResult]:
     """Apply the new operations (op_id -> (op, digest), in seq order); their results by op_id."""
     new = [op for op, _ in pending.values()]
@@ -241,7 +292,7 @@ def _apply_new(
     )
     registry = Registry()
     registry.load(conn, *_registry_keys(ctx, accepts))
-    applier = Applier(ctx, known, taken, registry)
+    applier = Applier(ctx, known, taken, registry, checks)
     results = {key: applier.apply(op, key) for key, (op, _) in pending.items()}
     out = applier.out
     # Binary COPY for the big tables: every value here already has its column's Python type.

@@ -23,7 +23,7 @@ from schema.vocabulary import Section, Tier
 from schema.workdays import WorkdayCalendar
 from sync_server.core import ledger, routing
 from sync_server.core.attribution import REGISTRATION_ITEMS, Facts, attribute, driving_insurance
-from sync_server.core.case_rules import Rejection, case_exists, check_accept, subject_of
+from sync_server.core.case_rules import CheckedCase, Rejection, case_exists, check_accept, subject_of
 from sync_server.core.clock import TrustedTime, beijing_date, trusted_time
 from sync_server.core.registry_effects import Change, Effect, creates_or_changes, effect_of
 from sync_server.core.station import StationContext
@@ -60,15 +60,37 @@ class Outputs:
     audit: list[AuditItem] = field(default_factory=list)
 
 
+def trusted_for(ctx: BatchContext, station_time: dt.datetime) -> TrustedTime:
+    """The time the server trusts for something the station stamped ``station_time``."""
+    return trusted_time(
+        received_at=ctx.received_at,
+        sent_at=ctx.sent_at,
+        station_time=station_time,
+        max_offline_days=ctx.max_offline_days,
+        flag_seconds=ctx.clock_flag_seconds,
+    )
+
+
+def check_date(ctx: BatchContext, t: TrustedTime) -> dt.date:
+    """The date forms are checked on: the later of the two clocks' dates, never past today."""
+    return min(max(t.local_date, beijing_date(t.station_accepted_at)), beijing_date(ctx.received_at))
+
+
 def _iso(value: dt.date | dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
 class Applier:
     def __init__(
-        self, ctx: BatchContext, cases: dict[str, dict[str, Any]], taken_numbers: set[str], registry: Registry
+        self,
+        ctx: BatchContext,
+        cases: dict[str, dict[str, Any]],
+        taken_numbers: set[str],
+        registry: Registry,
+        checks: dict[str, CheckedCase | Rejection] | None = None,
     ) -> None:
         self.ctx = ctx
+        self.checks = checks or {}  # case_accept checks done before the transaction, by op id
         self.cases = cases  # existing and new cases by case_id, as column dicts
         self.taken_numbers = taken_numbers
         self.registry = registry
@@ -78,18 +100,10 @@ class Applier:
     # ---- shared helpers -------------------------------------------------------------
 
     def trusted(self, station_time: dt.datetime) -> TrustedTime:
-        c = self.ctx
-        return trusted_time(
-            received_at=c.received_at,
-            sent_at=c.sent_at,
-            station_time=station_time,
-            max_offline_days=c.max_offline_days,
-            flag_seconds=c.clock_flag_seconds,
-        )
+        return trusted_for(self.ctx, station_time)
 
     def today(self, t: TrustedTime) -> dt.date:
-        """The date forms are checked on: the later of the two clocks' dates, never past today."""
-        return min(max(t.local_date, beijing_date(t.station_accepted_at)), beijing_date(self.ctx.received_at))
+        return check_date(self.ctx, t)
 
     def result(self, op: Operation, status: OpStatus, case: dict[str, Any] | None, **detail: Any) -> OpResult:
         return OpResult(
@@ -169,7 +183,9 @@ class Applier:
         if case_id in self.cases or p.case_number in self.taken_numbers:
             return self.reject(op, case_exists(p.case_number))
         today = self.today(t)
-        checked = check_accept(p, catalog=c.catalog, rates=c.rates, today=today)
+        checked = self.checks.get(key)
+        if checked is None:
+            checked = check_accept(p, catalog=c.catalog, rates=c.rates, today=today)
         if isinstance(checked, Rejection):
             return self.reject(op, checked)
         item, fee = checked.item, checked.contribution

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from schema.protocol import OpStatus, PushBatch, PushResponse
+from sync_server.api.errors import ApiError
 from sync_server.core.station import StationContext
 from sync_server.db.engine import Database
 from sync_server.db.tables import case_events, cases, ledger_entries, operations, stations
@@ -72,3 +75,63 @@ def test_the_same_batch_pushed_twice_at_once_is_applied_once(db: Database, tmp_p
         assert conn.execute(sa.select(stations.c.last_seq)).scalar_one() == total
         assert conn.execute(sa.select(sa.func.sum(ledger_entries.c.amount))).scalar_one() == 0
         assert audit.verify(conn).intact
+
+
+def _context(db: Database) -> StationContext:
+    with db.read() as conn:
+        row = conn.execute(sa.select(stations)).one()
+    return StationContext(row.id, row.township_code, row.county_code, bytes(row.public_key), row.status)
+
+
+def test_a_batch_that_overtakes_the_one_before_it_waits_for_it(db: Database, tmp_path: Path) -> None:
+    """A station sends its next batch while the one before is still on its way (two
+    connections, maybe two workers): the later one waits for the missing seqs, then applies."""
+    station = enrolled_station(db)
+    context = _context(db)
+    earlier = PushBatch(
+        station_id=station.id,
+        sent_at=station.now(),
+        operations=tuple(accept_op(station, "G02") for _ in range(5)),
+    )
+    later = PushBatch(
+        station_id=station.id,
+        sent_at=station.now(),
+        operations=tuple(accept_op(station, "G14") for _ in range(5)),
+    )
+    settings = make_settings(tmp_path, str(db.engine.url), push_gap_wait_seconds=20)
+    answers: dict[str, PushResponse] = {}
+    errors: list[BaseException] = []
+
+    def send_later() -> None:
+        try:
+            answers["later"] = ingest.push(db, context, later, dt.datetime.now(dt.UTC), settings=settings)
+        except BaseException as exc:
+            errors.append(exc)
+
+    overtaking = threading.Thread(target=send_later)
+    overtaking.start()
+    time.sleep(0.3)  # the later batch is waiting for seqs 1-5 now
+    assert overtaking.is_alive()
+    answers["earlier"] = ingest.push(db, context, earlier, dt.datetime.now(dt.UTC), settings=settings)
+    overtaking.join(timeout=30)
+    assert not errors, errors
+    assert [r.seq for r in answers["earlier"].results] == [1, 2, 3, 4, 5]
+    assert [r.seq for r in answers["later"].results] == [6, 7, 8, 9, 10]
+    assert {r.status for a in answers.values() for r in a.results} == {OpStatus.APPLIED}
+    assert answers["later"].station_last_seq == 10
+    assert table_count(db, cases) == 10 == table_count(db, operations)
+
+
+def test_a_gap_never_filled_is_refused_after_the_wait(db: Database, tmp_path: Path) -> None:
+    station = enrolled_station(db)
+    context = _context(db)
+    accept_op(station, "G02")  # seq 1 is numbered but never sent
+    lonely = PushBatch(station_id=station.id, sent_at=station.now(), operations=(accept_op(station, "G02"),))
+    settings = make_settings(tmp_path, str(db.engine.url), push_gap_wait_seconds=0.3)
+    started = time.monotonic()
+    with pytest.raises(ApiError) as refused:
+        ingest.push(db, context, lonely, dt.datetime.now(dt.UTC), settings=settings)
+    assert time.monotonic() - started >= 0.3
+    assert refused.value.code == "sequence_gap"
+    assert refused.value.detail == {"missing_seq": 1, "station_last_seq": 0}
+    assert table_count(db, cases) == 0 == table_count(db, operations)
