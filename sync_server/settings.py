@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     pull_page_size: int = Field(default=500, ge=1, le=1000)
     # A push that finds seqs missing waits this long for them (a station's previous batch
     # may still be in another worker's hands) before answering sequence_gap.
-    push_gap_wait_seconds: float = Field(default=2.0, ge=0, le=30)
+    push_gap_wait_seconds: float = Field(default=10.0, ge=0, le=60)
 
     @field_validator("data_dir")
     @classmethod

@@ -92,16 +92,31 @@ def push(
     prepared = prepare(ctx, batch.operations)
     deadline = time.monotonic() + settings.push_gap_wait_seconds
     while True:
+        if prepared.ops:
+            _await_turn(db, station.id, prepared.ops[0].seq, deadline)
         try:
             with db.write() as conn:
                 return push_in(conn, ctx, prepared)
         except SequenceGap:
             if time.monotonic() >= deadline:
                 raise
-        time.sleep(GAP_POLL_SECONDS)  # the batch before may be in another worker's hands
+        time.sleep(GAP_POLL_SECONDS)
 
 
 GAP_POLL_SECONDS = 0.02
+
+
+def _await_turn(db: Database, station_id: str, first_seq: int, deadline: float) -> None:
+    """Wait, reading only, until ``last_seq`` reaches the seq before the batch's first (the
+    batch before it may be in another worker's hands) or the deadline passes. Reading takes
+    no lock, so a waiting push never holds up the one it waits for."""
+    query = sa.select(stations.c.last_seq).where(stations.c.id == station_id)
+    while True:
+        with db.read() as conn:
+            last_seq = conn.execute(query).scalar()
+        if last_seq is None or first_seq <= last_seq + 1 or time.monotonic() >= deadline:
+            return
+        time.sleep(GAP_POLL_SECONDS)
 
 
 class SequenceGap(ApiError):

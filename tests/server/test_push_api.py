@@ -181,7 +181,8 @@ def test_same_op_id_with_other_content_is_a_conflict(
     assert _case(db, op.case_id).clerk == "clerk01"
 
 
-def test_a_gap_is_refused_naming_the_missing_seq(db: Database, client: TestClient, station: Station) -> None:
+def test_a_gap_is_refused_naming_the_missing_seq(db: Database, tmp_path: Path, station: Station) -> None:
+    client = make_client(db, tmp_path, push_gap_wait_seconds=0.2)  # waits that long for seq 2 first
     push(client, station, [accept_op(station, "G02")])
     station.next_seq()  # seq 2 is lost
     response = push(client, station, [accept_op(station, "G02")])
