@@ -15,7 +15,7 @@ Figures: ``round_seconds`` (the whole round), ``push_seconds`` (numbering, sendi
 recording only) and ``cases_per_second``; the intake time is reported beside them.
 Target (issue 4): the backlog acknowledged in under 5 s on PostgreSQL.
 
-Run: ``.venv/bin/python -m bench.station_backlog [--cases 10000] [--runs 3]``; writes
+Run: ``.venv/bin/python -m bench.station_backlog [--cases 10000] [--runs 3] [--workers 1]``; writes
 ``bench/results/station_backlog.json`` (the median run by round time, and every run's times).
 """
 
@@ -85,18 +85,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3, help="fresh server, database and station each run")
+    parser.add_argument("--workers", type=int, default=1, help="sync-server serve --workers")
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).parent / "results" / "station_backlog.json"
+    )
     args = parser.parse_args()
-    runs = [one_run(args.cases) for _ in range(args.runs)]
+    runs = [one_run(args.cases, args.workers) for _ in range(args.runs)]
     median = sorted(runs, key=lambda r: float(r["round_seconds"]))[len(runs) // 2]  # type: ignore[arg-type]
     result = {**median, "runs": len(runs), "round_seconds_all": [r["round_seconds"] for r in runs],
               "push_seconds_all": [r["push_seconds"] for r in runs]}  # fmt: skip
-    out = Path(__file__).parent / "results" / "station_backlog.json"
+    out = args.out
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, ensure_ascii=False, indent=2))
 
 
-def one_run(cases: int) -> dict[str, object]:
+def one_run(cases: int, workers: int) -> dict[str, object]:
     name = f"ssb_bench_backlog_{os.getpid()}"
     base = PG_ADMIN.rpartition("/")[0]
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
@@ -104,7 +108,7 @@ def one_run(cases: int) -> dict[str, object]:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
         with tempfile.TemporaryDirectory(prefix="station-backlog-") as tmp:
-            result = run(Path(tmp), f"{base}/{name}", cases)
+            result = run(Path(tmp), f"{base}/{name}", cases, workers)
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -112,8 +116,8 @@ def one_run(cases: int) -> dict[str, object]:
     return result
 
 
-def run(tmp: Path, database_url: str, cases: int) -> dict[str, object]:
-    with serve(tmp / "server", database_url=database_url) as served:
+def run(tmp: Path, database_url: str, cases: int, workers: int) -> dict[str, object]:
+    with serve(tmp / "server", database_url=database_url, workers=workers) as served:
         with served.client() as client:
             world = enrol_station(served.db, tmp / "station", client, ca_pem=served.ca.read_bytes())
         session = world.session()
@@ -152,7 +156,8 @@ def run(tmp: Path, database_url: str, cases: int) -> dict[str, object]:
         "cases": cases,
         "mix": "G14 fee (1/3), C009 complex (1/3), G02 (1/3)",
         "database": "PostgreSQL 127.0.0.1:5432 (throwaway database)",
-        "transport": "HTTPS, pinned city CA, sync-server serve (1 worker), gzip + Ed25519-signed batches of 500",
+        "transport": f"HTTPS, pinned city CA, sync-server serve ({workers} worker{'s' if workers > 1 else ''}), "
+        "gzip + Ed25519-signed batches of 500, two on the wire",
         "round_seconds": round(round_seconds, 3),
         "push_seconds": round(sum(pushes), 3),
         "cases_per_second": round(cases / sum(pushes)),
