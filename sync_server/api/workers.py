@@ -42,7 +42,11 @@ def supported() -> bool:
 def listen(host: str, port: int, backlog: int = 2048) -> socket.socket:
     """A listening TCP socket that shares ``host:port`` with the other workers."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto given, not 0: asyncio sets TCP_NODELAY on accepted sockets only when the socket
+    # says it is TCP. Without it Nagle's algorithm held the last segment of every answer until
+    # the client's delayed ACK: about 40 ms a request (4 ms with it).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
