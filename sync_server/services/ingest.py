@@ -91,30 +91,34 @@ def push(
     )
     prepared = prepare(ctx, batch.operations)
     deadline = time.monotonic() + settings.push_gap_wait_seconds
+    seen: int | None = None  # last_seq when a gap was found: wait for it to move on
     while True:
         if prepared.ops:
-            _await_turn(db, station.id, prepared.ops[0].seq, deadline)
+            _await_turn(db, station.id, prepared.ops[0].seq, seen, deadline)
         try:
             with db.write() as conn:
                 return push_in(conn, ctx, prepared)
-        except SequenceGap:
+        except SequenceGap as gap:
             if time.monotonic() >= deadline:
                 raise
-        time.sleep(GAP_POLL_SECONDS)
+            seen = gap.last_seq
 
 
 GAP_POLL_SECONDS = 0.02
 
 
-def _await_turn(db: Database, station_id: str, first_seq: int, deadline: float) -> None:
-    """Wait, reading only, until ``last_seq`` reaches the seq before the batch's first (the
-    batch before it may be in another worker's hands) or the deadline passes. Reading takes
-    no lock, so a waiting push never holds up the one it waits for."""
+def _await_turn(db: Database, station_id: str, first_seq: int, seen: int | None, deadline: float) -> None:
+    """Wait, reading only, until the station's ``last_seq`` reaches the seq before the batch's
+    first and has moved on from ``seen`` (the batches before may be in another worker's
+    hands), or the deadline passes. Reading takes no lock, so a waiting push never holds up
+    the one it waits for."""
     query = sa.select(stations.c.last_seq).where(stations.c.id == station_id)
     while True:
         with db.read() as conn:
             last_seq = conn.execute(query).scalar()
-        if last_seq is None or first_seq <= last_seq + 1 or time.monotonic() >= deadline:
+        if last_seq is None or time.monotonic() >= deadline:
+            return
+        if first_seq <= last_seq + 1 and last_seq != seen:
             return
         time.sleep(GAP_POLL_SECONDS)
 
@@ -122,6 +126,7 @@ def _await_turn(db: Database, station_id: str, first_seq: int, deadline: float) 
 class SequenceGap(ApiError):
     def __init__(self, missing_seq: int, last_seq: int) -> None:
         super().__init__("sequence_gap", detail={"missing_seq": missing_seq, "station_last_seq": last_seq})
+        self.last_seq = last_seq
 
 
 @dataclass(frozen=True)

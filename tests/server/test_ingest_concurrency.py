@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from schema.protocol import OpStatus, PushBatch, PushResponse
+from schema.protocol import CaseAcceptOp, OpStatus, PushBatch, PushResponse
 from sync_server.api.errors import ApiError
 from sync_server.core.station import StationContext
 from sync_server.db.engine import Database
@@ -135,3 +135,29 @@ def test_a_gap_never_filled_is_refused_after_the_wait(db: Database, tmp_path: Pa
     assert refused.value.code == "sequence_gap"
     assert refused.value.detail == {"missing_seq": 1, "station_last_seq": 0}
     assert table_count(db, cases) == 0 == table_count(db, operations)
+
+
+def test_a_resend_with_a_gap_behind_it_waits_for_the_gap_to_fill(db: Database, tmp_path: Path) -> None:
+    station = enrolled_station(db)
+    context = _context(db)
+    one, two, three = (accept_op(station, "G02") for _ in range(3))
+    settings = make_settings(tmp_path, str(db.engine.url), push_gap_wait_seconds=20)
+
+    def batch(*ops: CaseAcceptOp) -> PushBatch:
+        return PushBatch(station_id=station.id, sent_at=station.now(), operations=ops)
+
+    ingest.push(db, context, batch(one), dt.datetime.now(dt.UTC), settings=settings)
+    answers: list[PushResponse] = []
+    waiting = threading.Thread(
+        target=lambda: answers.append(
+            ingest.push(db, context, batch(one, three), dt.datetime.now(dt.UTC), settings=settings)
+        )
+    )
+    waiting.start()
+    time.sleep(0.3)
+    assert waiting.is_alive()  # seq 1 is known again, seq 3 waits for seq 2
+    ingest.push(db, context, batch(two), dt.datetime.now(dt.UTC), settings=settings)
+    waiting.join(timeout=30)
+    assert [(r.seq, r.status) for r in answers[0].results] == [(1, OpStatus.DUPLICATE), (3, OpStatus.APPLIED)]
+    assert answers[0].station_last_seq == 3
+    assert table_count(db, cases) == 3
