@@ -4,6 +4,7 @@ what can be done with it (补正, 交付审核结果, 修正并重新上报, 重
 from __future__ import annotations
 
 import tkinter as tk
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -255,19 +256,7 @@ class CaseDetailScreen(Screen):
         open_form(self.app, self.detail, RESEND, op)
 
     def resend_as_is(self, op: Any) -> None:
-        session, clock = self.app.session, self.app.clock
-
-        def job(_db: Database) -> Any:
-            from station_client.services.resend import resend
-
-            return resend(session, op.local_id, now=clock())
-
-        def done(result: Any) -> None:
-            self.banner.show(f"已重新排队上报（{result.case_number}）。", "success")
-            self.app.cases_changed()
-            self.on_show()
-
-        self.run(job, done)
+        resend_as_is(self, op, then=self.on_show)
 
     def show_handover(self) -> None:
         for child in self.handover.winfo_children():
@@ -317,6 +306,23 @@ class CaseDetailScreen(Screen):
             self.recipient = None
             return True
         return False
+
+
+def resend_as_is(screen: Screen, op: Any, *, then: Callable[[], None]) -> None:
+    """Queue a set-aside operation again unchanged (off the UI thread), say so, then ``then``."""
+    session, clock = screen.app.session, screen.app.clock
+
+    def job(_db: Database) -> Any:
+        from station_client.services.resend import resend
+
+        return resend(session, op.local_id, now=clock())
+
+    def done(result: Any) -> None:
+        screen.banner.show(f"已重新排队上报（{result.case_number}）。", "success")
+        screen.app.cases_changed()
+        then()
+
+    screen.run(job, done)
 
 
 def open_form(app: Any, detail: Any, mode: str, op: Any = None) -> None:

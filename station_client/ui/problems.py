@@ -158,19 +158,9 @@ class ProblemsScreen(Screen):
         self.run(job, done)
 
     def _resend(self, op: Any) -> None:
-        session, clock = self.app.session, self.app.clock
+        from station_client.ui.cases import resend_as_is
 
-        def job(_db: Database) -> Any:
-            from station_client.services.resend import resend
-
-            return resend(session, op.local_id, now=clock())
-
-        def done(result: Any) -> None:
-            self.banner.show(f"已重新排队上报（{result.case_number}）。", "success")
-            self.app.cases_changed()
-            self.load()
-
-        self.run(job, done)
+        resend_as_is(self, op, then=self.load)
 
     def open_case(self) -> None:
         from station_client.ui.cases import CaseDetailScreen

@@ -151,8 +151,7 @@ def prepare(ctx: BatchContext, ops: Sequence[Operation]) -> Prepared:
     return Prepared(ordered, tuple(operation_digest(op) for op in ordered), keys, checks)
 
 
-def push_in(conn: Connection, ctx: BatchContext, ops: Sequence[Operation] | Prepared) -> PushResponse:
-    prepared = ops if isinstance(ops, Prepared) else prepare(ctx, ops)
+def push_in(conn: Connection, ctx: BatchContext, prepared: Prepared) -> PushResponse:
     last_seq = _lock_station(conn, ctx.station.id)
     ordered, digests, keys = prepared.ops, prepared.digests, prepared.keys
     stored = _stored(conn, ctx.station.id, sorted(set(keys)))

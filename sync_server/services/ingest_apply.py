@@ -23,7 +23,7 @@ from schema.vocabulary import Section, Tier
 from schema.workdays import WorkdayCalendar
 from sync_server.core import ledger, routing
 from sync_server.core.attribution import REGISTRATION_ITEMS, Facts, attribute, driving_insurance
-from sync_server.core.case_rules import CheckedCase, Rejection, case_exists, check_accept, subject_of
+from sync_server.core.case_rules import CheckedCase, Rejection, case_exists, subject_of
 from sync_server.core.clock import TrustedTime, beijing_date, trusted_time
 from sync_server.core.registry_effects import Change, Effect, creates_or_changes, effect_of
 from sync_server.core.station import StationContext
@@ -87,10 +87,10 @@ class Applier:
         cases: dict[str, dict[str, Any]],
         taken_numbers: set[str],
         registry: Registry,
-        checks: dict[str, CheckedCase | Rejection] | None = None,
+        checks: dict[str, CheckedCase | Rejection],
     ) -> None:
         self.ctx = ctx
-        self.checks = checks or {}  # case_accept checks done before the transaction, by op id
+        self.checks = checks  # case_accept checks done before the transaction, by op id
         self.cases = cases  # existing and new cases by case_id, as column dicts
         self.taken_numbers = taken_numbers
         self.registry = registry
@@ -183,9 +183,7 @@ class Applier:
         if case_id in self.cases or p.case_number in self.taken_numbers:
             return self.reject(op, case_exists(p.case_number))
         today = self.today(t)
-        checked = self.checks.get(key)
-        if checked is None:
-            checked = check_accept(p, catalog=c.catalog, rates=c.rates, today=today)
+        checked = self.checks[key]  # ingest.prepare checked every case_accept of the batch
         if isinstance(checked, Rejection):
             return self.reject(op, checked)
         item, fee = checked.item, checked.contribution

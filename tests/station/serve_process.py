@@ -43,24 +43,6 @@ def serve(data_dir: Path, *, database_url: str | None = None, workers: int = 1) 
     """Initialise a data directory (CA, certificate, schema) and serve it until the block ends."""
     initialise(data_dir, database_url=database_url, hosts=("127.0.0.1", "localhost"))
     port = free_port()
-    log = (data_dir / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [
-            SYNC_SERVER,
-            "serve",
-            "--data-dir",
-            str(data_dir),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
     served = Served(
         f"https://127.0.0.1:{port}",
         data_dir / "tls" / "ca.pem",
@@ -68,17 +50,34 @@ def serve(data_dir: Path, *, database_url: str | None = None, workers: int = 1) 
         Database.from_url(database_url or f"sqlite:///{data_dir / 'server.db'}"),
     )
     try:
-        _wait_ready(served, process)
-        yield served
+        with serving(served, port, workers=workers):
+            yield served
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
         served.db.dispose()
+
+
+@contextmanager
+def serving(served: Served, port: int, *, workers: int = 1) -> Iterator[subprocess.Popen[bytes]]:
+    """``sync-server serve`` for an initialised data directory on ``port``, ready, until the
+    block ends (the log is appended to ``serve.log`` in the data directory)."""
+    with (served.data_dir / "serve.log").open("ab") as log:
+        process = subprocess.Popen(
+            [SYNC_SERVER, "serve", "--data-dir", str(served.data_dir), "--host", "127.0.0.1",
+             "--port", str(port), "--workers", str(workers)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )  # fmt: skip
+        try:
+            _wait_ready(served, process)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def _wait_ready(served: Served, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:

@@ -4,10 +4,6 @@ falls to 0 after the round that sends the cases taken in offline."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,42 +11,10 @@ from uidriver import Driver
 
 from sync_server.commands.init import initialise
 from sync_server.db.engine import Database
-from tests.station.serve_process import SYNC_SERVER, Served, _wait_ready, free_port
+from tests.station.serve_process import Served, free_port, serving
 from tests.station.sync_world import CLERK_PASSWORD, enrol_station
 
 pytestmark = pytest.mark.slow
-
-
-@contextmanager
-def running(served: Served, port: int) -> Iterator[None]:
-    """``sync-server serve`` on ``port`` (the same port each time: the station knows its URL)."""
-    log = (served.data_dir / "serve.log").open("ab")
-    process = subprocess.Popen(
-        [
-            SYNC_SERVER,
-            "serve",
-            "--data-dir",
-            str(served.data_dir),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
-    try:
-        _wait_ready(served, process)
-        yield
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def test_the_bar_turns_online_when_the_server_starts_and_pending_falls_to_zero(tmp_path: Path):
@@ -64,7 +28,7 @@ def test_the_bar_turns_online_when_the_server_starts_and_pending_falls_to_zero(t
         Database.from_url(f"sqlite:///{data / 'server.db'}"),
     )
     try:
-        with running(served, port), served.client() as client:
+        with serving(served, port), served.client() as client:
             world = enrol_station(served.db, tmp_path / "station", client, ca_pem=served.ca.read_bytes())
         session = world.session()  # the clerk's first login on this PC: their key is wrapped here
         world.take_in(session, 2)  # two cases taken in while the server is down
@@ -78,7 +42,7 @@ def test_the_bar_turns_online_when_the_server_starts_and_pending_falls_to_zero(t
             assert bar.view.pending_text == "待上报 2 笔"
             assert "无法连接" in bar.view.error_text
 
-            with running(served, port):
+            with serving(served, port):
                 driver.click(bar.now)  # 立即同步
                 driver.pump(
                     lambda: bar.view.online_text == "在线" and bar.view.pending == 0 and not bar.view.running,
