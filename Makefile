@@ -8,6 +8,7 @@ XVFB   := xvfb-run -a -s "-screen 0 1366x768x24 -nolisten tcp -noreset"
 
 .PHONY: test lint typecheck pytest demo bench bundle clean system
 
+# '.[dev]' installs everything: the station and server extras and the tools (pyproject.toml).
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip==26.3

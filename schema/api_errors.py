@@ -10,7 +10,7 @@ Two uses:
 * **Request errors** answer a whole request with ``API_ERROR_STATUS[code]``.
 * **Operation results**: inside a successful push, a rejected or conflicting operation
   carries one of :data:`OP_RESULT_CODES` in ``OpResult.code`` and the rest of the batch
-  goes on (DESIGN §4, poison records don't block). For those the status in the table is
+  goes on (docs/design.md §4, poison records don't block). For those the status in the table is
   what the server would answer if the operation came alone; it is not sent in a push.
 
 The lifecycle's codes (``case_*``) answer console actions and rejected operations alike;
@@ -60,6 +60,7 @@ ApiErrorCode = Literal[
     "op_case_unknown",
     "op_clerk_unknown",
     "op_stale_version",
+    "op_staff_changed",
     "attachment_missing",
     # case lifecycle (console actions and operations)
     "case_transition_not_allowed",
@@ -115,6 +116,7 @@ API_ERROR_STATUS: dict[ApiErrorCode, int] = {
     "op_case_unknown": 404,
     "op_clerk_unknown": 422,
     "op_stale_version": 409,
+    "op_staff_changed": 409,
     "attachment_missing": 422,
     "case_transition_not_allowed": 409,
     "case_actor_not_allowed": 403,
@@ -165,6 +167,10 @@ API_ERROR_MESSAGES: dict[ApiErrorCode, str] = {
     "op_case_unknown": "服务器找不到对应的案件。请先上报该案件的受理信息，或联系综合业务科核对。",
     "op_clerk_unknown": "经办柜员不是本服务站的有效账号。请联系综合业务科核对柜员账号。",
     "op_stale_version": "该业务依据的参保信息已被他人更新。已转综合业务科人工处理，请留意处理结果。",
+    "op_staff_changed": (
+        "本机修改的密码未生效：该柜员账号在服务器上已有变更（密码被重置或账号被停用）。"
+        "请联网同步后用综合业务科发放的密码登录，再修改密码。"
+    ),
     "attachment_missing": "该业务的附件尚未上传完成。客户端会先上传附件再重新提交，请保持网络连接。",
     "case_already_claimed": "该案件已被其他审核人员认领。请刷新队列选择其他案件，或联系科室负责人改派。",
     "login_failed": "用户名或密码不正确。请重新输入；连续多次错误将锁定账号。",
@@ -196,6 +202,7 @@ OP_RESULT_CODES: frozenset[ApiErrorCode] = frozenset(
         "op_case_unknown",
         "op_clerk_unknown",
         "op_stale_version",
+        "op_staff_changed",
         "attachment_missing",
         "case_transition_not_allowed",
         "case_actor_not_allowed",
@@ -203,7 +210,7 @@ OP_RESULT_CODES: frozenset[ApiErrorCode] = frozenset(
     }
 )
 
-# Transient: the station retries the same request later, with backoff (DESIGN §4).
+# Transient: the station retries the same request later, with backoff (docs/design.md §4).
 RETRYABLE_CODES: frozenset[ApiErrorCode] = frozenset({"rate_limited", "internal_error", "auth_nonce_reused"})
 
 

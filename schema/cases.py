@@ -10,7 +10,7 @@ Money is a :data:`Money`: a ``Decimal`` in yuan with at most two places (fen), w
 a JSON *string* and refused as a float, so no amount ever passes through binary floating
 point.
 
-Case numbers need no coordination (DESIGN §4): station code + acceptance date + the
+Case numbers need no coordination (docs/design.md §4): station code + acceptance date + the
 station's own daily counter::
 
     511102004-00-20261126-0007     complex item, acceptance receipt (受理回执)
@@ -240,9 +240,10 @@ class CasePayload(BaseModel):
     attachments: tuple[AttachmentRef, ...] = ()
     fee: FeeSummary | None = None
     accepted_at: AwareDatetime  # station clock: the server records its own beside it
-    # Complex items only (承诺时限). None for a complex case when the holiday calendar of the
-    # promised date's year is not yet published: the receipt says 待定 and the server's due date rules.
+    # Complex items only (承诺时限). Counted with schema.workdays.due, as the server counts its
+    # due date; provisional (暂定) when it reaches a year whose holiday notice is not loaded.
     promised_date: date | None = None
+    promised_provisional: bool = False
     unverified_applicant: bool = False  # accepted offline without a registry match
     base_version: int | None = Field(default=None, ge=0)  # registry row version a change is based on
 

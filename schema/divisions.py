@@ -291,6 +291,37 @@ def current_county_for_area_code(area_code: str) -> str | None:
     return HISTORICAL_AREA_CODES.get(code, ("", None))[1]
 
 
+# --- 市本级: the city bureau as a clearing party ----------------------------------------
+
+CITY_LEVEL_CODE = LESHAN_CITY_CODE
+CITY_LEVEL_NAME = "市本级"
+# Units registered with the city bureau carry the city's own code (511100, or 511101
+# 市辖区 in older registrations) as their registration authority's area code.
+_CITY_LEVEL_AREA_CODES = frozenset({LESHAN_CITY_CODE, "511101"})
+
+
+def unit_party_for_area_code(area_code: str) -> str | None:
+    """The party a unit belongs to by its USCC's area code: 市本级 (511100) for the city's
+    own code, today's county for a county code (current or historical), else None."""
+    code = compact_code(area_code)
+    if code in _CITY_LEVEL_AREA_CODES:
+        return CITY_LEVEL_CODE
+    return current_county_for_area_code(code)
+
+
+def party_name(code: str) -> str:
+    """The name of a clearing party: 市本级 for the city, the county's name, else the code."""
+    if code == CITY_LEVEL_CODE:
+        return CITY_LEVEL_NAME
+    found = load_divisions().find(code)
+    return found.name if found is not None else code
+
+
+def clearing_parties() -> list[str]:
+    """Everyone who may collect or be owed: 市本级 first, then the 11 counties by code."""
+    return [CITY_LEVEL_CODE, *(d.code for d in load_divisions().counties())]
+
+
 # --- station identity -------------------------------------------------------------------
 
 

@@ -1,7 +1,9 @@
 """Every error code the system reports, in one table.
 
 Each module keeps its own codes next to the code that raises them (identifiers, divisions,
-catalog forms, lifecycle, money and fees, working days, the API); this module gathers them
+catalog forms, lifecycle, money and fees, working days, the API); codes raised by the
+station client and the server's commands are described in :mod:`schema.station_error_codes`
+and :mod:`schema.server_error_codes`. This module gathers them
 so README can list them and a test can keep README and code in step. Codes never change
 meaning once released. ``python -m schema.error_codes`` prints README's table.
 """
@@ -13,10 +15,16 @@ from dataclasses import dataclass
 from functools import cache
 
 from schema.api_errors import API_ERROR_MESSAGES, API_ERROR_STATUS
+from schema.catalog.data_errors import CATALOG_DATA_ERROR_MESSAGES
 from schema.catalog.problems import FORM_ERROR_MESSAGES
 from schema.divisions import DIVISION_ERROR_MESSAGES
+from schema.eligibility import ELIGIBILITY_ERROR_MESSAGES
+from schema.holiday_schedule import HOLIDAY_ERROR_MESSAGES
 from schema.identifiers import ID_ERROR_MESSAGES, USCC_ERROR_MESSAGES
 from schema.lifecycle import LIFECYCLE_ERROR_MESSAGES
+from schema.passwords import PASSWORD_ERROR_MESSAGES
+from schema.server_error_codes import SERVER_ERROR_CODES
+from schema.station_error_codes import STATION_ERROR_CODES
 
 
 @dataclass(frozen=True)
@@ -43,9 +51,14 @@ _COMPOSED: dict[str, tuple[str, str]] = {
     "fee_grade_unknown": ("缴费", "缴费档次不在该年度档次表中：消息列出可选档次。"),
     "fee_risk_class_invalid": ("缴费", "工伤保险行业风险类别应为 1 至 8 类。"),
     "fee_insurance_unsupported": ("缴费", "费率表中没有该险种的费率：请选择其他险种或联系系统管理员。"),
+    "fee_month_after_this_year": ("缴费", "窗口只能缴纳受理当年的月份：请把截止月改为本年 12 月或更早。"),
+    "fee_month_of_past_year": (
+        "缴费",
+        "往年月份属于补缴，不在本事项中缴纳：请把起始月改为本年 1 月或更晚，往年欠缴另办补缴业务（C011、C012）。",
+    ),
     "workday_no_calendar": (
         "工作日",
-        "系统没有该年度的法定节假日安排，无法按工作日计算期限：请管理员录入国务院办公厅的节假日通知。",
+        "该年度超出节假日计算范围（1901–2099 年），无法按工作日计算期限：请核对受理日期是否正确。",
     ),
     "case_number_invalid": (
         "案件编号",
@@ -75,9 +88,13 @@ def error_codes() -> dict[str, ErrorCodeInfo]:
     add("统一社会信用代码", USCC_ERROR_MESSAGES.items())
     add("行政区划", DIVISION_ERROR_MESSAGES.items())
     add("业务表单", FORM_ERROR_MESSAGES.items())
+    add("受理条件", ELIGIBILITY_ERROR_MESSAGES.items())
     add("案件流转", LIFECYCLE_ERROR_MESSAGES.items())
+    add("节假日安排", HOLIDAY_ERROR_MESSAGES.items())
+    add("密码", PASSWORD_ERROR_MESSAGES.items())
     add("接口", API_ERROR_MESSAGES.items())
-    for code, (area, message) in _COMPOSED.items():
+    add("业务目录", CATALOG_DATA_ERROR_MESSAGES.items())
+    for code, (area, message) in (_COMPOSED | SERVER_ERROR_CODES | STATION_ERROR_CODES).items():
         table.setdefault(code, ErrorCodeInfo(code, area, message))
     return dict(sorted(table.items()))
 

@@ -184,6 +184,42 @@ def months_in_period(period_start: str, period_end: str) -> tuple[str, ...]:
     return tuple(f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(first, last + 1))
 
 
+def check_desk_months(period_start: str, period_end: str, *, accepted_on: date) -> None:
+    """Months the desk may collect for a flexible worker (G12, G14): the acceptance year's only.
+
+    ``accepted_on`` is the acceptance date (the station's today, the server's trusted
+    date), never the clock. A month of a later year is refused (``fee_month_after_this_year``);
+    a month of a past year is a back-payment (补缴), which is a complex item finished by
+    the back office, so it is refused here too (``fee_month_of_past_year``). Months of
+    the acceptance year whose limits are not yet published are fine: they use the
+    carried-forward limits (see :func:`provisional_months`).
+    """
+    year = accepted_on.year
+    period = {"period_start": period_start, "period_end": period_end, "year": year}
+    if int(period_end[:4]) > year:
+        raise FeeError(
+            "fee_month_after_this_year",
+            f"缴费截止月 {period_end} 在 {year} 年以后：窗口只能缴纳本年度（{year} 年）的月份，"
+            f"请把截止月改为 {year}-12 或更早，以后的月份到时再缴。",
+            {**period, "field": "period_end"},
+        )
+    if int(period_start[:4]) < year:
+        raise FeeError(
+            "fee_month_of_past_year",
+            f"缴费起始月 {period_start} 属于以往年度：往年月份属于补缴，不能在本事项中缴纳。"
+            f"请把起始月改为 {year}-01 或更晚；以往年度的欠缴月份请另行受理补缴业务"
+            "（职工补缴社会保险费申请 C011，城乡居民养老保险补缴 C012）。",
+            {**period, "field": "period_start"},
+        )
+
+
+def provisional_months(months: Iterable[str], rates: RateBook) -> tuple[str, ...]:
+    """The months computed on carried-forward limits (their year's limits not yet published):
+    the receipt marks them 暂按上年度基数."""
+    firsts = ((m, date.fromisoformat(f"{m}-01")) for m in months)
+    return tuple(m for m, on in firsts if rates.base_limits(on).carried_forward(on))
+
+
 # --- requests from form values -------------------------------------------------------
 
 _LABELS = {

@@ -9,9 +9,11 @@ checked in an order that gives the clerk the most useful message first::
     '511102199001010017'
 
 Check-digit algorithms come from python-stdnum (``stdnum.cn.ric``, ``stdnum.cn.uscc``).
-Unlike ``stdnum.cn.ric.validate``, the address code is never looked up: it is the code
-in force when the number was issued, and old Leshan numbers carry codes such as 5126xx
-that no longer exist.
+Unlike ``stdnum.cn.ric.validate``, the full address code is never looked up: it is the
+code in force when the number was issued, and old Leshan numbers carry codes such as
+5126xx that no longer exist. Only its first two digits must be a province code
+(:data:`PROVINCE_CODES`), and the birth year at least 1900: ``000000…`` and ``990000…``
+test numbers are refused.
 
 A USCC whose check digit fails is *not* an error: real licences with such codes exist
 (e.g. ``91350211M0000XUF46``), so :func:`parse_uscc` returns it with
@@ -41,6 +43,8 @@ IdErrorCode = Literal[
     "id_bad_check_digit",
     "id_bad_birth_date",
     "id_birth_date_in_future",
+    "id_bad_province",
+    "id_birth_year_too_early",
 ]
 
 ID_ERROR_MESSAGES: dict[IdErrorCode, str] = {
@@ -54,7 +58,23 @@ ID_ERROR_MESSAGES: dict[IdErrorCode, str] = {
     "id_birth_date_in_future": (
         "公民身份号码中的出生日期晚于今天，请核对号码；若号码无误，请检查本机日期是否正确。"
     ),
+    "id_bad_province": (
+        "公民身份号码前两位不是我国的省级行政区划代码（如四川为 51），不是有效号码："
+        "请对照证件逐位核对后重新输入。"
+    ),
+    "id_birth_year_too_early": (
+        "公民身份号码中的出生年份早于 1900 年，不是有效号码：请对照证件核对第 7–10 位后重新输入。"
+    ),
 }
+
+PROVINCE_CODES = frozenset(
+    {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37"}
+    | {"41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65"}
+    | {"71", "81", "82"}
+)
+"""The first two digits of a GB/T 2260 address code: the provinces, Taiwan, Hong Kong and Macao
+(the same set as python-stdnum's ``cn/loc`` data; a test keeps them in step)."""
+EARLIEST_BIRTH_YEAR = 1900
 
 _DIGITS = frozenset("0123456789")
 
@@ -114,7 +134,9 @@ def parse_resident_id(raw: str, *, today: date) -> ResidentId:
     :class:`~schema.errors.IdentifierError` with its own code: ``id_empty``,
     ``id_bad_characters`` (detail ``positions``, 1-based), ``id_wrong_length``
     (detail ``length``), ``id_bad_birth_date``, ``id_birth_date_in_future`` (after
-    ``today``), ``id_bad_check_digit``. The right check digit is never disclosed.
+    ``today``), ``id_bad_province`` (first two digits not a province code),
+    ``id_birth_year_too_early`` (before 1900), ``id_bad_check_digit``. The right check
+    digit is never disclosed.
     """
     number = normalize_resident_id(raw)
     if not number:
@@ -136,6 +158,10 @@ def parse_resident_id(raw: str, *, today: date) -> ResidentId:
         _id_error("id_bad_birth_date")
     if birth > today:
         _id_error("id_birth_date_in_future")
+    if number[:2] not in PROVINCE_CODES:
+        _id_error("id_bad_province", province=number[:2])
+    if birth.year < EARLIEST_BIRTH_YEAR:
+        _id_error("id_birth_year_too_early", year=birth.year)
     if number[-1] != ric.calc_check_digit(number):
         _id_error("id_bad_check_digit")
     return ResidentId(
@@ -164,10 +190,14 @@ def _with_check_digit(body17: str) -> str:
 def make_resident_id(area_code: str, birth: date, sequence: int) -> str:
     """Build a valid 18-digit number, for tests and demo data.
 
-    ``sequence`` is 0..999; odd numbers are male. Raises ``ValueError`` on bad arguments.
+    ``sequence`` is 0..999; odd numbers are male. Raises ``ValueError`` on bad arguments,
+    including a number :func:`parse_resident_id` would refuse as implausible (no province
+    code, born before 1900).
     """
     if len(area_code) != 6 or not set(area_code) <= _DIGITS:
         raise ValueError(f"area_code must be 6 digits, got {area_code!r}")
+    if area_code[:2] not in PROVINCE_CODES or birth.year < EARLIEST_BIRTH_YEAR:
+        raise ValueError(f"implausible number: area {area_code!r}, born {birth.isoformat()}")
     if not 0 <= sequence <= 999:
         raise ValueError(f"sequence must be 0..999, got {sequence}")
     return _with_check_digit(f"{area_code}{birth.year:04d}{birth.month:02d}{birth.day:02d}{sequence:03d}")
@@ -232,7 +262,7 @@ ORGANISATION_CATEGORY_LABELS: dict[str, str] = {
     "N2": "村级集体经济组织",
     "N3": "乡镇级集体经济组织",
 }
-"""机构类别 by the first two characters; only the categories confirmed in reference/facts.md §4.2."""
+"""机构类别 by the first two characters; only the categories confirmed in docs/sources.md §4.2."""
 
 
 @dataclass(frozen=True)

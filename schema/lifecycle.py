@@ -45,7 +45,8 @@ class CaseStatus(StrEnum):
     ROUTED = "routed"  # 待认领: in a section queue
     CLAIMED = "claimed"  # 审核中
     APPROVED = "approved"  # 已办结（核准）
-    REJECTED = "rejected"  # 不予受理（驳回）
+    # 不予核准（审核不通过）: refused after review (不予受理 is only the desk refusing to accept)
+    REJECTED = "rejected"
     RETURNED = "returned"  # 退回补正
     WITHDRAWN = "withdrawn"  # 已撤回
     CONFLICT = "conflict"  # 数据冲突，待综合业务科处理
@@ -86,7 +87,7 @@ STATUS_LABELS: Mapping[CaseStatus, str] = MappingProxyType(
         CaseStatus.ROUTED: "待认领",
         CaseStatus.CLAIMED: "审核中",
         CaseStatus.APPROVED: "已办结（核准）",
-        CaseStatus.REJECTED: "不予受理（驳回）",
+        CaseStatus.REJECTED: "不予核准（审核不通过）",
         CaseStatus.RETURNED: "退回补正",
         CaseStatus.WITHDRAWN: "已撤回",
         CaseStatus.CONFLICT: "数据冲突待处理",

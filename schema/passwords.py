@@ -66,3 +66,35 @@ _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"  # no 0/O,
 def generate_password(length: int = 12) -> str:
     """A random one-time password that is easy to read aloud and type (no look-alike characters)."""
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+# ── the rules for a password a person chooses (console and station alike) ─────────────────
+
+MIN_PASSWORD_LENGTH = 10
+
+PASSWORD_ERROR_MESSAGES: dict[str, str] = {
+    "password_mismatch": "两次输入的新密码不一致：请重新输入两遍相同的新密码。",
+    "password_too_short": f"新密码至少 {MIN_PASSWORD_LENGTH} 位：请换一个更长的密码。",
+    "password_needs_letter_and_digit": "新密码须同时包含字母和数字：请重新设置。",
+    "password_contains_username": "新密码不能包含用户名：请重新设置。",
+    "password_unchanged": "新密码不能与当前密码相同：请换一个新密码。",
+    "password_change_required": (
+        "本账号使用的是综合业务科发放的一次性密码，须先修改密码才能办理业务："
+        "请在工作站窗口登录后按提示修改，或运行 station-client passwd。"
+    ),
+}
+
+
+def password_problem(username: str, new: str, repeat: str, *, current: str | None = None) -> str | None:
+    """The code of the first rule ``new`` breaks (see :data:`PASSWORD_ERROR_MESSAGES`); None when acceptable."""
+    if new != repeat:
+        return "password_mismatch"
+    if len(new) < MIN_PASSWORD_LENGTH:
+        return "password_too_short"
+    if not any(c.isdigit() for c in new) or not any(c.isalpha() for c in new):
+        return "password_needs_letter_and_digit"
+    if username.lower() in new.lower():
+        return "password_contains_username"
+    if current is not None and new == current:
+        return "password_unchanged"
+    return None

@@ -1,4 +1,4 @@
-"""The sync wire protocol between a station and the city server (DESIGN §3–§5).
+"""The sync wire protocol between a station and the city server (docs/design.md §3–§5).
 
 * **Push** (``PushBatch`` → ``PushResponse``): the station sends its oldest pending
   operations, numbered 1, 2, 3 … per station without gaps. The server keys each by
@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Annotated, Any, Literal, Self
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from pydantic import (
     AwareDatetime,
@@ -76,6 +76,7 @@ class OperationKind(StrEnum):
     CASE_SUPPLEMENT = "case_supplement"  # 补正 of a returned case
     CASE_WITHDRAW = "case_withdraw"
     DECISION_HANDED_OVER = "decision_handed_over"  # the clerk gave the decision to the applicant
+    STAFF_PASSWORD = "staff_password"  # noqa: S105  (a kind name) a clerk changed their password here
 
 
 class SupplementPayload(BaseModel):
@@ -106,6 +107,28 @@ class HandoverPayload(BaseModel):
     handed_over_at: AwareDatetime
     recipient: Name  # who collected it: the applicant or an agent
     note: _Text = ""
+
+
+# A password change is about an account, not a case: its ``case_id`` is the account's own
+# fixed id, so the station's outbox keeps one clerk's changes in order like a case's.
+_STAFF_SUBJECTS = UUID("5f0c1e4e-2b7a-4c55-9a53-3f1d6a0b7c21")
+
+
+def staff_subject_id(username: str) -> UUID:
+    """The ``case_id`` a :class:`StaffPasswordOp` of ``username`` carries."""
+    return uuid5(_STAFF_SUBJECTS, username)
+
+
+class StaffPasswordPayload(BaseModel):
+    """The new password's hash (never the password): the station checked the old one offline."""
+
+    model_config = _FROZEN
+
+    username: Username
+    password_hash: Annotated[
+        str, StringConstraints(pattern=r"^scrypt\$\d+\$\d+\$\d+\$\S{16,}$", max_length=200)
+    ]
+    based_on_version: int = Field(ge=1)  # the account version the station held: a reset since wins
 
 
 class _OperationBase(BaseModel):
@@ -147,8 +170,20 @@ class DecisionHandoverOp(_OperationBase):
     payload: HandoverPayload
 
 
+class StaffPasswordOp(_OperationBase):
+    kind: Literal[OperationKind.STAFF_PASSWORD] = OperationKind.STAFF_PASSWORD
+    payload: StaffPasswordPayload
+
+    @model_validator(mode="after")
+    def _names_the_account(self) -> Self:
+        if self.case_id != staff_subject_id(self.payload.username):
+            raise ValueError("case_id of a staff_password operation is staff_subject_id(username)")
+        return self
+
+
 Operation = Annotated[
-    CaseAcceptOp | CaseSupplementOp | CaseWithdrawOp | DecisionHandoverOp, Field(discriminator="kind")
+    CaseAcceptOp | CaseSupplementOp | CaseWithdrawOp | DecisionHandoverOp | StaffPasswordOp,
+    Field(discriminator="kind"),
 ]
 # Parses an operation of any kind, e.g. one stored as JSON in the station's outbox.
 OPERATION_ADAPTER: TypeAdapter[Operation] = TypeAdapter(Operation)
@@ -323,6 +358,7 @@ class ChangeKind(StrEnum):
     CATALOG = "catalog"  # reference data, shaped by schema.catalog
     RATES = "rates"
     DIVISIONS = "divisions"
+    WORKDAYS = "workdays"  # loaded holiday schedules, shaped as schema.workdays.WorkdayOverrides
     STAFF = "staff"  # StaffAccount of this station
     PERSON = "person"  # PersonRecord in the station's township
     UNIT = "unit"  # UnitRecord

@@ -13,7 +13,7 @@ force and :meth:`BaseLimits.carried_forward` says so; nothing is invented for th
 year. Loading the new record (a new book ``version``) ends the old one.
 
 Every item carries ``confirmed`` and ``source``: ``confirmed: false`` marks a
-configurable default that facts.md could not source for Leshan; :meth:`RateBook.unconfirmed`
+configurable default that docs/sources.md could not source for Leshan; :meth:`RateBook.unconfirmed`
 lists them for the administrator. The shipped book is ``schema/data/rates.json``;
 the server sends newer books down, and :func:`rates_digest` lets a station prove which
 one it holds.

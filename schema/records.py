@@ -37,6 +37,17 @@ class DecisionRecord(BaseModel):
     version: int = Field(ge=1)
 
 
+class ConflictNote(BaseModel):
+    """A case sent to 综合业务科 because its registry change met newer data, and the outcome."""
+
+    model_config = _FROZEN
+
+    reason: Annotated[str, StringConstraints(max_length=40)]  # stale_version | row_missing | row_exists
+    resolution: Literal["server", "station"] | None = None  # None: still open
+    resolved_at: AwareDatetime | None = None
+    refund: bool = False  # the desk money goes back to the applicant (the change was not made)
+
+
 class CaseStatusRecord(BaseModel):
     model_config = _FROZEN
 
@@ -45,7 +56,9 @@ class CaseStatusRecord(BaseModel):
     status: CaseStatus
     section: Section | None = None
     due_date: date | None = None  # from the acceptance date the server trusts
+    due_provisional: bool = False  # counted on the provisional holiday calendar: show 暂定
     version: int = Field(ge=1)
+    conflict: ConflictNote | None = None  # set while in conflict handling and once it is resolved
 
 
 class StaffAccount(BaseModel):
@@ -59,6 +72,8 @@ class StaffAccount(BaseModel):
     password_hash: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+\$\S{16,}$")]
     disabled: bool = False
     version: int = Field(ge=1)
+    # A one-time password (new account, reset): the station makes the clerk change it at login.
+    must_change_password: bool = False
 
 
 class EnrolmentRecord(BaseModel):

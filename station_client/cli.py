@@ -6,6 +6,7 @@ when used (fast start, and a build without the sync agent still runs the rest)::
     enroll   commands/enroll.py   enrol this PC with the city server
     intake   commands/intake.py   take one case from a JSON file; --template prints the form
     status   commands/status.py   outbox, attachments, last sync, catalog version
+    passwd   commands/passwd.py   a clerk changes their password (the one-time one first)
     sync     commands/sync.py     one sync round (written with the sync agent)
     gui      commands/gui.py      the station's window (also what ``station-client`` alone opens)
 
@@ -25,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "enroll": ("station_client.commands.enroll", "enroll"),
     "intake": ("station_client.commands.intake", "intake"),
     "status": ("station_client.commands.status", "status"),
+    "passwd": ("station_client.commands.passwd", "passwd"),
     "sync": ("station_client.commands.sync", "sync"),
     "gui": ("station_client.commands.gui", "gui"),
 }

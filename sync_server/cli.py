@@ -79,7 +79,19 @@ def main() -> None:
 
 
 def _register_commands() -> None:
-    from sync_server.commands import audit, cases, catalog, clearing, db, init, seed, serve, staff, station
+    from sync_server.commands import (
+        audit,
+        calendar,
+        cases,
+        catalog,
+        clearing,
+        db,
+        init,
+        seed,
+        serve,
+        staff,
+        station,
+    )
 
     main.add_command(init.init)
     main.add_command(serve.serve)
@@ -91,6 +103,7 @@ def _register_commands() -> None:
     main.add_command(seed.seed_demo)
     main.add_command(catalog.catalog)
     main.add_command(clearing.clearing_report)
+    main.add_command(calendar.calendar)
 
 
 _register_commands()

@@ -27,10 +27,14 @@ class ApiError(ContractError):
         detail: dict[str, Any] | None = None,
         *,
         headers: dict[str, str] | None = None,
+        status: int | None = None,
     ) -> None:
         super().__init__(code, message or API_ERROR_MESSAGES.get(code, code), detail)  # type: ignore[call-overload]
         self.headers = headers or {}
+        self._status = (
+            status  # when one code answers more than one status (e.g. 400 unparseable, 422 invalid)
+        )
 
     @property
     def status(self) -> int:
-        return status_for(self.code)
+        return self._status or status_for(self.code)

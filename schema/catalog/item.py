@@ -161,6 +161,8 @@ class CatalogItem(FrozenModel):
                 re.compile(r.pattern)
             except re.error:
                 self._fail("catalog_rule_mismatch", f"{where}的 pattern 不是有效的正则表达式", field=f.name)
+        if f.derived and (f.required or f.required_if is not None):
+            self._fail("catalog_rule_mismatch", f"{where}由系统填写，不能设为必填", field=f.name)
         if f.default is not None:
             ok = {
                 FieldType.BOOLEAN: isinstance(f.default, bool),

@@ -214,6 +214,7 @@ class FormField(FrozenModel):
     choices: tuple[Choice, ...] = ()
     help: str = ""
     default: ScalarValue | None = None
+    derived: bool = False  # filled by the rules (schema.eligibility), never typed: forms do not show it
 
     def choice_label(self, value: str) -> str | None:
         return next((c.label for c in self.choices if c.value == value), None)

@@ -1,7 +1,10 @@
 """What the commands share: ``--home``, error handling, passwords, opening a session.
 
-Every error a clerk can cause or meet ends as one line of Chinese on stderr and exit
-status 1 (:class:`Failure`); click's own usage errors keep exit status 2. Passwords come
+Every error a clerk can cause or meet ends as one line on stderr and exit status 1
+(:class:`Failure`), with its stable code as ``sync-server`` prints it:
+``错误（id_bad_check_digit）：…``. A command run with ``--json`` prints the failure on
+stdout as ``{"code", "message", "detail"}`` instead, so a script reads one JSON document
+either way. click's own usage errors keep exit status 2. Passwords come
 from ``SSB_PASSWORD`` or a hidden prompt, never from an argument (it would sit in the
 shell history); the recovery key for a clerk's first login on this PC from
 ``SSB_RECOVERY_KEY`` or a prompt.
@@ -10,6 +13,7 @@ shell history); the recovery key for a clerk's first login on this PC from
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sqlite3
 import sys
@@ -35,12 +39,25 @@ R = TypeVar("R")
 
 
 class Failure(click.ClickException):
-    """A refusal shown as Chinese text, exit status 1."""
+    """A refusal with a stable code, shown as Chinese text (or JSON under ``--json``), exit status 1."""
 
     exit_code = 1
 
+    def __init__(self, code: str, message: str, detail: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.detail: dict[str, Any] = dict(detail or {})
+        self.as_json = False
+
+    def body(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "detail": self.detail}
+
     def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"错误：{self.message}", err=True, file=file)
+        if self.as_json:
+            text = json.dumps(self.body(), ensure_ascii=False, indent=2, sort_keys=True, default=str)
+            click.echo(text, file=file)
+        else:
+            click.echo(f"错误（{self.code}）：{self.message}", err=True, file=file)
 
 
 def home_option(f: Callable[P, R]) -> Callable[P, R]:
@@ -58,16 +75,27 @@ def guarded(f: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(f)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return f(*args, **kwargs)
-        except (StationError, ContractError, StoreError, CryptoError) as exc:
-            raise Failure(exc.message) from exc
-        except sqlite3.DatabaseError as exc:
-            raise Failure(
-                f"本机数据库无法读写（{exc}）：请关闭其他正在使用本服务站数据的程序后重试；如反复出现，请联系综合业务科。"
-            ) from exc
-        except OSError as exc:
-            name = exc.filename or ""
-            raise Failure(f"无法读写文件 {name}（{exc.strerror or exc}）：请检查路径和权限后重试。") from exc
+            try:
+                return f(*args, **kwargs)
+            except (StationError, ContractError, StoreError, CryptoError) as exc:
+                raise Failure(exc.code, exc.message, exc.detail) from exc
+            except sqlite3.DatabaseError as exc:
+                raise Failure(
+                    "store_unusable",
+                    f"本机数据库无法读写（{exc}）：请关闭其他正在使用本服务站数据的程序后重试；"
+                    "如反复出现，请联系综合业务科。",
+                    {"error": str(exc)},
+                ) from exc
+            except OSError as exc:
+                name = exc.filename or ""
+                raise Failure(
+                    "file_unusable",
+                    f"无法读写文件 {name}（{exc.strerror or exc}）：请检查路径和权限后重试。",
+                    {"path": str(name)},
+                ) from exc
+        except Failure as failure:
+            failure.as_json = bool(kwargs.get("as_json"))  # the command's --json flag
+            raise
 
     return wrapper
 
@@ -86,8 +114,9 @@ def open_existing(paths: StationPaths) -> Database:
         return open_store(paths.home, create=False)
     except FileNotFoundError:
         raise Failure(
+            "home_not_enrolled",
             f"数据目录 {paths.home} 中没有服务站数据：请先用注册码完成注册（station-client enroll），"
-            "或用 --home 指定正确的数据目录。"
+            "或用 --home 指定正确的数据目录。",
         ) from None
 
 
@@ -96,7 +125,9 @@ def secret(env: str, prompt: str) -> str:
     if value:
         return value
     if not sys.stdin.isatty():
-        raise Failure(f"需要{prompt}：请在提示时输入，或设置环境变量 {env}（不要写在命令行参数里）。")
+        raise Failure(
+            "secret_needed", f"需要{prompt}：请在提示时输入，或设置环境变量 {env}（不要写在命令行参数里）。"
+        )
     return str(click.prompt(prompt, hide_input=True))
 
 

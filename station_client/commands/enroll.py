@@ -20,7 +20,7 @@ def _client(server: str, ca: Path) -> httpx.Client:
         return make_client(server, ca)
     except ssl.SSLError as exc:
         raise Failure(
-            f"根证书文件 {ca} 无法读取（{exc.reason or exc}）：请使用综合业务科提供的 ca.pem。"
+            "ca_unusable", f"根证书文件 {ca} 无法读取（{exc.reason or exc}）：请使用综合业务科提供的 ca.pem。"
         ) from exc
 
 
@@ -40,11 +40,13 @@ def _client(server: str, ca: Path) -> httpx.Client:
 def enroll(home: str | None, server: str, ca: Path, code: str, station_name: str | None) -> None:
     """用注册码将本机注册为服务站，下载参考数据和人员名单，并显示一次恢复密钥。"""
     if not server.lower().startswith("https://"):
-        raise Failure("服务器地址必须以 https:// 开头（只允许加密连接）：请核对后重新输入。")
+        raise Failure(
+            "server_url_not_https", "服务器地址必须以 https:// 开头（只允许加密连接）：请核对后重新输入。"
+        )
     paths = paths_of(home)
     ca_pem = ca.read_bytes()
     if b"-----BEGIN CERTIFICATE-----" not in ca_pem:
-        raise Failure(f"{ca} 不是 PEM 格式的证书：请使用综合业务科提供的 ca.pem。")
+        raise Failure("ca_unusable", f"{ca} 不是 PEM 格式的证书：请使用综合业务科提供的 ca.pem。")
     with _client(server, ca) as client:
         result = enrol(
             paths, server_url=server, ca_pem=ca_pem, code=code, client=client, station_name=station_name

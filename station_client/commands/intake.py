@@ -104,10 +104,13 @@ def _read_case(path: str) -> dict[str, Any]:
             data = json.load(stream)
     except json.JSONDecodeError as exc:
         raise Failure(
-            f"案件文件 {path} 不是有效的 JSON（第 {exc.lineno} 行附近）：请按 --template 输出的格式填写。"
+            "case_file_invalid",
+            f"案件文件 {path} 不是有效的 JSON（第 {exc.lineno} 行附近）：请按 --template 输出的格式填写。",
         ) from exc
     if not isinstance(data, dict):
-        raise Failure(f"案件文件 {path} 应是一个 JSON 对象：请按 --template 输出的格式填写。")
+        raise Failure(
+            "case_file_invalid", f"案件文件 {path} 应是一个 JSON 对象：请按 --template 输出的格式填写。"
+        )
     return {k: v for k, v in data.items() if not str(k).startswith("_")}
 
 
@@ -121,14 +124,17 @@ def _request(item_code: str, data: dict[str, Any], base: Path) -> IntakeRequest:
     materials = data.get("materials_provided") or []
     if not isinstance(applicant, dict) or not isinstance(form, dict) or not isinstance(materials, list):
         raise Failure(
-            "案件文件中 applicant、form 应为对象，materials_provided 应为列表：请按 --template 的格式填写。"
+            "case_file_invalid",
+            "案件文件中 applicant、form 应为对象，materials_provided 应为列表：请按 --template 的格式填写。",
         )
     scans = []
     for entry in data.get("scans") or []:
         path = base / str(entry.get("path", ""))
         media = _MEDIA.get(path.suffix.lower())
         if media is None:
-            raise Failure(f"扫描件 {path.name} 的格式不支持：请使用 JPG、PNG 或 PDF 文件。")
+            raise Failure(
+                "scan_type_unsupported", f"扫描件 {path.name} 的格式不支持：请使用 JPG、PNG 或 PDF 文件。"
+            )
         scans.append(Scan(str(entry.get("material_code", "")), media, path.read_bytes()))
     return IntakeRequest(
         item_code=item_code,
@@ -199,7 +205,10 @@ def intake(
     data = _read_case(input_path)
     given = str(data.get("item_code") or item_code)
     if given.strip().upper().lstrip("0") != item_code.strip().upper().lstrip("0"):
-        raise Failure(f"案件文件是事项 {given} 的，与 --item {item_code} 不符：请核对事项编码。")
+        raise Failure(
+            "case_file_item_mismatch",
+            f"案件文件是事项 {given} 的，与 --item {item_code} 不符：请核对事项编码。",
+        )
     base = Path(input_path).parent if input_path != "-" else Path.cwd()
     request = _request(item_code, data, base)
     db = open_existing(paths_of(home))

@@ -23,7 +23,9 @@ def status(home: str | None, as_json: bool) -> None:
     try:
         from station_client.sync.status import read_status
     except ImportError:
-        raise Failure("本程序未安装同步模块，无法显示同步状态：请安装完整版工作站客户端。") from None
+        raise Failure(
+            "sync_module_missing", "本程序未安装同步模块，无法显示同步状态：请安装完整版工作站客户端。"
+        ) from None
 
     db = open_existing(paths_of(home))
     try:

@@ -1,7 +1,7 @@
 """``station-client sync --home H``: one full round (push, scans, pull) and the truth about it.
 
-Exit status: 0 in step with the server; 1 a local problem (not enrolled, wrong password;
-as every command); 3 the server could not be reached (the work is kept and goes up next
+Exit status (also in ``--help`` and README): 0 in step with the server; 1 a local problem
+(not enrolled, wrong password; as every command); 2 a usage error (click's); 3 the server could not be reached (the work is kept and goes up next
 time); 4 the server, or its certificate, refused us; 5 the round went through but
 something waits for a person (operations set aside or in conflict, scans refused,
 reference data out of step).
@@ -44,8 +44,9 @@ def unlock(db: Database, user: str | None) -> DataKey:
     wrap = keys.get_wrap(db, "recovery")
     if not recovery or wrap is None:
         raise Failure(
+            "sync_needs_unlock",
             "同步需要解开本机数据：请用 --user 指定柜员账号（密码由环境变量 SSB_PASSWORD 或提示输入），"
-            f"或在环境变量 {RECOVERY_ENV} 中给出注册时打印的恢复密钥。"
+            f"或在环境变量 {RECOVERY_ENV} 中给出注册时打印的恢复密钥。",
         )
     return unwrap_with_recovery(wrap, recovery)
 
@@ -56,7 +57,20 @@ def unlock(db: Database, user: str | None) -> DataKey:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出同步后的状态（供程序读取）。")
 @guarded
 def sync(home: str | None, user: str | None, as_json: bool) -> None:
-    """立即与市社保服务器同步一次：上报业务、上传附件、下载审批结果和参考数据。"""
+    """立即与市社保服务器同步一次：上报业务、上传附件、下载审批结果和参考数据。
+
+    \b
+    退出状态：
+      0  已与服务器一致
+      1  本机问题（未注册、密码错误、数据目录不对等），按提示处理
+      2  命令用法有误（选项拼错、缺少参数）
+      3  连不上服务器（网络或服务器故障）；业务已保存在本机，下次同步时上报
+      4  服务器或其证书拒绝了本站（如注册已注销、证书不符），请联系综合业务科
+      5  同步已完成，但有事项等待人工处理（被退回或冲突的业务、被拒的附件、参考数据不一致）
+
+    出错时显示“错误（代码）：说明”；加 --json 时在标准输出给出
+    {"code", "message", "detail"}。
+    """
     paths = paths_of(home)
     db = open_existing(paths)
     try:
@@ -69,8 +83,21 @@ def sync(home: str | None, user: str | None, as_json: bool) -> None:
         status = read_status(db)
     finally:
         db.close()
+    problem = report.problem
+    exit_status = EXIT_IN_STEP if status.in_step else EXIT_NEEDS_PERSON
+    if problem is not None:
+        if problem.code == "digest_mismatch":  # reference data out of step: a person looks at it
+            exit_status = EXIT_NEEDS_PERSON
+        else:
+            exit_status = EXIT_UNREACHABLE if report.transient else EXIT_REFUSED
     if as_json:
-        click.echo(json.dumps(status.as_json(), ensure_ascii=False, indent=2, sort_keys=True))
+        # A script reads one document: the status when the round went through, the coded
+        # failure (with the status inside) when it did not.
+        body = status.as_json()
+        if problem is not None:
+            detail = {"exit_status": exit_status, "status": body}
+            body = {"code": problem.code, "message": problem.message, "detail": detail}
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True))
     else:
         if report.ok:
             click.echo(
@@ -79,10 +106,7 @@ def sync(home: str | None, user: str | None, as_json: bool) -> None:
             )
         for line in status.lines():
             click.echo(line)
-    if report.problem is not None:
-        click.echo(f"同步未完成：{report.problem.message}", err=True)
-        if report.problem.code == "digest_mismatch":
-            raise click.exceptions.Exit(EXIT_NEEDS_PERSON)
-        raise click.exceptions.Exit(EXIT_UNREACHABLE if report.transient else EXIT_REFUSED)
-    if not status.in_step:
-        raise click.exceptions.Exit(EXIT_NEEDS_PERSON)
+        if problem is not None:
+            click.echo(f"错误（{problem.code}）：同步未完成，{problem.message}", err=True)
+    if exit_status != EXIT_IN_STEP:
+        raise click.exceptions.Exit(exit_status)

@@ -1,6 +1,6 @@
 """Case and receipt numbers, and the station's local day.
 
-Numbers need no coordination (DESIGN §4): station code + date + the station's own
+Numbers need no coordination (docs/design.md §4): station code + date + the station's own
 counter, one counter per local day shared by general and complex items (the ``W``
 marker tells them apart). Payment receipts count on their own daily counter::
 

@@ -8,6 +8,8 @@ once (一次性告知):
   are normalised) or a unit's USCC (a failing check digit is a warning), name, phone;
 * the form, via ``schema.catalog.validate_form`` (types, required fields, cross-field
   rules, the item's applicant age range);
+* eligibility, via ``schema.eligibility`` (students and other pensions for G09, 本人辞职
+  for C066, months of this year only for G12/G14, C005's wage floor; derived fields filled);
 * scans: type and size limits, and that they belong to one of the item's materials;
 * materials, via ``missing_materials`` (the notice text via ``notice_text``);
 * the fee, via ``schema.fees`` when the item collects one with these values;
@@ -25,13 +27,14 @@ from pydantic import ValidationError
 
 from schema.cases import ALLOWED_MEDIA_TYPES, MAX_ATTACHMENT_BYTES, Applicant, FeeSummary
 from schema.catalog import CatalogItem, FormValue, Material, missing_materials, notice_text, validate_form
+from schema.eligibility import check_eligibility, derive
 from schema.errors import FeeError, IdentifierError, WorkdayError
 from schema.fees import compute_fee, fee_request_from_form
 from schema.identifiers import ResidentId, parse_resident_id, parse_uscc, uscc_warning
 from schema.normalize import clean_text, compact_code
 from schema.rates import RateBook
-from schema.vocabulary import ApplicantKind, Tier
-from schema.workdays import WorkdayCalendar
+from schema.vocabulary import ApplicantKind, InsuranceType, Tier
+from schema.workdays import DueDate, WorkdayCalendar
 from station_client.core.errors import StationError
 
 PROMISED_PENDING = "承诺办结日期待定（节假日安排未公布）"
@@ -75,6 +78,7 @@ class CheckedIntake:
     fee: FeeSummary | None
     promised_date: date | None
     warnings: tuple[Notice, ...]
+    promised_provisional: bool = False  # counted on the provisional holiday calendar: 暂定
 
 
 class IntakeRefused(StationError):
@@ -220,15 +224,23 @@ def _fee(
         return None
 
 
-def promised_date(item: CatalogItem, today: date, calendar: WorkdayCalendar) -> date | None:
-    """The promised completion date of a complex item; None when the year's calendar is unknown."""
+def promised_due(item: CatalogItem, today: date, calendar: WorkdayCalendar) -> DueDate | None:
+    """The promised completion date of a complex item, counted as the server counts its due
+    date (``schema.workdays``: provisional, 暂定, for a year whose notice is not loaded);
+    None for a general item, or a year outside the calendar's range."""
     if item.tier is not Tier.COMPLEX:
         return None
     limit = item.time_limit
     try:
-        return calendar.due_date(today, limit.kind, limit.days)
+        return calendar.due(today, limit.kind, limit.days)
     except WorkdayError:
         return None
+
+
+def promised_date(item: CatalogItem, today: date, calendar: WorkdayCalendar) -> date | None:
+    """:func:`promised_due`'s day."""
+    due = promised_due(item, today, calendar)
+    return None if due is None else due.day
 
 
 def _refusal(item: CatalogItem, errors: list[Notice], missing: list[Material]) -> IntakeRefused:
@@ -251,22 +263,31 @@ def check_intake(
     today: date,
     rates: RateBook,
     calendar: WorkdayCalendar,
+    enrolled: Collection[InsuranceType] | None = None,
 ) -> CheckedIntake:
-    """Everything the case will hold, or IntakeRefused listing every problem at once."""
+    """Everything the case will hold, or IntakeRefused listing every problem at once.
+
+    ``enrolled``: the schemes the registry slice holds for the applicant (not stopped),
+    None when the slice does not know them.
+    """
     errors: list[Notice] = []
     warnings: list[Notice] = []
     who, resident = _applicant(item, applicant, today, errors, warnings)
     result = validate_form(item, form, today=today, applicant=resident)
     errors += [Notice(p.code, p.message, p.field) for p in result.errors]
     warnings += [Notice(p.code, p.message, p.field) for p in result.warnings]
+    values = {**result.values, **derive(item, result.values, accepted_on=today, rates=rates)}
+    for p in check_eligibility(item, values, accepted_on=today, rates=rates, enrolled=enrolled):
+        (errors if p.severity == "error" else warnings).append(Notice(p.code, p.message, p.field))
     check_scans(item, scans, errors)
     provided = set(materials_provided) | {s.material_code for s in scans}
     materials = _materials(item, provided, errors)
-    missing = missing_materials(item, provided, result.values)
-    fee = _fee(item, result.values, rates, errors) if not errors else None
+    missing = missing_materials(item, provided, values)
+    fee = _fee(item, values, rates, errors) if not errors else None
     if errors or missing or who is None:
         raise _refusal(item, errors, missing)
-    promised = promised_date(item, today, calendar)
+    promised = promised_due(item, today, calendar)
     if item.tier is Tier.COMPLEX and promised is None:
         warnings.append(Notice("promised_date_pending", PROMISED_PENDING))
-    return CheckedIntake(item, who, resident, dict(result.values), materials, fee, promised, tuple(warnings))
+    return CheckedIntake(item, who, resident, values, materials, fee, promised.day if promised else None,
+                         tuple(warnings), promised_provisional=bool(promised and promised.provisional))  # fmt: skip

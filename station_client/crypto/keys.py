@@ -30,19 +30,29 @@ FORMAT_V1 = b"\x01"
 
 
 class CryptoError(Exception):
-    """Base of the station's crypto errors; ``message`` is Chinese, for the clerk."""
+    """Base of the station's crypto errors; ``message`` is Chinese, for the clerk.
+
+    The stable ``code`` is per class (the command line prints it with the message).
+    """
+
+    code = "crypto_failed"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        self.detail: dict[str, object] = {}
 
 
 class WrongCredential(CryptoError):
     """A password or recovery key that does not open its wrap."""
 
+    code = "credential_wrong"
+
 
 class DecryptionFailed(CryptoError):
     """A sealed blob did not authenticate (tampered, moved to another row, or another key)."""
+
+    code = "data_undecryptable"
 
 
 def _hkdf(key: bytes, info: bytes) -> bytes:

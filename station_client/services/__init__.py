@@ -1,12 +1,21 @@
 """Services: the imperative shell over the store, called alike by the UI, the CLI and tests.
 
 session      offline login, lockout, idle lock, switching clerks, unlocking the data key
+password_change  a clerk's own new password: re-wrapped data key, outbox operation
 enrolment    enrol this PC with the city server; keys, pinned CA, recovery key
 reference    catalog, rates and working-day calendar: pulled copy or the built-in one
 registry     the township's registry slice: find by ID number or name, apply records
 intake       one case: validate, number, write case + outbox + audit in one transaction
 supplement   补正 of a returned case, withdrawal, handing a decision over
 decisions    applying decisions and case-status records pulled from the server
-receipts     completion slips, acceptance receipts, payment receipts
-status       what ``station-client status`` shows
+receipts     completion slips, acceptance receipts, payment receipts (the records)
+receipt_pdf  receipts and the 一次性告知单 as PDFs      pdf_fonts     a Chinese font for them
+receipt_seal the signed value in a receipt's QR code
+desk         the workbench's figures for today and how the desk uses the catalog
+caselist     this station's cases: filters, search    case_detail   one case and its history
+set_aside    operations the server refused (同步问题), the reason and what to do
+resend       a corrected operation sent again under a new operation id
+errors       ServiceError, the error every service raises for the clerk
+
+Syncing (the agent, push, pull, scans, the status the clerk sees) is ``station_client.sync``.
 """

@@ -3,6 +3,8 @@ the city's decision, receipts, operations, and a history in time order.
 
 The history joins the local audit log (what was done at this desk), the outbox (what
 went up and what the server answered) and the pulled decision (what the city decided).
+A case sent to 综合业务科 says so instead of "服务器已接收", then how it was resolved, and
+its 办结单 is not offered while the conflict stands (``core.conflict_words``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from schema.catalog import Catalog
 from schema.errors import ContractError
 from schema.lifecycle import CaseStatus
 from schema.vocabulary import Section, label
+from station_client.core.conflict_words import ConflictView
 from station_client.crypto.keys import DataKey
 from station_client.services.caselist import CaseSummary, display_value, load, summary_of
 from station_client.services.set_aside import OpView, operations_of
@@ -64,8 +67,12 @@ class CaseDetail:
     fee: dict[str, Any] | None
     decision: dict[str, Any] | None
     history: list[HistoryEntry]
-    receipts: list[tuple[str, str]]  # number, kind label
+    receipts: list[tuple[str, str]]  # number, kind label (no 办结单 while the slip is not allowed)
     operations: list[OpView]
+
+    @property
+    def conflict(self) -> ConflictView | None:
+        return self.summary.conflict
 
     @property
     def can_supplement(self) -> bool:
@@ -97,7 +104,13 @@ def _decision(doc: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _history(
-    db: Database, case_id: str, ops: list[OpView], decision: dict[str, Any] | None
+    db: Database,
+    case_id: str,
+    ops: list[OpView],
+    decision: dict[str, Any] | None,
+    *,
+    doc: dict[str, Any],
+    conflict: ConflictView | None,
 ) -> list[HistoryEntry]:
     out: list[HistoryEntry] = []
     for entry in audit.entries(db, entity_id=case_id):
@@ -108,10 +121,15 @@ def _history(
     for op in ops:
         if op.acked_at is None:
             continue
-        if op.state == "done":
+        if op.state == "done" and conflict is not None and op.kind == "case_accept":
+            out.append(HistoryEntry(op.acked_at, f"{op.kind_label}：{conflict.history}"))
+        elif op.state == "done":
             out.append(HistoryEntry(op.acked_at, f"{op.kind_label}：服务器已接收"))
         elif op.state in ("set_aside", "failed"):
             out.append(HistoryEntry(op.acked_at, f"{op.kind_label}：被服务器退回——{op.reason}"))
+    resolved_at = parse_instant((doc.get("conflict") or {}).get("resolved_at"))
+    if conflict is not None and conflict.resolved_history and resolved_at is not None:
+        out.append(HistoryEntry(resolved_at, conflict.resolved_history))
     if decision and (at := parse_instant(decision.get("decided_at"))):
         reason = f"：{decision['reason']}" if decision.get("reason") else ""
         out.append(
@@ -178,7 +196,11 @@ def case_detail(
         attachments=_attachments(db, case_id, names),
         fee=fee,
         decision=decision,
-        history=_history(db, case_id, ops, decision),
-        receipts=[(n, RECEIPT_WORDS.get(k, k)) for n, k in receipt_store.for_case(db, case_id)],
+        history=_history(db, case_id, ops, decision, doc=doc, conflict=summary.conflict),
+        receipts=[
+            (n, RECEIPT_WORDS.get(k, k))
+            for n, k in receipt_store.for_case(db, case_id)
+            if k != receipt_store.COMPLETION or summary.conflict is None or summary.conflict.slip_allowed
+        ],
         operations=ops,
     )

@@ -21,6 +21,7 @@ from schema.errors import ContractError
 from schema.identifiers import parse_resident_id
 from schema.lifecycle import CaseStatus
 from schema.normalize import clean_text, compact_code
+from station_client.core.conflict_words import CONFLICT, ConflictView, conflict_view
 from station_client.crypto.keys import DataKey
 from station_client.services.desk import DECIDED_STATUSES, OPEN_STATUSES, overdue_clause
 from station_client.services.errors import ServiceError
@@ -73,6 +74,8 @@ class CaseSummary:
     set_aside: bool
     handed_over: bool
     overdue: bool
+    conflict: ConflictView | None = None  # sent to 综合业务科 (open, or how it was resolved)
+    deadline_provisional: bool = False  # the deadline was counted on the provisional calendar: 暂定
 
     @property
     def deadline(self) -> date | None:
@@ -121,10 +124,12 @@ def _summary(
         accepted_at=row.accepted_at,
         promised_date=row.promised_date,
         due_date=row.due_date,
+        deadline_provisional=row.due_provisional if row.due_date else row.promised_provisional,
         waiting_sync=row.case_id in waiting,
         set_aside=row.set_aside,
         handed_over=row.handed_over_at is not None,
         overdue=_is_overdue(row, today),
+        conflict=conflict_view(row.status, row.tier, doc.get("conflict")),
     )
 
 
@@ -186,6 +191,20 @@ def list_cases(
         if text and text not in summary.applicant_name and text not in summary.item_name:
             continue
         out.append(summary)
+    return out
+
+
+def conflict_cases(
+    db: Database, dek: DataKey, catalog: Catalog, *, now: datetime | None = None, limit: int = 200
+) -> list[CaseSummary]:
+    """Cases waiting for 综合业务科 (数据冲突待处理), oldest first: each says what to tell the applicant."""
+    from station_client.core.case_numbering import local_day
+
+    today = local_day(now or datetime.now(UTC))
+    out = []
+    for row in reversed(cases.list_rows(db, status=CONFLICT, limit=limit)):
+        doc = cases.get_doc(db, dek, row.case_id) or {}
+        out.append(_summary(row, doc, catalog, today, set()))
     return out
 
 

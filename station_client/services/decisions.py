@@ -1,7 +1,9 @@
 """Applying what the server says about this station's cases (pulled ``decision`` and
 ``case_status`` changes). Call inside the pull page's transaction.
 
-Versions order the records of one case. A record *newer* than the case's ``version``
+Versions order the records of one case. A status record may carry a conflict note (the
+case went to 综合业务科, and later how it was resolved): it is kept in the case's sealed
+document for the history, the 同步问题 screen and the home page. A record *newer* than the case's ``version``
 moves the station's ``status`` to the server's; a record of the *same* version only
 fills in what is missing (the decision text, the due date), so a decision and the status
 record of the same step may arrive in either order, and a replayed page never undoes a
@@ -59,17 +61,37 @@ def apply_case_status(
     if record.version < row.version:
         return False
     columns: dict[str, Any] = {}
-    if record.due_date is not None and record.due_date != row.due_date:
-        columns["due_date"] = record.due_date
+    recounted = (record.due_date, record.due_provisional) != (row.due_date, row.due_provisional)
+    if record.due_date is not None and recounted:
+        # Also a same-version record: the server recounted a provisional (暂定) due date.
+        columns |= {"due_date": record.due_date, "due_provisional": record.due_provisional}
     if record.version > row.version:
         columns |= {
             "status": record.status.value,
             "server_status": record.status.value,
             "version": record.version,
         }
-    if not columns:
+    doc = _with_conflict(db, dek, case_id, record)
+    if not columns and doc is None:
         return False
     if now is not None:
         columns["updated_at"] = now
-    cases.update_case(db, None, case_id, **columns)
+    cases.update_case(db, dek if doc is not None else None, case_id, doc=doc, **columns)
     return True
+
+
+def _with_conflict(
+    db: Database, dek: DataKey, case_id: str, record: CaseStatusRecord
+) -> dict[str, Any] | None:
+    """The case's document with the record's conflict note (went to 综合业务科, or how it was
+    resolved), or None when there is nothing new. A later record without a note (a review
+    step after the resolution) leaves the note in place: the history keeps it."""
+    if record.conflict is None:
+        return None
+    doc = cases.get_doc(db, dek, case_id) or {}
+    note = record.conflict.model_dump(mode="json")
+    held = doc.get("conflict") or {}
+    if held == note or (held.get("resolution") and not note.get("resolution")):
+        return None  # the same note again, or an older "still open" one replayed after the outcome
+    doc["conflict"] = note
+    return doc

@@ -31,6 +31,7 @@ class TodayCounts:
     returned: int  # cases returned for supplement, waiting for the applicant
     to_hand_over: int  # decisions not yet handed to the applicant
     overdue: int  # complex cases past their promised date, still open
+    conflict: int = 0  # cases waiting for 综合业务科 (数据冲突待处理): the applicant must be told
 
 
 def day_range(day: date) -> tuple[str, str]:
@@ -74,6 +75,7 @@ def today_counts(db: Database, now: datetime) -> TodayCounts:
             f"SELECT count(*) FROM cases WHERE {overdue_clause()}",  # noqa: S608
             [*OPEN_STATUSES, today.isoformat()],
         ),
+        conflict=_one(db, "SELECT count(*) FROM cases WHERE status = 'conflict'", []),
     )
 
 

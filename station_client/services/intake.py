@@ -27,9 +27,13 @@ from pydantic import ValidationError
 
 from schema.cases import AttachmentRef, CasePayload
 from schema.catalog import CatalogItem
+from schema.eligibility import schemes_held
+from schema.errors import IdentifierError
+from schema.identifiers import parse_resident_id
 from schema.lifecycle import CaseEvent, CaseFacts, CaseStatus, transition
 from schema.protocol import OperationKind
-from schema.vocabulary import Role, Tier
+from schema.vocabulary import InsuranceType, Role, Tier
+from schema.workdays import mark_provisional
 from station_client.core import operation_drafts
 from station_client.core.case_numbering import case_counter_name, format_case_number, local_day
 from station_client.core.fee_breakdown import breakdown
@@ -100,6 +104,7 @@ class IntakeResult:
     warnings: tuple[Notice, ...]
     unverified_applicant: bool
     base_version: int | None
+    promised_provisional: bool = False  # 暂定: the promised date reaches a year without its holiday notice
 
     @property
     def status_label(self) -> str:
@@ -109,7 +114,9 @@ class IntakeResult:
     def promised_text(self) -> str:
         if self.tier is Tier.GENERAL:
             return "当场办结"
-        return self.promised_date.isoformat() if self.promised_date else PROMISED_PENDING
+        if self.promised_date is None:
+            return PROMISED_PENDING
+        return mark_provisional(self.promised_date.isoformat(), self.promised_provisional)
 
     def lines(self) -> list[str]:
         """The result in the clerk's words."""
@@ -151,6 +158,16 @@ def _subject(
     return False, person.version if checked.item.changes_registry else None, key
 
 
+def _enrolled(session: Session, applicant: ApplicantInput, today: date) -> frozenset[InsuranceType] | None:
+    """The schemes the registry slice holds for the applicant; None when it does not know them."""
+    try:
+        number = parse_resident_id(applicant.id_number or "", today=today).number
+    except IdentifierError:
+        return None  # check_intake says what is wrong with the number
+    person = registry.get_person(session.db, session.dek, number)
+    return None if person is None else schemes_held((e.insurance, e.status) for e in person.enrolments)
+
+
 def _status(session: Session, tier: Tier) -> CaseStatus:
     event = CaseEvent.COMPLETE_AT_DESK if tier is Tier.GENERAL else CaseEvent.ACCEPT
     facts = CaseFacts(tier, CaseStatus.DRAFT, session.station_id, session.username)
@@ -180,6 +197,7 @@ def intake(session: Session, request: IntakeRequest, *, now: datetime | None = N
         today=today,
         rates=reference.rates(db),
         calendar=reference.calendar(db),
+        enrolled=_enrolled(session, request.applicant, today),
     )
     warnings = list(checked.warnings)
     unverified, base_version, applicant_hmac = _subject(session, checked, warnings)
@@ -205,6 +223,7 @@ def intake(session: Session, request: IntakeRequest, *, now: datetime | None = N
                 fee=checked.fee,
                 accepted_at=now,
                 promised_date=checked.promised_date,
+                promised_provisional=checked.promised_provisional,
                 unverified_applicant=unverified,
                 base_version=base_version,
             )
@@ -240,6 +259,7 @@ def intake(session: Session, request: IntakeRequest, *, now: datetime | None = N
                 set_aside=False,
                 handed_over_at=None,
                 updated_at=now,
+                promised_provisional=checked.promised_provisional,
             ),
             {"payload": payload.model_dump(mode="json"), "decision": None, "supplements": []},
         )
@@ -292,4 +312,5 @@ def intake(session: Session, request: IntakeRequest, *, now: datetime | None = N
         warnings=tuple(warnings),
         unverified_applicant=unverified,
         base_version=base_version,
+        promised_provisional=checked.promised_provisional,
     )

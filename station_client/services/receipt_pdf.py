@@ -69,9 +69,10 @@ def local_time(text: str | None) -> str:
 
 
 def _date(text: str | None) -> str:
-    if not text or len(text) != 10 or text[4] != "-":
+    """``2027-01-15`` → ``2027年01月15日``; a mark after the date (（暂定）) is kept."""
+    if not text or len(text) < 10 or text[4] != "-" or text[7] != "-":
         return text or ""
-    return f"{text[:4]}年{text[5:7]}月{text[8:10]}日"
+    return f"{text[:4]}年{text[5:7]}月{text[8:10]}日{text[10:]}"
 
 
 class _Page:
@@ -169,6 +170,8 @@ def _fee_section(page: _Page, fee: Mapping[str, Any]) -> None:
     if len(months) > 1:
         page.pdf.ln(2)
         page.table(["所属期", "金额（元）"], [[k, v] for k, v in months.items()], (3, 1))
+    if provisional := fee.get("provisional_months"):
+        page.paragraph(f"所属期 {'、'.join(provisional)}：当年度缴费基数尚未公布，暂按上年度基数。", size=11)
     collected = Decimal(str(fee.get("collected", "0")))
     page.paragraph(
         f"本次实缴金额：人民币 {collected:.2f} 元（大写：{in_words(collected)}）"
@@ -202,6 +205,8 @@ def render_receipt(
             ("办理科室", str(doc.get("section", ""))),
         ]
     page.rows(rows, width=page.pdf.w - page.pdf.l_margin - page.pdf.r_margin)
+    if kind == store.ACCEPTANCE and doc.get("promised_note"):
+        page.paragraph(str(doc["promised_note"]))  # why the promised date is 暂定
     if kind == store.PAYMENT and doc.get("fee"):
         _fee_section(page, doc["fee"])
     page.paragraph(FOOTERS[kind])

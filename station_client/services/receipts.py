@@ -16,13 +16,16 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from schema.cases import CasePayload, parse_case_number
+from schema.cases import CasePayload, FeeSummary, parse_case_number
 from schema.catalog import CatalogItem
+from schema.fees import provisional_months
 from schema.vocabulary import Tier, label
+from schema.workdays import PROVISIONAL_NOTE, mark_provisional
 from station_client.core.case_numbering import format_receipt_number, local_day, receipt_counter_name
 from station_client.core.fee_breakdown import breakdown
 from station_client.core.intake_rules import PROMISED_PENDING
 from station_client.crypto.keys import DataKey
+from station_client.services import reference
 from station_client.store import counters
 from station_client.store import receipts as store
 
@@ -63,8 +66,14 @@ def write_receipts(
             doc=doc,
         )
     else:
-        promised = payload.promised_date.isoformat() if payload.promised_date else PROMISED_PENDING
+        promised = (
+            mark_provisional(payload.promised_date.isoformat(), payload.promised_provisional)
+            if payload.promised_date
+            else PROMISED_PENDING
+        )
         accept_doc = doc | {"promised_date": promised, "time_limit": item.time_limit.description}
+        if payload.promised_provisional:
+            accept_doc["promised_note"] = PROVISIONAL_NOTE
         if item.section is not None:
             accept_doc["section"] = label(item.section)
         store.insert(
@@ -88,9 +97,20 @@ def write_receipts(
         case_id=case_id,
         kind=store.PAYMENT,
         created_at=now,
-        doc=doc | {"receipt_number": number, "fee": breakdown(payload.fee)},
+        doc=doc | {"receipt_number": number, "fee": _fee_doc(db, payload.fee)},
     )
     return number
+
+
+def _fee_doc(db: Database, fee: FeeSummary) -> dict[str, Any]:
+    """The fee's decomposition, and the months computed on the last published year's base
+    limits (the receipt marks them 暂按上年度基数)."""
+    doc = breakdown(fee)
+    months = [m for m in doc["by_month"] if m != "全年"]
+    provisional = provisional_months(months, reference.rates(db))
+    if provisional:
+        doc["provisional_months"] = list(provisional)
+    return doc
 
 
 def read(db: Database, dek: DataKey, number: str) -> dict[str, Any] | None:

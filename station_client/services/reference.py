@@ -6,7 +6,8 @@ objects are cached by digest, so asking again is cheap and a newly pulled versio
 picked up at once.
 
 :func:`apply_change` stores a pulled ``catalog`` / ``rates`` / ``divisions`` change
-(``Change.key`` = its version, ``Change.data`` = its whole JSON) after validating it, and
+(``Change.key`` = its version, ``Change.data`` = its whole JSON), and the ``workdays``
+change (the holiday schedules the server loaded), after validating it, and
 keeps ``meta.catalog_version`` in step; call it inside the pull page's transaction.
 """
 
@@ -23,7 +24,7 @@ from schema.catalog import Catalog, catalog_digest, load_catalog, parse_catalog
 from schema.errors import CatalogError
 from schema.protocol import Change, ChangeKind
 from schema.rates import RateBook, load_rates, rate_book_from_json, rates_digest
-from schema.workdays import WorkdayCalendar, default_calendar, overrides_from_json
+from schema.workdays import WorkdayCalendar, default_calendar, overrides_from_json, shipped_schedules
 from station_client.services.errors import ServiceError
 from station_client.store import meta
 from station_client.store import reference as store
@@ -32,6 +33,7 @@ _KINDS = {
     ChangeKind.CATALOG: store.CATALOG,
     ChangeKind.RATES: store.RATES,
     ChangeKind.DIVISIONS: store.DIVISIONS,
+    ChangeKind.WORKDAYS: store.WORKDAYS,
 }
 
 
@@ -47,7 +49,8 @@ def _rates(digest: str, data: str) -> RateBook:
 
 @functools.lru_cache(maxsize=4)
 def _calendar(digest: str, data: str) -> WorkdayCalendar:
-    return WorkdayCalendar(overrides_from_json(data))
+    # The schedules the server loaded, over the shipped ones: the server counts the same way.
+    return WorkdayCalendar(shipped_schedules() | dict(overrides_from_json(data).years))
 
 
 def catalog(db: Database) -> Catalog:
@@ -87,6 +90,9 @@ def apply_change(db: Database, change: Change) -> bool:
             meta.put(db, meta.CATALOG_VERSION, parsed.version)
         elif kind == store.RATES:
             digest = rates_digest(rate_book_from_json(data))
+        elif kind == store.WORKDAYS:
+            overrides_from_json(data)  # refuse what would not parse
+            digest = hashlib.sha256(data.encode("utf-8")).hexdigest()
         else:
             digest = hashlib.sha256(data.encode("utf-8")).hexdigest()
     except (CatalogError, ValueError) as exc:
@@ -97,12 +103,6 @@ def apply_change(db: Database, change: Change) -> bool:
         ) from exc
     store.put(db, kind, change.key, digest, data)
     return True
-
-
-def put_workday_overrides(db: Database, version: str, text: str) -> None:
-    """Store a working-day override table sent down by the server (same JSON as the shipped file)."""
-    overrides_from_json(text)  # refuse what would not parse
-    store.put(db, store.WORKDAYS, version, hashlib.sha256(text.encode("utf-8")).hexdigest(), text)
 
 
 def clear(db: Database) -> None:

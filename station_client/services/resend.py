@@ -1,7 +1,7 @@
 """Correcting and sending again an operation the server set aside (修正并重新上报).
 
 A set-aside operation was answered "rejected" under its operation id; the server keeps
-that answer for ever, so the corrected operation needs a new id (DESIGN §4). It takes
+that answer for ever, so the corrected operation needs a new id (docs/design.md §4). It takes
 the place of the refused one in the outbox (same ``local_id``, so it still goes before
 every later operation of its case), with ``seq`` cleared: the agent numbers it afresh,
 past every number given before (``meta.next_seq``). In one transaction: the outbox row,

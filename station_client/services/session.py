@@ -10,7 +10,10 @@ when the DEK is already open: passed in from another session of this process
 A :class:`Session` locks itself after ``idle_timeout`` without :meth:`Session.touch`;
 :meth:`Session.is_locked` answers for a given instant, :meth:`Session.unlock` takes the
 same clerk's password again. Services call :meth:`Session.require_active`, which also
-re-reads the account so one disabled by a pulled record stops working at once.
+re-reads the account so one disabled by a pulled record stops working at once, and
+refuses (``password_change_required``) while the clerk still has a one-time password
+(``must_change_password``): the window and ``station-client passwd`` change it first
+(:mod:`station_client.services.password_change`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from schema.lifecycle import Actor
-from schema.passwords import verify_password
+from schema.passwords import PASSWORD_ERROR_MESSAGES, verify_password
 from schema.vocabulary import Role
 from station_client.crypto.keys import DataKey, WrongCredential
 from station_client.crypto.wraps import unwrap_with_password, unwrap_with_recovery, wrap_for_password
@@ -136,7 +139,11 @@ def login(
     _check_password(db, row, password, now, policy)
     key = _unlock_dek(db, username, password, dek, recovery_key)
     station_code = meta.get(db, meta.STATION_CODE) or station_id
-    return Session(db, station_id, station_code, row.username, row.display_name, row.role, key, policy, now)
+    session = Session(
+        db, station_id, station_code, row.username, row.display_name, row.role, key, policy, now
+    )
+    session.must_change_password = row.must_change_password
+    return session
 
 
 @dataclass(eq=False)
@@ -153,6 +160,7 @@ class Session:
     policy: SessionPolicy
     last_activity: datetime
     _locked: bool = False
+    must_change_password: bool = False  # a one-time password: changed before any business
 
     @property
     def actor(self) -> Actor:
@@ -173,10 +181,15 @@ class Session:
 
     def unlock(self, password: str, now: datetime) -> None:
         """The same clerk comes back: the password again (failures count as at login)."""
-        row = _usable(staff.get(self.db, self.username), self.username, now)
-        _check_password(self.db, row, password, now, self.policy)
+        self.check_password(password, now)
         self._locked = False
         self.last_activity = now
+
+    def check_password(self, password: str, now: datetime) -> StaffRow:
+        """This clerk's current password (failures count as at login); the account's row."""
+        row = _usable(staff.get(self.db, self.username), self.username, now)
+        _check_password(self.db, row, password, now, self.policy)
+        return row
 
     def switch_clerk(self, username: str, password: str, now: datetime) -> Session:
         """Another clerk takes the desk; this session's DEK lets them log in even with no wrap here."""
@@ -194,5 +207,11 @@ class Session:
         if row is None or row.disabled:
             self._locked = True
             raise ServiceError("login_disabled", "该账号已停用，不能继续办理业务：如有疑问请联系综合业务科。")
+        if row.must_change_password:
+            raise ServiceError(
+                "password_change_required",
+                PASSWORD_ERROR_MESSAGES["password_change_required"],
+                {"username": self.username},
+            )
         self.last_activity = now
         return row

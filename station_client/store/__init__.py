@@ -13,7 +13,7 @@ associated-data convention ``<table>:<row key>`` lives in one place):
     reference    put / get / version / clear   (catalog, rates, divisions, workdays)
     registry     upsert_person (by version), get_person, person_version, find_by_name
     cases        insert_case, update_case, get_row, get_doc, find_by_number, list_rows
-    outbox       enqueue (write side), read_json, seal_enc / open_enc, counts, open_ops_for_case
+    outbox       enqueue (write side), read_json, seal_enc / open_enc, counts
     attachments  add, read_bytes, set_progress, pending_bytes, pending
     receipts     insert, get, for_case
     counters     next_value (inside the using transaction), current

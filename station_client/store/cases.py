@@ -41,6 +41,8 @@ class CaseRow:
     set_aside: bool
     handed_over_at: datetime | None
     updated_at: datetime
+    promised_provisional: bool = False  # 暂定: counted on the provisional holiday calendar
+    due_provisional: bool = False  # 暂定, as the server says of its due date
 
 
 _COLUMNS = ", ".join(f.name for f in fields(CaseRow))
@@ -76,6 +78,8 @@ def _row(values: tuple[Any, ...]) -> CaseRow:
         aside,
         handed,
         upd,
+        promised_provisional,
+        due_provisional,
     ) = values
     accepted_at, updated_at = parse_instant(accepted), parse_instant(upd)
     assert accepted_at is not None and updated_at is not None
@@ -94,6 +98,8 @@ def _row(values: tuple[Any, ...]) -> CaseRow:
         bool(aside),
         parse_instant(handed),
         updated_at,
+        bool(promised_provisional),
+        bool(due_provisional),
     )
 
 

@@ -10,3 +10,4 @@ class StoreError(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
+        self.detail: dict[str, object] = {}

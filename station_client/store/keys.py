@@ -41,12 +41,6 @@ def get_wrap(db: Database, kind: str, username: str | None = None) -> Wrap | Non
     return None if row is None else Wrap(*row)
 
 
-def delete_wrap(db: Database, kind: str, username: str | None = None) -> None:
-    db.execute(
-        "DELETE FROM key_wraps WHERE kind = ? AND coalesce(username, '') = coalesce(?, '')", [kind, username]
-    )
-
-
 def has_any_wrap(db: Database) -> bool:
     return db.execute("SELECT 1 FROM key_wraps LIMIT 1").fetchone() is not None
 

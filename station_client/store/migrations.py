@@ -124,7 +124,47 @@ def _v1(db: Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1]
+def _v2(db: Database) -> None:
+    # Whether the promised date (counted here) and the due date (from the server) were counted
+    # on the provisional holiday calendar: lists and screens show 暂定 beside them.
+    db.execute("ALTER TABLE cases ADD COLUMN promised_provisional INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE cases ADD COLUMN due_provisional INTEGER NOT NULL DEFAULT 0")
+
+
+def _v3(db: Database) -> None:
+    # An operation may be about a clerk's account, not a case (``staff_password``: its case_id
+    # is the account's own id), so outbox.case_id no longer references cases. SQLite cannot
+    # drop a constraint: the table is rebuilt with the same rows, ids and indexes.
+    columns = (
+        "local_id, op_id, seq, case_id, kind, state, digest, attempts, last_error_code, "
+        "last_error_message, result, created_at, sent_at, acked_at, enc"
+    )
+    db.execute(
+        """CREATE TABLE outbox_v3 (
+        local_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        op_id TEXT NOT NULL UNIQUE,
+        seq INTEGER UNIQUE,
+        case_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        digest TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error_code TEXT,
+        last_error_message TEXT,
+        result TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        acked_at TEXT,
+        enc BLOB NOT NULL)"""
+    )
+    db.execute(f"INSERT INTO outbox_v3 ({columns}) SELECT {columns} FROM outbox")  # noqa: S608  (constant)
+    db.execute("DROP TABLE outbox")
+    db.execute("ALTER TABLE outbox_v3 RENAME TO outbox")
+    db.execute("CREATE INDEX outbox_state ON outbox (state, local_id)")
+    db.execute("CREATE INDEX outbox_case ON outbox (case_id, local_id)")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -140,7 +180,8 @@ def migrate(db: Database) -> int:
     current = user_version(db)
     if current > SCHEMA_VERSION:
         raise StoreError(
-            f"本机数据库版本（{current}）高于本程序支持的版本（{SCHEMA_VERSION}）：请安装最新版工作站客户端。"
+            f"本机数据库版本（{current}）高于本程序支持的版本（{SCHEMA_VERSION}）：请安装最新版工作站客户端。",
+            "store_too_new",
         )
     while current < SCHEMA_VERSION:
         db.execute("BEGIN IMMEDIATE")

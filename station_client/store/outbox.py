@@ -82,12 +82,3 @@ def counts(db: Database) -> dict[str, int]:
     return {state: int(found.get(state, 0)) for state in STATES} | {
         str(k): int(v) for k, v in found.items() if k not in STATES
     }
-
-
-def open_ops_for_case(db: Database, case_id: str) -> list[tuple[int, str, str]]:
-    """(local_id, kind, state) of the case's operations not yet done, oldest first."""
-    rows = db.execute(
-        "SELECT local_id, kind, state FROM outbox WHERE case_id = ? AND state != ? ORDER BY local_id",
-        [case_id, DONE],
-    ).fetchall()
-    return [(int(a), str(b), str(c)) for a, b, c in rows]

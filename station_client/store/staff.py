@@ -54,6 +54,9 @@ def _row(values: tuple[object, ...]) -> StaffRow:
 def apply_account(db: Database, account: StaffAccount, *, must_change_password: bool = False) -> bool:
     """Insert or update an account by version; True when it changed something.
 
+    ``must_change_password`` comes with the account (a one-time password); the keyword
+    forces it on (tests, an account made on this PC).
+
     A newer version (e.g. a password reset) keeps the local lockout counters: a reset
     on the server is not a way round the lockout on this PC.
     """
@@ -70,7 +73,7 @@ def apply_account(db: Database, account: StaffAccount, *, must_change_password: 
             account.role.value,
             account.password_hash,
             int(account.disabled),
-            int(must_change_password),
+            int(must_change_password or account.must_change_password),
             account.version,
         ],
     )
@@ -89,6 +92,16 @@ def list_all(db: Database) -> list[StaffRow]:
 def versions(db: Database) -> list[tuple[str, int]]:
     """(username, version) pairs, for ``schema.protocol.registry_digest``."""
     return [(str(u), int(v)) for u, v in db.execute("SELECT username, version FROM staff").fetchall()]
+
+
+def set_password(db: Database, username: str, password_hash: str) -> None:
+    """The clerk chose a new password here: the new hash, no longer one-time. The version is
+    the server's: its feed brings the same hash back at the next version once applied."""
+    db.execute(
+        "UPDATE staff SET password_hash = ?, must_change_password = 0, failed_logins = 0, locked_until = NULL "
+        "WHERE username = ?",
+        [password_hash, username],
+    )
 
 
 def record_failure(db: Database, username: str, failed_logins: int, locked_until: datetime | None) -> None:

@@ -29,6 +29,7 @@ from station_client.services import decisions, reference, registry
 from station_client.store import meta, staff
 from station_client.store import reference as reference_store
 from station_client.store import registry as registry_store
+from station_client.sync import crash_points
 from station_client.sync.core import RegistrySum
 from station_client.transport import ProtocolError, Transport
 
@@ -139,6 +140,7 @@ def _apply_page(db: Database, dek: DataKey, page: PullPage) -> bool:
                 _apply_case(db, dek, change)
             elif not reference.apply_change(db, change):
                 log.info("pull: ignoring a %s change this client does not hold", change.kind.value)
+            crash_points.reach("pull.applying")
         if page.start_over:
             drop_downloaded(db)
             running, units = RegistrySum(), {}
@@ -193,6 +195,7 @@ def pull_all(db: Database, dek: DataKey, transport: Transport, *, limit: int = P
         page = transport.pull(PullRequest(cursor=meta.get(db, meta.PULL_CURSOR), limit=limit))
         if apply_page(db, dek, page):
             report.started_over = True
+        crash_points.reach("pull.applied")
         report.pages += 1
         report.changes += len(page.changes)
         if page.has_more or page.start_over:

@@ -29,7 +29,7 @@ from sqlite_utils import Database
 
 from schema.protocol import MAX_BATCH_OPERATIONS, PushResponse
 from station_client.crypto.keys import DataKey
-from station_client.sync import attachments, core, outbox_rows
+from station_client.sync import attachments, core, crash_points, outbox_rows
 from station_client.sync.core import Batch, OpState
 from station_client.transport import MSG_PROTOCOL, ProtocolError, RefusedError, SyncError, Transport
 
@@ -106,6 +106,7 @@ def push_all(
                 waiting |= exc.waiting
                 continue
             if batch:
+                crash_points.reach("push.numbered")
                 body = batch_body(
                     transport.station_id, station_clock(), operations
                 )  # station clock, uncorrected
@@ -130,7 +131,9 @@ def _settle(db: Database, sent: _OnTheWire, state: _PushState, report: PushRepor
     """Record the answer to a batch; False when it was refused but can go again; raises SyncError."""
     batch = sent.batch
     try:
-        outcomes = core.apply_response(batch.entries, _seqs(batch), sent.answer.result())
+        answer = sent.answer.result()
+        crash_points.reach("push.answered")
+        outcomes = core.apply_response(batch.entries, _seqs(batch), answer)
     except core.ResultMismatch as exc:
         error = ProtocolError("push_result_mismatch", MSG_PROTOCOL, {"reason": str(exc)})
         outbox_rows.record_failure(db, batch, error)
@@ -151,6 +154,7 @@ def _settle(db: Database, sent: _OnTheWire, state: _PushState, report: PushRepor
         outbox_rows.record_failure(db, batch, exc)
         raise
     _record(db, batch, outcomes, report)
+    crash_points.reach("push.recorded")
     return True
 
 

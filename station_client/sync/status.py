@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from station_client.core.case_numbering import CHINA_TZ
 from station_client.store import meta
 from station_client.store.codec import iso, parse_instant
 from station_client.sync.core import OpState
@@ -91,7 +92,8 @@ class SyncStatus:
 
 
 def _local(moment: datetime | None) -> str:
-    return "" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    """Beijing time, as the window and the console show it, whatever the PC's time zone."""
+    return "" if moment is None else f"{moment.astimezone(CHINA_TZ):%Y-%m-%d %H:%M:%S} 北京时间"
 
 
 def _size(n: int) -> str:

@@ -139,6 +139,7 @@ class CaseDetailScreen(Screen):
         self.actions.grid(row=2, column=0, columnspan=2, sticky="w", pady=(8, 0))
         self.handover = ctk.CTkFrame(c, fg_color=theme.INFO_BG, corner_radius=8)
         self.recipient: ctk.CTkEntry | None = None
+        self.conflict_line: Any = None  # what to tell the applicant, for a case sent to 综合业务科
 
     def on_show(self) -> None:
         session, clock, case_id = self.app.session, self.app.clock, self.case_id
@@ -179,7 +180,14 @@ class CaseDetailScreen(Screen):
         for area in (self.left.inner, self.right.inner, self.actions):
             for child in area.winfo_children():
                 child.destroy()
-        row = self._pairs(self._section(0, "申请人"), detail.applicant)
+        row, self.conflict_line = 0, None
+        if detail.conflict is not None:
+            c = detail.conflict
+            row = self._section(row, "数据冲突待处理" if c.open else "数据冲突处理结果")
+            self.conflict_line = label(self.left.inner, c.tell_applicant, wrap=760, bold=True)
+            self.conflict_line.grid(row=row, column=0, columnspan=2, sticky="w", padx=10, pady=2)
+            row = self._pairs(row + 1, [("原因", c.reason), ("经过", c.resolved_history or c.history)])
+        row = self._pairs(self._section(row, "申请人"), detail.applicant)
         if detail.decision:
             d = detail.decision
             row = self._section(row, "审核决定")

@@ -1,6 +1,8 @@
 """核对 and 办结: read the case back to the applicant (the fee and its decomposition
 first), confirm, then the result with its number; the slip or receipt (and the payment
-receipt) is rendered off the Tk thread and opened for printing at once."""
+receipt) is rendered off the Tk thread and opened for printing at once. When a sync
+meanwhile learns that the city sent the case to 综合业务科 (数据冲突待处理), the 办结单
+is no longer offered and the screen says what to tell the applicant."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from typing import Any
 import customtkinter as ctk
 from sqlite_utils import Database
 
+from schema.vocabulary import Tier
 from station_client.core.intake_rules import CheckedIntake, IntakeRefused
-from station_client.ui import theme
+from station_client.ui import events, theme
 from station_client.ui.screen import Screen
 from station_client.ui.viewmodels.finish import confirm_lines, fee_lines, result_view
 from station_client.ui.viewmodels.form import FormModel
@@ -145,6 +148,8 @@ class FinishScreen(Screen):
             row=0, column=column + 2
         )
         self.files: list[Path] = []
+        self.slip_withdrawn = False
+        app.bus.listen(self, events.CASES_CHANGED, self._recheck)
         if auto_print:
             self.print([number for number, _text in view.receipts])
 
@@ -162,6 +167,34 @@ class FinishScreen(Screen):
                 )
 
         self.app.print_receipts(numbers, done)
+
+    def _recheck(self, _event: Any = None) -> None:
+        """A case finished at the desk may come back from the city as a conflict case."""
+        if self.slip_withdrawn or self.result.tier is not Tier.GENERAL or not self.winfo_exists():
+            return
+        session, case_id = self.app.session, str(self.result.case_id)
+
+        def job(db: Database) -> Any:
+            from station_client.core.conflict_words import conflict_view
+            from station_client.store import cases
+
+            row = cases.get_row(db, case_id)
+            if row is None:
+                return None
+            doc = cases.get_doc(db, session.dek, case_id) or {}
+            return conflict_view(row.status, row.tier, doc.get("conflict"))
+
+        self.run(job, self._conflicted)
+
+    def _conflicted(self, view: Any) -> None:
+        if view is None or view.slip_allowed or not self.winfo_exists():
+            return
+        self.slip_withdrawn = True
+        slip = self.print_buttons[0]  # the first receipt is the case's own slip (view.receipts)
+        slip.grid_remove()
+        self.banner.show(
+            f"该业务数据与市局记录冲突，已转综合业务科处理，不能出具办结单。{view.tell_applicant}", "warning"
+        )
 
     def same_applicant(self) -> None:
         from station_client.ui.items import ItemsScreen

@@ -84,7 +84,7 @@ class FormScreen(Screen):
         self.left = ScrollFrame(c, fg_color=theme.PANEL, corner_radius=0)
         self.left.grid(row=1, column=0, sticky="nsew", pady=(6, 0), padx=(0, 8))
         self.rows: dict[str, FieldRow] = {}
-        for n, f in enumerate(self.item.form):
+        for n, f in enumerate(self.model.fields):  # derived fields are the rules' to fill
             row = make_row(self.left.inner, f, self._changed, self._left)
             row.grid(row=n, column=0, sticky="ew", padx=6, pady=4)
             self.rows[f.name] = row

@@ -18,7 +18,7 @@ import customtkinter as ctk
 from schema.catalog import FormField
 from station_client.ui import theme
 from station_client.ui.viewmodels.form import PLACEHOLDERS, widget_kind
-from station_client.ui.widgets import button, checkbox, entry_ring, label
+from station_client.ui.widgets import checkbox, choice_button, entry_ring, label
 
 LABEL_WIDTH = 220
 MESSAGE_WRAP = 520  # the input column of the left pane at 1366 px
@@ -107,7 +107,11 @@ class EntryField(FieldRow):
         self.var.set("" if value is None else str(value))
 
     def focus_input(self) -> None:
+        """Focus with the content selected (as Tab does): after a refused value, typing it
+        again or swiping a card replaces it instead of appending to it."""
         self.entry.focus_set()
+        self.entry.select_range(0, "end")
+        self.entry.icursor("end")
 
 
 class TextField(FieldRow):
@@ -152,7 +156,7 @@ class TextField(FieldRow):
 
 
 class ChoiceButtons(FieldRow):
-    """A few choices as buttons: a click, Space or Enter picks one (again: none)."""
+    """A few choices as buttons: a click or Space picks one (again: none); Enter confirms the form."""
 
     def choices(self) -> list[tuple[object, str]]:
         return [(c.value, c.label) for c in self.f.choices]
@@ -162,14 +166,7 @@ class ChoiceButtons(FieldRow):
         self.current: object = None
         self.buttons: list[ctk.CTkButton] = []
         for n, (val, text) in enumerate(self.options):
-            b = button(
-                self.box,
-                text,
-                partial(self.pick, val),
-                kind="secondary",
-                width=max(90, 22 * len(text) + 30),
-                height=36,
-            )
+            b = choice_button(self.box, text, partial(self.pick, val), width=max(90, 22 * len(text) + 30))
             b.grid(row=0, column=n, padx=(0, 8))
             tk.Misc.bind(b, "<FocusOut>", self._left, "+")
             self.buttons.append(b)

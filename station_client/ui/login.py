@@ -1,4 +1,5 @@
-"""Login (works offline), the idle lock, and switching the clerk at the desk.
+"""Login (works offline), the idle lock, switching the clerk at the desk, and the forced
+change of a one-time password (:class:`PasswordScreen`: it cannot be skipped).
 
 Passwords are checked on the worker thread (scrypt takes ~0.1 s): the window stays
 live and shows "正在登录…". The first login of a clerk on this PC may need the recovery
@@ -9,11 +10,13 @@ appears only then, with the reason.
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 import customtkinter as ctk
 from sqlite_utils import Database
 
+from schema.passwords import MIN_PASSWORD_LENGTH
 from station_client.ui import theme
 from station_client.ui.screen import Screen, entry
 from station_client.ui.widgets import button, label
@@ -142,7 +145,15 @@ class LoginScreen(Screen):
         self._busy = True
         self.login_button.configure(state="disabled", text="正在登录…")
         self.banner.clear()
-        self.run(job, self.app.logged_in, failed)
+        self.run(job, partial(after_login, self.app), failed)
+
+
+def after_login(app: Any, session: Any) -> None:
+    """A clerk with a one-time password changes it first; everyone else goes to the desk."""
+    if session.must_change_password:
+        app._show_cover(PasswordScreen(app, session))
+    else:
+        app.logged_in(session)
 
 
 class LockScreen(Screen):
@@ -246,4 +257,87 @@ class SwitchScreen(Screen):
             self.password.delete(0, "end")
             self.show_error(exc)
 
-        self.run(job, self.app.logged_in, failed)
+        self.run(job, partial(after_login, self.app), failed)
+
+
+class PasswordScreen(Screen):
+    """修改密码: forced after a one-time password (new account, reset); no way round it but
+    to log out. The change re-wraps the data key and queues the new hash for the server."""
+
+    title = "修改密码"
+    hint = "Tab 切换输入框，回车确认修改"
+    cover = True
+
+    def __init__(self, app: Any, session: Any) -> None:
+        super().__init__(app)
+        self.session = session
+        panel = _panel(self)
+        label(panel, "首次登录：请先修改密码", size=theme.TITLE, bold=True).grid(
+            row=0, column=0, columnspan=2, padx=30, pady=(24, 6)
+        )
+        label(
+            panel,
+            f"柜员：{session.display_name}（{session.username}）。您使用的是综合业务科发放的一次性密码，"
+            f"须设置自己的新密码后才能办理业务。新密码至少 {MIN_PASSWORD_LENGTH} 位，同时包含字母和数字，"
+            "不能包含用户名。",
+            muted=True,
+            wrap=560,
+        ).grid(row=1, column=0, columnspan=2, padx=30, pady=(0, 12))
+        self.current = entry(panel, width=340, show="•")
+        _row(panel, 2, "当前密码", self.current)
+        self.new = entry(panel, width=340, show="•")
+        _row(panel, 3, "新密码", self.new)
+        self.repeat = entry(panel, width=340, show="•")
+        _row(panel, 4, "再次输入新密码", self.repeat)
+        self.change_button = button(panel, "确认修改", self.on_enter, width=340, height=44)
+        self.change_button.grid(row=5, column=1, sticky="w", padx=(0, 30), pady=(10, 6))
+        button(panel, "退出登录", app.show_login, kind="secondary", width=340).grid(
+            row=6, column=1, sticky="w", padx=(0, 30), pady=(0, 24)
+        )
+        self._busy = False
+
+    def focus_first(self) -> None:
+        self.current.focus_set()
+
+    def on_escape(self) -> bool:
+        self.banner.show("必须先修改密码才能办理业务；如不是本人，请点“退出登录”。", "warning")
+        return True
+
+    def on_enter(self) -> None:
+        if self._busy:
+            return
+        current, new, repeat = self.current.get(), self.new.get(), self.repeat.get()
+        if not current or not new or not repeat:
+            self.banner.show("请输入当前密码，并输入两遍新密码。", "error")
+            (self.current if not current else self.new if not new else self.repeat).focus_set()
+            return
+        session, clock = self.session, self.app.clock
+
+        def job(_db: Database) -> Any:
+            from station_client.services.password_change import change_password
+
+            change_password(session, current, new, repeat, now=clock())
+            return session
+
+        def done(changed: Any) -> None:
+            self._busy = False
+            self.app.logged_in(changed)
+            top = self.app.top
+            if top is not None:
+                top.banner.show(
+                    "密码已修改，今后请用新密码登录。新密码将在下次同步时报送市社保服务器。", "success"
+                )
+
+        def failed(exc: BaseException) -> None:
+            self._busy = False
+            self.change_button.configure(state="normal")
+            wrong_current = getattr(exc, "code", "").startswith("login_")
+            for field in (self.current,) if wrong_current else (self.new, self.repeat):
+                field.delete(0, "end")
+            (self.current if wrong_current else self.new).focus_set()
+            self.show_error(exc)
+
+        self._busy = True
+        self.change_button.configure(state="disabled")
+        self.banner.clear()
+        self.run(job, done, failed)

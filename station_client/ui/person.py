@@ -144,7 +144,7 @@ class PersonScreen(Screen):
         check = vm.check_uscc(text)
         self.check.configure(text=check.message, text_color=theme.SUCCESS if check.ok else theme.DANGER)
         if not check.ok:
-            self.banner.show(check.message, "error")
+            self._refused(check.message)
             return
         self.checked, self.looked_up = check, True
         label(self.result, "单位申请：请填写单位名称（与营业执照一致）和联系电话。", wrap=1100).grid(
@@ -157,8 +157,7 @@ class PersonScreen(Screen):
         check = vm.check_id(text, today)
         self.check.configure(text=check.message, text_color=theme.SUCCESS if check.ok else theme.DANGER)
         if not check.ok:
-            self.banner.show(check.message, "error")
-            self.query.focus_set()
+            self._refused(check.message)
             return
         self.checked = check
         session = self.app.session
@@ -169,6 +168,13 @@ class PersonScreen(Screen):
             return find_by_id(db, session.dek, check.value, today=today)
 
         self.run(job, self._show_person)
+
+    def _refused(self, message: str) -> None:
+        """Say why, and select the number: the card swiped again (or typing) replaces it."""
+        self.banner.show(message, "error")
+        self.query.focus_set()
+        self.query.select_range(0, "end")
+        self.query.icursor("end")
 
     def _by_name(self, text: str) -> None:
         session = self.app.session

@@ -1,5 +1,6 @@
 """同步问题: every operation the server refused, its reason in the server's words, and what
-to do; correct and send again, or open the case."""
+to do; correct and send again, or open the case. Below them, the cases the city sent to
+综合业务科 (数据冲突待处理), each with what to tell the applicant; Enter opens the case."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from station_client.ui import events, theme
 from station_client.ui.screen import Screen
 from station_client.ui.widgets import Column, Table, button, label
 
+CONFLICT_ROW = "conflict:"
+
 
 class ProblemsScreen(Screen):
-    title = "同步问题：被退回待更正的业务"
-    hint = "↑↓ 选择，回车修正；Esc 返回"
+    title = "同步问题：被退回待更正和数据冲突待处理的业务"
+    hint = "↑↓ 选择，回车修正或查看；Esc 返回"
 
     def __init__(self, app: Any) -> None:
         super().__init__(app)
@@ -59,6 +62,7 @@ class ProblemsScreen(Screen):
         )
         button(actions, "返回 (Esc)", app.back, kind="secondary", width=130).grid(row=0, column=3)
         self.ops: dict[str, Any] = {}
+        self.conflicts: dict[str, Any] = {}  # table row id CONFLICT_ROW + case_id -> CaseSummary
         app.bus.listen(self, events.CASES_CHANGED, self._changed)
 
     def on_show(self) -> None:
@@ -77,14 +81,17 @@ class ProblemsScreen(Screen):
 
         def job(db: Database) -> Any:
             from station_client.services import reference, set_aside
+            from station_client.services.caselist import conflict_cases
 
-            return set_aside.list_refused(db, session.dek, catalog or reference.catalog(db))
+            known = catalog or reference.catalog(db)
+            return set_aside.list_refused(db, session.dek, known), conflict_cases(db, session.dek, known)
 
-        self.run(job, self._show)
+        self.run(job, lambda found: self._show(*found))
 
-    def _show(self, ops: list[Any]) -> None:
+    def _show(self, ops: list[Any], conflicts: list[Any]) -> None:
         self.table.clear()
         self.ops = {str(op.local_id): op for op in ops}
+        self.conflicts = {CONFLICT_ROW + c.case_id: c for c in conflicts}
         for op in ops:
             self.table.add(
                 str(op.local_id),
@@ -98,7 +105,14 @@ class ProblemsScreen(Screen):
                 ],
                 tags=("alert",),
             )
-        if not ops:
+        for iid, case in self.conflicts.items():
+            self.table.add(
+                iid,
+                [case.case_number, f"{case.item_code} {case.item_name}", case.applicant_name,
+                 "受理（办结）信息上报", case.status_label, "数据冲突"],
+                tags=("alert",),
+            )  # fmt: skip
+        if not ops and not conflicts:
             self.summary.configure(text="没有被退回的业务：全部业务都已上报或正在排队上报。")
             self.reason.configure(text="")
             self.advice.configure(text="")
@@ -106,10 +120,17 @@ class ProblemsScreen(Screen):
             self.panel.grid_remove()
             return
         self.panel.grid()
-        self.summary.configure(
-            text=f"共 {len(ops)} 笔业务被服务器退回，需要处理（同一业务后续的上报会等它处理完再发送，其他业务照常上报）。"
-        )
-        first = str(ops[0].local_id)
+        parts = []
+        if ops:
+            parts.append(
+                f"共 {len(ops)} 笔业务被服务器退回，需要处理（同一业务后续的上报会等它处理完再发送，其他业务照常上报）。"
+            )
+        if conflicts:
+            parts.append(
+                f"{len(conflicts)} 件业务数据与市局记录冲突，已转综合业务科处理：请按提示告知申请人。"
+            )
+        self.summary.configure(text="".join(parts))
+        first = str(ops[0].local_id) if ops else next(iter(self.conflicts))
         self.table.select(first)
         self._explain()
 
@@ -117,7 +138,19 @@ class ProblemsScreen(Screen):
         iid = self.table.selected()
         return self.ops.get(iid) if iid else None
 
+    def _conflict(self) -> Any:
+        iid = self.table.selected()
+        return self.conflicts.get(iid) if iid else None
+
     def _explain(self) -> None:
+        case = self._conflict()
+        if case is not None and case.conflict is not None:
+            self.reason.configure(
+                text=f"冲突原因：{case.conflict.reason}。{case.conflict.history}，无需重新上报。"
+            )
+            self.advice.configure(text=case.conflict.tell_applicant)
+            self.fix_button.configure(text="查看业务详情 (回车)", state="normal")
+            return
         op = self._current()
         if op is None:
             return
@@ -130,6 +163,9 @@ class ProblemsScreen(Screen):
         self.fix()
 
     def fix(self) -> None:
+        if self._conflict() is not None:
+            self.open_case()
+            return
         op = self._current()
         if op is None or not op.resendable:
             return
@@ -165,6 +201,10 @@ class ProblemsScreen(Screen):
     def open_case(self) -> None:
         from station_client.ui.cases import CaseDetailScreen
 
+        case = self._conflict()
+        if case is not None:
+            self.app.show(CaseDetailScreen(self.app, case.case_id))
+            return
         op = self._current()
         if op is not None:
             self.app.show(CaseDetailScreen(self.app, op.case_id))

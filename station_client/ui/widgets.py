@@ -1,8 +1,10 @@
 """Shared widgets: keyboard-ready buttons, message banners, a scrolling frame, tables, the sync bar.
 
 customtkinter's buttons and check boxes draw on a canvas and take no keyboard focus;
-:func:`keyboard` makes any of them a Tab stop that Space or Enter activates, with a
-thick amber ring where the focus is, so a clerk can work without the mouse.
+:func:`keyboard` makes any of them a Tab stop with a thick amber ring where the focus
+is, so a clerk can work without the mouse. A button acts on Space or Enter; a choice or
+a check box (:func:`choice_button`, :func:`checkbox`) toggles on Space only, so Enter
+stays the screen's main action (confirming a form never changes a choice on the way).
 """
 
 from __future__ import annotations
@@ -17,11 +19,18 @@ import customtkinter as ctk
 
 from station_client.ui import theme
 
-ACTIVATE_KEYS = ("<KeyPress-space>", "<Return>", "<KP_Enter>")
+ACTIVATE_KEYS = ("<KeyPress-space>", "<Return>", "<KP_Enter>")  # a button
+TOGGLE_KEYS = ("<KeyPress-space>",)  # a choice or a check box: Enter goes on to the screen
 
 
-def keyboard(widget: ctk.CTkBaseClass, activate: Callable[[], object], *, ring: bool = True) -> None:
-    """Tab stop + Space/Enter activation + focus ring for a canvas-drawn CTk widget."""
+def keyboard(
+    widget: ctk.CTkBaseClass,
+    activate: Callable[[], object],
+    *,
+    ring: bool = True,
+    keys: tuple[str, ...] = ACTIVATE_KEYS,
+) -> None:
+    """Tab stop + activation by ``keys`` + focus ring for a canvas-drawn CTk widget."""
     widget.tk.call(str(widget), "configure", "-takefocus", 1)  # the outer frame: a Tab stop
 
     def fire(_event: tk.Event) -> str:
@@ -29,7 +38,7 @@ def keyboard(widget: ctk.CTkBaseClass, activate: Callable[[], object], *, ring: 
             activate()
         return "break"  # Enter on a button is that button, not the screen's default action
 
-    for key in ACTIVATE_KEYS:
+    for key in keys:
         tk.Misc.bind(widget, key, fire)
     if ring:
         width = widget.cget("border_width")
@@ -66,6 +75,7 @@ def button(
     width: int = 120,
     height: int = 40,
     font: Any = None,
+    keys: tuple[str, ...] = ACTIVATE_KEYS,
 ) -> ctk.CTkButton:
     fg, hover, fg_text, disabled_text = _KINDS[kind]
     widget = ctk.CTkButton(
@@ -83,8 +93,14 @@ def button(
         corner_radius=6,
         font=font or theme.font(),
     )
-    keyboard(widget, widget.invoke)
+    keyboard(widget, widget.invoke, keys=keys)
     return widget
+
+
+def choice_button(parent: Any, text: str, command: Callable[[], object], *, width: int) -> ctk.CTkButton:
+    """One option of a choice (是／否, a few values): a click or Space toggles it; Enter is left
+    to the screen (on a form: check and confirm), so it never changes the choice."""
+    return button(parent, text, command, kind="secondary", width=width, height=36, keys=TOGGLE_KEYS)
 
 
 def checkbox(
@@ -99,7 +115,7 @@ def checkbox(
         checkbox_height=26,
         font=theme.font(),
     )
-    keyboard(box, box.toggle)
+    keyboard(box, box.toggle, keys=TOGGLE_KEYS)  # Enter goes on to the screen's action
     return box
 
 

@@ -1,5 +1,6 @@
 """首页: start serving the next applicant (an ID-card reader types straight into the field),
-today's figures, and the way to the lists that need the clerk."""
+today's figures, and the way to the lists that need the clerk; cases the city sent to
+综合业务科 (数据冲突待处理) are listed with what to tell the applicant."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from station_client.ui import events, theme
 from station_client.ui.screen import Screen, entry
 from station_client.ui.viewmodels.workbench import PROBLEMS, Tile, tiles, today_line
 from station_client.ui.widgets import button, label
+
+CONFLICTS_SHOWN = 3  # the rest are on 同步问题
 
 
 class WorkbenchScreen(Screen):
@@ -52,6 +55,10 @@ class WorkbenchScreen(Screen):
         button(more, "同步问题 (F4)", self.app.open_problems, kind="secondary", width=180).grid(
             row=0, column=1, padx=8
         )
+        self.conflict_panel = ctk.CTkFrame(self.content, fg_color=theme.WARNING_BG, corner_radius=8)
+        self.conflict_panel.grid_columnconfigure(0, weight=1)
+        self.conflict_text = label(self.conflict_panel, "", wrap=1250, size=theme.SMALL)
+        self.conflict_text.grid(row=0, column=0, sticky="w", padx=12, pady=8)
         self._loading = False
         app.bus.listen(self, events.CASES_CHANGED, self._reload)
         app.bus.listen(self, events.SYNC_STATUS, self._reload)
@@ -72,15 +79,25 @@ class WorkbenchScreen(Screen):
         if self._loading:
             return
         self._loading = True
-        clock = self.app.clock
+        clock, session = self.app.clock, self.app.session
+        catalog = self.app.reference.catalog if self.app.reference else None
 
         def job(db: Database) -> Any:
+            from station_client.services import reference
+            from station_client.services.caselist import conflict_cases
             from station_client.services.desk import today_counts
 
-            return today_counts(db, clock())
+            counts = today_counts(db, clock())
+            if not counts.conflict or session is None:
+                return counts, []
+            return counts, conflict_cases(
+                db, session.dek, catalog or reference.catalog(db), limit=CONFLICTS_SHOWN
+            )
 
-        def done(counts: Any) -> None:
+        def done(found: Any) -> None:
+            counts, conflicts = found
             self._loading = False
+            self._show_conflicts(counts.conflict, conflicts)
             for spec in tiles(counts):
                 self.tiles[spec.key] = spec
                 color = theme.DANGER if spec.alert else theme.TEXT
@@ -91,6 +108,20 @@ class WorkbenchScreen(Screen):
             self.show_error(exc)
 
         self.run(job, done, failed)
+
+    def _show_conflicts(self, count: int, conflicts: list[Any]) -> None:
+        if not count:
+            self.conflict_panel.grid_remove()
+            self.conflict_text.configure(text="")
+            return
+        lines = [f"数据冲突待处理 {count} 件：已转综合业务科核对，按 F4 查看（同步问题）。"]
+        lines += [
+            f"{c.case_number}　{c.item_name}　{c.applicant_name}——{c.conflict.tell_applicant}"
+            for c in conflicts
+            if c.conflict is not None
+        ]
+        self.conflict_text.configure(text="\n".join(lines))
+        self.conflict_panel.grid(row=3, column=0, sticky="ew", pady=(10, 0))
 
     def _open_tile(self, key: str) -> None:
         target = self.tiles[key].target

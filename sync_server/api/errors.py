@@ -39,7 +39,7 @@ _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.code, exc.message, exc.detail, headers=exc.headers)
+        return error_response(exc.code, exc.message, exc.detail, headers=exc.headers, status_code=exc.status)
 
     @app.exception_handler(ContractError)
     async def _contract_error(_: Request, exc: ContractError) -> JSONResponse:

@@ -26,7 +26,7 @@ def verify(data_dir: str | None) -> None:
         click.echo(f"审计日志完整：共 {report.entries} 条")
         return
     click.echo(
-        f"审计日志已被破坏：第 {report.first_broken_seq} 条校验失败（{report.reason}）。"
+        f"审计日志第 {report.first_broken_seq} 条已被破坏：{report.reason}。"
         "请立即保全数据库备份并报告系统管理员，不要再修改数据库。",
         err=True,
     )

@@ -76,7 +76,7 @@ def cases(
             r.item_code,
             STATUS_LABELS.get(r.status, r.status),
             mask_name(r.applicant_name) if r.applicant_kind == "person" else r.applicant_name,
-            r.due_date.isoformat() if r.due_date else "—",
+            (r.due_date.isoformat() + ("（暂定）" if r.due_provisional else "")) if r.due_date else "—",
         )
         for r in rows
     ]

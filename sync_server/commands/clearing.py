@@ -106,6 +106,12 @@ def render_table(report: ClearingReport) -> str:
         f"{vocabulary_label(u.insurance_type)} {vocabulary_label(u.account)} {u.contribution_month or ''} 差额 {_money(u.total)}"
         for u in report.unbalanced
     ]
+    if report.holdings:  # conflict cases' desk money: no county's income
+        out += ["", "五、暂收款与应退款（数据冲突待处理的业务所收款项，不计入任何区县收入）"]
+        out += [
+            f"  {county_label(h.county)}：暂收款 {_money(h.suspense)} 元，应退款 {_money(h.refund)} 元"
+            for h in report.holdings
+        ]
     return "\n".join(out)
 
 

@@ -10,13 +10,14 @@ of the batch goes on.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from schema.api_errors import API_ERROR_MESSAGES, ApiErrorCode
 from schema.cases import CasePayload, FeeSummary
 from schema.catalog import Catalog, CatalogItem, FormValue, Problem, missing_materials, validate_form
+from schema.eligibility import check_eligibility, registry_problems, schemes_held
 from schema.errors import CatalogError, FeeError, IdentifierError
 from schema.fees import Contribution, FeeRequest, compute_fee, fee_request_from_form
 from schema.identifiers import ResidentId, Uscc, parse_resident_id, parse_uscc, uscc_warning
@@ -226,6 +227,7 @@ def check_accept(
     if problems:
         return invalid(problems)
     values, form_problems = _form(item, payload.form, payload.materials_provided, today, person)
+    form_problems += check_eligibility(item, values, accepted_on=today, rates=rates)
     if any(p.severity == "error" for p in form_problems):
         return invalid(form_problems)
     fee = check_fee(item, values, payload.fee, rates)
@@ -233,6 +235,14 @@ def check_accept(
         return fee
     warnings = tuple(p for p in id_problems + form_problems if p.severity == "warning")
     return CheckedCase(item, values, warnings, person, unit, fee)
+
+
+def check_enrolments(item: CatalogItem, enrolments: Iterable[tuple[str, str]]) -> Rejection | None:
+    """The eligibility rules that need the registry (G09: not already in an employees' or
+    机关事业 pension), given the person's ``(insurance, status)`` enrolments; the caller
+    calls it only when the registry knows the person."""
+    problems = registry_problems(item, schemes_held(enrolments))
+    return invalid(problems) if problems else None
 
 
 def case_exists(case_number: str) -> Rejection:

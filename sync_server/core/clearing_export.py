@@ -5,9 +5,10 @@ Three sections, each introduced by a title row and its own header row:
 1. 征收明细: one row per collecting county × owed county × insurance type × account, the
    same columns as ``sync-server clearing-report --format csv``;
 2. 区县汇总矩阵: totals over insurance types and accounts (rows collect, columns are owed);
-3. 各区县净额: what each county collected for others, what others collected for it, the
+3. 各区县及市本级净额: what each party (a county or 市本级) collected for others, what others collected for it, the
    net (positive: pays out; negative: is owed), and a 合计 row whose net is 0.00 when
-   the counties balance, followed by the result of every balance check.
+   the counties balance, followed by the result of every balance check;
+5. 暂收款与应退款 (only when there are any): conflict cases' desk money per collecting county.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ POSITION_HEADERS = (
     "本县分录余额（元）",
 )
 TOTAL_LABEL = "合计"
+HOLDING_HEADERS = ("区县代码", "区县", "暂收款（元）", "应退款（元）")
 
 
 def _money(value: Decimal) -> str:
@@ -86,7 +88,7 @@ def clearing_csv(report: ClearingReport) -> bytes:
     for r in collecting:
         w.writerow([county_label(r), *(_money(totals.get((r, o), ZERO)) for o in owed)])
     w.writerow([])
-    w.writerow(["三、各区县净额（正数：代他县征收、应划出；负数：他县代收、应划入）"])
+    w.writerow(["三、各区县及市本级净额（正数：代他方征收、应划出；负数：他方代收、应划入）"])
     w.writerow(POSITION_HEADERS)
     for p in report.positions:
         w.writerow(
@@ -112,4 +114,10 @@ def clearing_csv(report: ClearingReport) -> bytes:
     w.writerow(["不平衡的分录对", str(len(report.unbalanced))])
     w.writerow(["收付方向不明的分录", str(len(report.unknown_sides))])
     w.writerow(["结论", "平衡" if report.balanced else "不平衡"])
+    if report.holdings:  # conflict cases' desk money: held by the collector, no county's income
+        w.writerow([])
+        w.writerow(["五、暂收款与应退款（数据冲突待处理的业务所收款项，不计入任何区县收入）"])
+        w.writerow(HOLDING_HEADERS)
+        for h in report.holdings:
+            w.writerow([h.county, county_label(h.county), _money(h.suspense), _money(h.refund)])
     return buffer.getvalue().encode("utf-8-sig")

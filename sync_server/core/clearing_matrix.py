@@ -1,6 +1,7 @@
 """Clearing between counties (征收归属与核算): who collected whose money in a period. Pure.
 
-Ledger entries come in pairs (``core.ledger``): ``collected`` (+amount) at the collecting
+A party is a county or 市本级 (511100, the city bureau's own units: a party like any
+county, owed what the stations collect for it). Ledger entries come in pairs (``core.ledger``): ``collected`` (+amount) at the collecting
 county against the owed county, and ``owed`` (−amount) at the owed county against the
 collector. From them:
 
@@ -11,6 +12,10 @@ collector. From them:
 * the **checks**: the net positions sum to zero; each county's own ledger balance (the sum
   of all its entries, computed without the matrix) equals its net position; every pair
   sums to zero. A report that fails a check names what is wrong.
+
+Desk money of a conflict case sits in suspense (``core.suspense``: sides ``held``,
+``suspense``, ``refund`` at the collecting county). It is no county's income: it stays
+out of the matrix and the net positions and is reported per county as ``holdings``.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from schema.divisions import load_divisions
+from schema.divisions import party_name
 from schema.vocabulary import Account, InsuranceType, labels
+from sync_server.core.suspense import HELD, HOLDING_SIDES, REFUND, SUSPENSE
 
 ZERO = Decimal("0.00")
 _PERIOD = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
@@ -72,6 +78,15 @@ class Position:
 
 
 @dataclass(frozen=True, slots=True)
+class Holding:
+    """Desk money a county holds for nobody yet: 暂收款 (conflict cases) and 应退款 (refunds due)."""
+
+    county: str
+    suspense: Decimal
+    refund: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class UnbalancedPair:
     """Entries of one case, pair of counties, insurance type, account and month not summing to zero."""
 
@@ -92,6 +107,8 @@ class ClearingReport:
     positions: tuple[Position, ...]
     unbalanced: tuple[UnbalancedPair, ...]
     unknown_sides: tuple[str, ...]  # case ids with an entry whose side is neither collected nor owed
+    # 暂收款 and 应退款 per collecting county (core.suspense): held, never any county's income
+    holdings: tuple[Holding, ...] = ()
 
     @property
     def net_total(self) -> Decimal:
@@ -114,7 +131,7 @@ class ClearingReport:
 def _pair_key(e: Entry) -> tuple[str, str, str, str, str, str | None]:
     collecting, owed = (
         (e.county_code, e.counterparty_county)
-        if e.side == "collected"
+        if e.side != "owed"  # collected, or a holding side (core.suspense) at the collector
         else (e.counterparty_county, e.county_code)
     )
     return (e.case_id, collecting, owed, e.insurance_type, e.account, e.contribution_month)
@@ -126,11 +143,17 @@ def clearing_report(period: str, entries: Iterable[Entry]) -> ClearingReport:
     balance: dict[str, Decimal] = defaultdict(lambda: ZERO)
     pairs: dict[tuple[str, str, str, str, str, str | None], Decimal] = defaultdict(lambda: ZERO)
     unknown: set[str] = set()
+    held: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     count = 0
     for e in entries:
         count += 1
         balance[e.county_code] += e.amount
         balance.setdefault(e.counterparty_county, ZERO)
+        if e.side in HOLDING_SIDES:  # balanced within the county, never income: its own line
+            pairs[_pair_key(e)] += e.amount
+            if e.side != HELD:
+                held[(e.county_code, e.side)] -= e.amount
+            continue
         if e.side not in ("collected", "owed"):
             unknown.add(e.case_id)
             continue
@@ -165,6 +188,11 @@ def clearing_report(period: str, entries: Iterable[Entry]) -> ClearingReport:
             )
         ),
         unknown_sides=tuple(sorted(unknown)),
+        holdings=tuple(
+            Holding(county, held[(county, SUSPENSE)], held[(county, REFUND)])
+            for county in sorted({c for c, _ in held})
+            if held[(county, SUSPENSE)] or held[(county, REFUND)]
+        ),
     )
 
 
@@ -172,9 +200,8 @@ _WORDS: dict[str, str] = {**labels(InsuranceType), **labels(Account)}
 
 
 def county_label(code: str) -> str:
-    """区县 name for a county code (the code itself when it is not a Leshan county)."""
-    found = load_divisions().find(code)
-    return found.name if found is not None else code
+    """区县 name for a county code, 市本级 for the city's 511100 (the code itself when unknown)."""
+    return party_name(code)
 
 
 def vocabulary_label(value: str) -> str:

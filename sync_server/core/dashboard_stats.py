@@ -1,7 +1,7 @@
 """Supervision statistics (监管考核) over the cases of a period, grouped. Pure.
 
 One :class:`CaseFact` per case accepted in the period (what the service reads), grouped
-by county, township, station or clerk. Per group:
+by county, township, station, clerk or 参保地 (a county or 市本级). Per group:
 
 * **accepted**: cases accepted; **front-desk share**: general items finished at the desk
   over all accepted;

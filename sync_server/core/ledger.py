@@ -3,7 +3,8 @@
 Every fee line the applicant paid becomes a pair of entries:
 
 * ``collected`` (+amount) at the collecting county (the station's), against the owed county;
-* ``owed`` (-amount) at the owed county (the registration county), against the collector.
+* ``owed`` (-amount) at the owed county (the registration county, or 市本级 511100), against
+  the collector.
 
 Each pair sums to zero, so the clearing report balances by construction. Lines are
 grouped per insurance type, account and contribution month first. Government subsidy

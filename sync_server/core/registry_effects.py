@@ -14,8 +14,9 @@ is overwritten and a :class:`Conflict` goes to 综合业务科 with both version
 For registration items (G09, G12) the primary row is the new enrolment: a station sends
 ``base_version`` 0 (or none) when the person had no enrolment of that insurance type.
 A person unknown to the registry (accepted offline, unverified) is created when the item
-registers them: name from the case, sex and birth date from the ID number, township from
-the form's division when it names a township, else the station's.
+registers them: name from the case, sex and birth date from the ID number, township (户籍)
+from the form's 户籍 division when it names a township, else the station's. G12 also keeps
+the 经常居住地 it registers in (``residence_code``), apart from the 户籍.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Person:
     phone: str | None = None
     address: str | None = None
     version: int = 1
+    residence_code: str | None = None  # 经常居住地: never stands in for 户籍 (township_code)
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -123,6 +125,13 @@ def _township(values: Mapping[str, FormValue], name: str, fallback: str) -> str:
     return fallback
 
 
+def _division(values: Mapping[str, FormValue], name: str | None) -> str | None:
+    """The township a form field names, None when it is empty or names no township."""
+    if name is None:
+        return None
+    return _township(values, name, "") or None
+
+
 def _text(values: Mapping[str, FormValue], name: str) -> str | None:
     value = values.get(name)
     return value if isinstance(value, str) and value else None
@@ -133,13 +142,14 @@ def _chosen(values: Mapping[str, FormValue], name: str) -> list[str]:
     return list(value) if isinstance(value, list) else []
 
 
-def new_person(c: Change, township_field: str) -> Person:
+def new_person(c: Change, township_field: str, residence_field: str | None = None) -> Person:
     return Person(
         id_number=c.subject.number,
         name=c.subject_name,
         sex=c.subject.sex.value,
         birth_date=c.subject.birth_date,
         township_code=_township(c.values, township_field, c.station_township),
+        residence_code=_division(c.values, residence_field),
     )
 
 
@@ -175,7 +185,15 @@ def _person_update(c: Change, proposed: dict[str, Any]) -> Effect:
     return Effect(persons=(updated,) if updated is not c.person else ())
 
 
-def _register(c: Change, insurances: list[str], kind: str, township_field: str, phone_field: str) -> Effect:
+def _register(
+    c: Change,
+    insurances: list[str],
+    kind: str,
+    township_field: str,
+    phone_field: str,
+    *,
+    residence_field: str | None = None,
+) -> Effect:
     """A new (or re-activated) enrolment for each insurance; the first one is the primary row."""
     primary = c.enrolments.get(insurances[0])
     proposed = {
@@ -187,9 +205,11 @@ def _register(c: Change, insurances: list[str], kind: str, township_field: str, 
     conflict = _stale(c, "enrolment", f"{c.subject.number}:{insurances[0]}", primary, proposed)
     if conflict is not None:
         return Effect(conflict=conflict)
-    person = c.person or new_person(c, township_field)
+    person = c.person or new_person(c, township_field, residence_field)
     person = (
-        _bumped(person, phone=_text(c.values, phone_field))
+        _bumped(
+            person, phone=_text(c.values, phone_field), residence_code=_division(c.values, residence_field)
+        )
         if c.person is not None
         else replace(person, phone=_text(c.values, phone_field))
     )
@@ -265,7 +285,16 @@ def _effect(c: Change) -> Effect:
         insurances = [InsuranceType.ENTERPRISE_PENSION.value]
         if v.get("include_medical") is True:
             insurances.append(InsuranceType.EMPLOYEE_MEDICAL.value)
-        return _register(c, insurances, "flexible", "residence_division", "contact_phone")
+        # 户籍 from the 户口簿 field (the station's township when not recorded), the
+        # 经常居住地 apart: a residence never overwrites the household registration.
+        return _register(
+            c,
+            insurances,
+            "flexible",
+            "household_division",
+            "contact_phone",
+            residence_field="residence_division",
+        )
     if code == "G13":
         return _stop_flexible(c)
     if code in CREATING_ITEMS and c.person is None:

@@ -2,9 +2,12 @@
 
 A complex case goes to the section the catalog names for its item; a case whose registry
 change met newer data goes to 综合业务科 (the integrated-business section), which owns
-conflicts. The due date counts the item's time limit from the trusted acceptance date.
-When a year has no holiday data the due date is left open (None) with the note
-``workday_no_calendar``: the case is still routed, a human sets the date later.
+conflicts. The due date counts the item's time limit from the trusted acceptance date
+with ``schema.workdays`` (the function the station uses for its receipt). A date that
+reaches a year whose official holiday arrangement is not loaded is **provisional**
+(``due_provisional``, shown as 暂定) and is recounted when the arrangement is loaded
+(``services.holidays``). Only a year outside the calendar's range (after 2099) leaves
+the date open (None) with the note ``workday_no_calendar``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 from schema.catalog import CatalogItem
 from schema.errors import WorkdayError
 from schema.vocabulary import Section, Tier
-from schema.workdays import DueKind, WorkdayCalendar, default_calendar
+from schema.workdays import DueDate, DueKind, WorkdayCalendar, default_calendar
 
 NO_CALENDAR = "workday_no_calendar"
 
@@ -26,6 +29,7 @@ class Route:
     section: Section | None
     due_date: dt.date | None
     note: str | None = None  # NO_CALENDAR when the due date could not be counted
+    due_provisional: bool = False  # counted on the provisional calendar (暂定)
 
 
 def section_for(item: CatalogItem, *, conflict: bool = False) -> Section | None:
@@ -34,20 +38,27 @@ def section_for(item: CatalogItem, *, conflict: bool = False) -> Section | None:
     return item.section if item.tier is Tier.COMPLEX else None
 
 
+def due(item: CatalogItem, start: dt.date, calendar: WorkdayCalendar | None = None) -> DueDate | None:
+    """The due date of ``item`` accepted on ``start``; None only past the calendar's range."""
+    limit = item.time_limit
+    try:
+        return _counted(calendar or default_calendar(), start, limit.kind, limit.days)
+    except WorkdayError:
+        return None
+
+
 def due_date(
     item: CatalogItem, start: dt.date, calendar: WorkdayCalendar | None = None
 ) -> tuple[dt.date | None, str | None]:
-    limit = item.time_limit
-    try:
-        return _counted(calendar or default_calendar(), start, limit.kind, limit.days), None
-    except WorkdayError:
-        return None, NO_CALENDAR
+    """:func:`due` as (date, note) for callers that need only the day."""
+    counted = due(item, start, calendar)
+    return (counted.day, None) if counted else (None, NO_CALENDAR)
 
 
 @functools.lru_cache(maxsize=4096)
-def _counted(calendar: WorkdayCalendar, start: dt.date, kind: DueKind, days: int) -> dt.date:
+def _counted(calendar: WorkdayCalendar, start: dt.date, kind: DueKind, days: int) -> DueDate:
     # A batch holds hundreds of cases accepted on a few days with a few time limits.
-    return calendar.due_date(start, kind, days)
+    return calendar.due(start, kind, days)
 
 
 def route(
@@ -57,5 +68,7 @@ def route(
     section = section_for(item, conflict=conflict)
     if item.tier is Tier.GENERAL and not conflict:
         return Route(section, None)
-    due, note = due_date(item, start, calendar)
-    return Route(section, due, note)
+    counted = due(item, start, calendar)
+    if counted is None:
+        return Route(section, None, NO_CALENDAR)
+    return Route(section, counted.day, due_provisional=counted.provisional)

@@ -109,6 +109,7 @@ persons = sa.Table(
     sa.Column("sex", sa.String(6), nullable=False),
     sa.Column("birth_date", sa.Date, nullable=False),
     sa.Column("township_code", sa.String(9), index=True),  # household registration (户籍)
+    sa.Column("residence_code", sa.String(9)),  # 经常居住地 (flexible workers register there)
     sa.Column("phone", sa.String(20)),
     sa.Column("address", sa.String(200)),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
@@ -179,6 +180,7 @@ cases = sa.Table(
     sa.Column("clerk", sa.String(64), nullable=False),
     sa.Column("registration_county", sa.String(6)),  # 参保地
     sa.Column("registration_rule", sa.String(40)),
+    sa.Column("attribution_flags", JSONType),  # why 参保地 is provisional: [{code, label, reason}]
     sa.Column("fee_total", Money),
     sa.Column("payload", JSONType, nullable=False),
     sa.Column("accepted_at_station", TS, nullable=False),
@@ -186,6 +188,9 @@ cases = sa.Table(
     sa.Column("received_at", TS, nullable=False),
     sa.Column("clock_flag", sa.String(24)),
     sa.Column("due_date", sa.Date),
+    # The due date was counted on the provisional calendar (暂定): recounted when the year's
+    # official holiday arrangement is loaded (services.holidays).
+    sa.Column("due_provisional", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("claimed_by", sa.String(64)),
     sa.Column("claimed_at", TS),
     sa.Column("decided_by", sa.String(64)),
@@ -271,6 +276,21 @@ reference_versions = sa.Table(
     sa.Column("version", sa.String(32), primary_key=True),
     sa.Column("digest", sa.String(64), nullable=False),
     sa.Column("published_at", TS, nullable=False),
+)
+
+# The official holiday arrangement of a year (国务院办公厅 notice), loaded with
+# ``sync-server calendar import``; a reload replaces the year and bumps its version.
+holiday_schedules = sa.Table(
+    "holiday_schedules",
+    metadata,
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("holidays", JSONType, nullable=False),  # ISO dates off
+    sa.Column("workdays", JSONType, nullable=False),  # ISO weekend dates worked
+    sa.Column("source", sa.Text, nullable=False),  # the notice: title, 文号
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("loaded_by", sa.String(64), nullable=False),
+    sa.Column("loaded_at", TS, nullable=False),
 )
 
 attachments = sa.Table(

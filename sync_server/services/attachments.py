@@ -1,4 +1,4 @@
-"""Attachments: scanned materials, uploaded on their own resumable path (DESIGN §4).
+"""Attachments: scanned materials, uploaded on their own resumable path (docs/design.md §4).
 
 Addressed by SHA-256. A station asks how much the server holds (:func:`attachment_status`)
 and sends the rest in chunks (:func:`put_chunk`), each at ``offset == received_bytes``;
@@ -255,11 +255,3 @@ def read_attachment(conn: Connection, sha256: str) -> bytes:
         .order_by(attachment_chunks.c.offset)
     )
     return b"".join(data for (data,) in rows)
-
-
-def stored_media_type(conn: Connection, sha256: str) -> str:
-    """The stored media type of an attachment (``not_found`` when unknown)."""
-    row = _row(conn, sha256)
-    if row is None:
-        raise ApiError("not_found", "服务器上没有该附件。", {"sha256": sha256})
-    return str(row.media_type)

@@ -79,24 +79,57 @@ def append(
     return append_many(conn, [(at, actor, action, entity, entity_id, detail or {})])[0]
 
 
+class _Unreadable(Exception):
+    """A row whose stored columns no longer read back (detail is not JSON, a time is garbled)."""
+
+    def __init__(self, seq: int, walked: int) -> None:
+        super().__init__(seq)
+        self.seq, self.walked = seq, walked
+
+
+def _entry(r: Any) -> AuditEntry:
+    return AuditEntry(r.seq, r.at, r.actor, r.action, r.entity, r.entity_id, r.detail, r.prev_hash, r.hash)
+
+
+def _first_unreadable(conn: Connection, after: int, batch: int) -> tuple[int, int]:
+    """The seq of the first row after ``after`` that cannot be read, and how many rows read
+    before it (rows are read one by one)."""
+    seqs = conn.execute(
+        sa.select(audit_log.c.seq).where(audit_log.c.seq > after).order_by(audit_log.c.seq).limit(batch)
+    ).scalars()
+    for readable, seq in enumerate(seqs):
+        try:
+            conn.execute(sa.select(audit_log).where(audit_log.c.seq == seq)).one()
+        except (ValueError, TypeError):
+            return int(seq), readable
+    return after + 1, 0  # the batch failed yet every row reads: name the first after the last good one
+
+
 def _entries(conn: Connection, batch: int = 5000) -> Iterator[AuditEntry]:
-    last = 0
+    last, walked = 0, 0
     while True:
-        rows = conn.execute(
-            sa.select(audit_log).where(audit_log.c.seq > last).order_by(audit_log.c.seq).limit(batch)
-        ).all()
+        query = sa.select(audit_log).where(audit_log.c.seq > last).order_by(audit_log.c.seq).limit(batch)
+        try:
+            rows = conn.execute(query).all()
+        except (ValueError, TypeError):  # SQLite hands back the text; a garbled JSON fails to load
+            seq, readable = _first_unreadable(conn, last, batch)
+            raise _Unreadable(seq, walked + readable + 1) from None
         if not rows:
             return
         for r in rows:
-            yield AuditEntry(
-                r.seq, r.at, r.actor, r.action, r.entity, r.entity_id, r.detail, r.prev_hash, r.hash
-            )
+            walked += 1
+            if not isinstance(r.detail, dict):  # JSONB always parses, but may no longer be an object
+                raise _Unreadable(int(r.seq), walked)
+            yield _entry(r)
         last = rows[-1].seq
 
 
 def verify(conn: Connection) -> ChainReport:
     """Walk the whole log; the head row must also point at the last entry."""
-    report = verify_chain(_entries(conn))
+    try:
+        report = verify_chain(_entries(conn))
+    except _Unreadable as bad:
+        return ChainReport(bad.walked, bad.seq, "记录内容已无法读取（数据库中的内容被直接改动）")
     if not report.intact:
         return report
     head = conn.execute(sa.select(audit_head.c.seq, audit_head.c.hash)).first()

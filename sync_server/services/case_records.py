@@ -45,6 +45,7 @@ def case_change(row: Mapping[str, Any]) -> Change:
         status=status,
         section=row.get("section"),
         due_date=row.get("due_date"),
+        due_provisional=bool(row.get("due_provisional")),
         version=row["version"],
     )
     return Change(

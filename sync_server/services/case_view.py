@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from schema.catalog import CatalogItem, FieldType, FormField, load_catalog
-from schema.divisions import load_divisions
+from schema.divisions import CITY_LEVEL_CODE, CITY_LEVEL_NAME, load_divisions
 from schema.errors import TransitionError
 from schema.lifecycle import EVENT_LABELS, Actor, CaseEvent, CaseStatus, transition
 from schema.vocabulary import Account, InsuranceType, Role, labels
@@ -30,7 +30,9 @@ DbRow = Any  # a result row (SQLAlchemy 2.1 types rows by their columns)
 RULE_LABELS = {
     "registry_enrolment": "人员库中该险种已有参保登记，按其参保地",
     "employer_county": "新参保职工，按用人单位所在区县",
-    "household_county": "新参保灵活就业人员或城乡居民，按户籍所在区县",
+    "household_county": "新参保城乡居民（或未登记经常居住地的灵活就业人员），按户口簿登记的户籍所在区县",
+    "residence_county": "新参保灵活就业人员，按登记的经常居住地所在区县",
+    "id_area_code": "表单未登记户籍，暂按身份证号码地址码所在区县（待核实）",
     "station_county": "无其他登记信息，按受理服务站所在区县",
     "unit_county": "单位业务，按单位登记所在区县",
 }
@@ -45,6 +47,7 @@ PERSON_CHANGES = (
     ("sex", "性别", "new_sex"),
     ("birth_date", "出生日期", "new_birth_date"),
     ("township_code", "户籍所在乡镇（街道）", "new_household_division"),
+    ("residence_code", "经常居住地乡镇（街道）", "residence_division"),
     ("phone", "联系电话", "new_phone"),
     ("address", "联系地址", "new_address"),
 )
@@ -94,6 +97,7 @@ class CaseView:
     collecting_county: str
     registration_county: str
     registration_rule: str
+    attribution_flags: list[dict[str, str]]  # why 参保地 is provisional: {code, label, reason}
     fee_lines: list[dict[str, str]]
     fee_total: str | None
     ledger: list[dict[str, str]]
@@ -105,6 +109,8 @@ class CaseView:
 def division_name(code: str | None) -> str:
     if not code:
         return "—"
+    if code == CITY_LEVEL_CODE:
+        return CITY_LEVEL_NAME
     found = load_divisions().find(code)
     return load_divisions().full_name(found.code).removeprefix("四川省") if found else code
 
@@ -142,7 +148,7 @@ def _person_lines(person: DbRow | None, item: CatalogItem, form: dict[str, Any])
         current: Any = getattr(person, column) if person is not None else None
         if column == "sex":
             current = SEX_LABELS.get(str(current), current)
-        elif column == "township_code":
+        elif column in ("township_code", "residence_code"):
             current = division_name(current)
         requested = form.get(field_name)
         shown = display_value(item.field(field_name), requested) if requested not in (None, "") else None
@@ -306,6 +312,7 @@ def case_view(conn: Connection, case_id: str, actor: Actor) -> CaseView:
         collecting_county=division_name(row.county_code),
         registration_county=division_name(row.registration_county),
         registration_rule=RULE_LABELS.get(row.registration_rule or "", row.registration_rule or "—"),
+        attribution_flags=list(row.attribution_flags or []),
         fee_lines=fee_lines,
         fee_total=fee_total,
         ledger=_ledger(conn, row.case_id),

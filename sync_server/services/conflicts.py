@@ -1,4 +1,4 @@
-"""Conflict cases: a registry change from a station that met newer data (DESIGN §4, "Ownership").
+"""Conflict cases: a registry change from a station that met newer data (docs/design.md §4, "Ownership").
 
 Ingest never overwrites a registry row changed since the clerk saw it; it opens a
 ``conflicts`` row with both versions and parks the case in status ``conflict`` for
@@ -14,8 +14,10 @@ Ingest never overwrites a registry row changed since the clerk saw it; it opens 
 The case then moves on: a complex case goes back to its section's queue
 (``resolve_conflict`` in the lifecycle table); a general item was finished at the desk,
 so it becomes ``completed`` (the lifecycle has no conflict edge for general items: the
-same administrator rule is applied here). Each resolution writes the case event, the
-station's case change, the registry feed changes and the audit entry in one transaction.
+same administrator rule is applied here). The desk money, held in suspense while the
+conflict was open, moves on (:mod:`.conflict_money`). Each resolution writes the case
+event, the ledger entries, the station's case change (saying how it was resolved), the
+registry feed changes and the audit entry in one transaction.
 """
 
 from __future__ import annotations
@@ -31,12 +33,15 @@ from schema.catalog import load_catalog, validate_form
 from schema.errors import ContractError, TransitionError
 from schema.identifiers import parse_resident_id
 from schema.lifecycle import Actor, CaseEvent, CaseStatus, transition
+from schema.protocol import ChangeKind
+from schema.records import ConflictNote
 from schema.vocabulary import Role, Tier
 from sync_server.core.clock import beijing_date
 from sync_server.core.registry_effects import Change, effect_of, subject_field
 from sync_server.db.tables import case_events, cases, conflicts, stations
 from sync_server.errors import ApiError
-from sync_server.services import audit, feed, review
+from sync_server.services import audit, conflict_money, feed, review
+from sync_server.services.case_records import case_change
 from sync_server.services.case_view import ENROLMENT_KIND, ENROLMENT_STATUS, SEX_LABELS, division_name
 from sync_server.services.registry_updates import Registry, person_record
 
@@ -245,6 +250,20 @@ def _current_record(conn: Connection, case: DbRow) -> list[feed.FeedChange]:
     ]  # fmt: skip
 
 
+def _announce(conn: Connection, case: DbRow, note: ConflictNote) -> None:
+    """The case's change for its station, saying how the conflict was resolved."""
+    change = case_change(dict(case._mapping))
+    data = dict(change.data)
+    if change.kind is ChangeKind.CASE_STATUS:
+        data["conflict"] = note.model_dump(mode="json")
+    feed.emit(
+        conn,
+        feed.FeedChange(
+            feed.station_scope(case.station_id), change.kind.value, change.key, change.version, data
+        ),
+    )
+
+
 def review_aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
@@ -288,8 +307,13 @@ def resolve(
             from_status=case.status, to_status=target.value, detail=detail,
         )
     )  # fmt: skip
+    to = conflict_money.goes_to(case.tier, choice)
+    moved_rows = conflict_money.move_suspense(conn, case.case_id, to, now)
     after = review.load_case(conn, case.case_id)
-    review.announce(conn, after)
+    outcome = ConflictNote(
+        reason=reason_of(conflict), resolution=choice, resolved_at=now, refund=to == "refund"
+    )
+    _announce(conn, after, outcome)
     audit.append(
         conn,
         actor=actor.username,
@@ -297,7 +321,8 @@ def resolve(
         entity="case",
         entity_id=case.case_id,
         detail={**detail, "case_number": case.case_number, "entity": conflict.entity, "key": conflict.entity_key,
-                "to": target.value, "registry_changes": len(changes)},
+                "to": target.value, "registry_changes": len(changes), "money_to": to,
+                "ledger_entries": len(moved_rows)},
         at=now,
     )  # fmt: skip
     return get_conflict(conn, conflict.id)

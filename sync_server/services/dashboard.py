@@ -1,8 +1,9 @@
 """The supervisors' dashboard: the period's cases read once, summarised by the pure core.
 
 :func:`dashboard` streams one small row per case accepted in the period (``ix_cases_accepted_at``)
-into :func:`core.dashboard_stats.summarise`, grouped by county, township, station or clerk,
-and adds each station's sync state (last push and pull) from ``stations``.
+into :func:`core.dashboard_stats.summarise`, grouped by county, township, station, clerk or
+参保地 (the party a case is attributed to: a county or 市本级, which has no stations of its
+own and so only shows there), and adds each station's sync state (last push and pull) from ``stations``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from schema.divisions import load_divisions
+from schema.divisions import load_divisions, party_name
 from schema.lifecycle import CaseEvent
 from schema.workdays import working_days_between
 from sync_server.core.clock import beijing_date
@@ -29,12 +30,17 @@ class GroupBy(StrEnum):
     TOWNSHIP = "township"
     STATION = "station"
     CLERK = "clerk"
+    PARTY = "party"
 
     @property
     def label(self) -> str:
-        return {"county": "区县", "township": "乡镇（街道）", "station": "服务站", "clerk": "柜员"}[
-            self.value
-        ]
+        return {
+            "county": "区县",
+            "township": "乡镇（街道）",
+            "station": "服务站",
+            "clerk": "柜员",
+            "party": "参保地（区县、市本级）",
+        }[self.value]
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,8 @@ def _group_column(group_by: GroupBy) -> sa.ColumnElement[str]:
         return c.township_code
     if group_by is GroupBy.STATION:
         return c.station_id
+    if group_by is GroupBy.PARTY:  # cases accepted before attribution was stored: the station's county
+        return sa.func.coalesce(c.registration_county, c.county_code)
     return c.station_id + sa.literal("/") + c.clerk
 
 
@@ -123,6 +131,8 @@ def case_facts(
 
 def _labels(conn: Connection, group_by: GroupBy, keys: list[str]) -> dict[str, str]:
     divisions = load_divisions()
+    if group_by is GroupBy.PARTY:
+        return {k: party_name(k) for k in keys}
     if group_by in (GroupBy.COUNTY, GroupBy.TOWNSHIP):
         found = {k: divisions.find(k) for k in keys}
         out = {}

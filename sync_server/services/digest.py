@@ -1,4 +1,4 @@
-"""What a station should hold, as a digest it can compare with its own (DESIGN §4).
+"""What a station should hold, as a digest it can compare with its own (docs/design.md §4).
 
 :func:`station_digest` is the rule, pure, for the station to mirror over what it has
 applied: reference digests of the catalog and rate book it holds, and

@@ -25,6 +25,7 @@ way: the push waits for them briefly (``push_gap_wait_seconds``) before it answe
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Iterable, Sequence
@@ -45,6 +46,7 @@ from schema.protocol import (
     OpStatus,
     PushBatch,
     PushResponse,
+    StaffPasswordOp,
     operation_digest,
 )
 from schema.rates import RateBook, load_rates
@@ -57,13 +59,13 @@ from sync_server.core.registry_effects import creates_or_changes, subject_field
 from sync_server.core.station import StationContext
 from sync_server.db.engine import Database
 from sync_server.db.tables import case_events, cases, conflicts, ledger_entries, operations, stations
-from sync_server.services import audit, bulk, feed
+from sync_server.services import audit, bulk, feed, holidays
 from sync_server.services.ingest_apply import Applier, BatchContext, check_date, trusted_for
 from sync_server.services.registry_updates import Registry
 from sync_server.settings import Settings
 
 _CASE_UPDATE_COLUMNS = (
-    "status", "section", "version", "due_date", "claimed_by", "claimed_at", "payload", "handed_over_at", "updated_at",
+    "status", "section", "version", "due_date", "due_provisional", "claimed_by", "claimed_at", "payload", "handed_over_at", "updated_at",
 )  # fmt: skip
 
 
@@ -311,8 +313,14 @@ def _apply_new(
     )
     registry = Registry()
     registry.load(conn, *_registry_keys(ctx, accepts))
+    if ctx.calendar is None:  # the holiday schedules loaded on this server, read in this transaction
+        ctx = dataclasses.replace(ctx, calendar=holidays.server_calendar(conn))
     applier = Applier(ctx, known, taken, registry, checks)
+    applier.staff_accounts.load(
+        conn, sorted({op.payload.username for op in new if isinstance(op, StaffPasswordOp)})
+    )
     results = {key: applier.apply(op, key) for key, (op, _) in pending.items()}
+    applier.staff_accounts.write(conn, ctx.received_at)
     out = applier.out
     # Binary COPY for the big tables: every value here already has its column's Python type.
     bulk.insert_rows(conn, cases, out.new_cases, binary=True)

@@ -16,20 +16,31 @@ from typing import Any
 from schema.catalog import Catalog
 from schema.fees import Contribution
 from schema.lifecycle import SYSTEM_ACTOR, Actor, CaseEvent, CaseFacts, CaseStatus, transition
-from schema.protocol import CaseAcceptOp, Operation, OpResult, OpStatus
+from schema.protocol import CaseAcceptOp, Operation, OpResult, OpStatus, StaffPasswordOp
 from schema.rates import RateBook
-from schema.records import CaseStatusRecord
+from schema.records import CaseStatusRecord, ConflictNote
 from schema.vocabulary import Section, Tier
 from schema.workdays import WorkdayCalendar
-from sync_server.core import ledger, routing
-from sync_server.core.attribution import REGISTRATION_ITEMS, Facts, attribute, driving_insurance
-from sync_server.core.case_rules import CheckedCase, Rejection, case_exists, subject_of
+from sync_server.core import ledger, routing, suspense
+from sync_server.core.attribution import (
+    HOUSEHOLD_FIELD,
+    REGISTRATION_ITEMS,
+    RESIDENCE_FIELD,
+    TRANSFER_ITEMS,
+    Facts,
+    attribute,
+    driving_insurance,
+    form_division,
+)
+from sync_server.core.case_rules import CheckedCase, Rejection, case_exists, check_enrolments, subject_of
 from sync_server.core.clock import TrustedTime, beijing_date, trusted_time
 from sync_server.core.registry_effects import Change, Effect, creates_or_changes, effect_of
 from sync_server.core.station import StationContext
+from sync_server.services import ingest_staff
 from sync_server.services.audit import AuditItem
 from sync_server.services.bulk import model_json
 from sync_server.services.feed import FeedChange, station_scope
+from sync_server.services.ingest_staff import StaffAccounts
 from sync_server.services.registry_updates import Registry
 
 
@@ -95,6 +106,7 @@ class Applier:
         self.taken_numbers = taken_numbers
         self.registry = registry
         self.out = Outputs()
+        self.staff_accounts = StaffAccounts()  # password changes (``ingest_staff``), loaded by the push
         self._postings: dict[tuple[int, str], tuple[Contribution, list[dict[str, Any]]]] = {}
 
     # ---- shared helpers -------------------------------------------------------------
@@ -146,7 +158,7 @@ class Applier:
             {"case_id": case_id, "at": at, "actor": actor, "event": ev, "from_status": before, "to_status": after, "detail": detail}
         )  # fmt: skip
 
-    def announce(self, case: dict[str, Any]) -> None:
+    def announce(self, case: dict[str, Any], conflict: ConflictNote | None = None) -> None:
         """Tell the accepting station where its case stands now (scope station:<id>)."""
         record = CaseStatusRecord(
             case_id=case["case_id"],
@@ -155,6 +167,7 @@ class Applier:
             section=case["section"],
             due_date=case["due_date"],
             version=case["version"],
+            conflict=conflict,
         )
         self.out.feed.append(
             FeedChange(station_scope(case["station_id"]), "case_status", case["case_id"], case["version"],
@@ -170,6 +183,8 @@ class Applier:
         """Apply one new operation (``key``: its op_id as text, when the caller has it)."""
         if isinstance(op, CaseAcceptOp):
             return self.accept(op, key or str(op.op_id))
+        if isinstance(op, StaffPasswordOp):
+            return ingest_staff.apply(self, op)
         from sync_server.services import ingest_followups
 
         return ingest_followups.apply(self, op)
@@ -191,6 +206,10 @@ class Applier:
         insurance = driving_insurance(item, fee_kind=fee.kind if fee else None)
         person = self.registry.persons.get(subject[0].number) if subject else None
         held = self.registry.enrolments_of(subject[0].number) if subject else {}
+        if person is not None:  # eligibility the registry decides (G09: no other pension)
+            refused = check_enrolments(item, ((e.insurance_type, e.status) for e in held.values()))
+            if refused is not None:
+                return self.reject(op, refused)
         enrolment = held.get(insurance.value) if insurance else None
         uscc = checked.unit_uscc
         attribution = attribute(
@@ -204,8 +223,12 @@ class Applier:
                 id_area_code=subject[0].area_code if subject else None,
                 unit_county=self.registry.unit_counties.get(uscc.code) if uscc else None,
                 uscc_area_code=uscc.area_code if uscc else None,
+                household_division=form_division(checked.values, HOUSEHOLD_FIELD),
+                residence_division=form_division(checked.values, RESIDENCE_FIELD),
+                transfer=item.code in TRANSFER_ITEMS,
             )
         )
+        flags = attribution.flags_json() or None
         effect = Effect()
         if subject is not None and creates_or_changes(
             item.code, item.changes_registry and item.tier is Tier.GENERAL
@@ -233,6 +256,7 @@ class Applier:
             "clerk": p.clerk,
             "registration_county": attribution.county,
             "registration_rule": attribution.rule.value,
+            "attribution_flags": flags,
             "fee_total": fee.total if fee else None,
             "payload": model_json(p),  # read back by a 补正 or 撤回 in this batch: payload_of
             "accepted_at_station": t.station_accepted_at,
@@ -240,6 +264,7 @@ class Applier:
             "received_at": c.received_at,
             "clock_flag": t.flag.value if t.flag else None,
             "due_date": route.due_date,
+            "due_provisional": route.due_provisional,
             "completed_at": None,
             # Set by later operations of the same batch (补正, 撤回, 交付) before the row is written:
             # present from the start so every new case row has the same columns.
@@ -254,14 +279,15 @@ class Applier:
             self._open_conflict(case, conflict)
         if fee is not None:
             received = c.received_at
-            self.out.ledger.extend(
-                {"case_id": case_id, "posted_at": received, **row}
-                for row in self._ledger_rows(fee, attribution.county)
-            )
+            rows = self._ledger_rows(fee, attribution.county)
+            if conflict is not None:  # nobody's income until 综合业务科 resolves the conflict
+                rows = suspense.hold(ledger.post_fee(fee.lines, collecting_county=c.station.county_code,
+                                                     owed_county=attribution.county, posted_at=received))  # fmt: skip
+            self.out.ledger.extend({"case_id": case_id, "posted_at": received, **row} for row in rows)
         self.cases[case_id] = case
         self.taken_numbers.add(p.case_number)
         self.out.new_cases.append(case)
-        self.announce(case)
+        self.announce(case, ConflictNote(reason=conflict.reason) if conflict is not None else None)
         self.audit("case.accept", "case", case_id, op_id=key, seq=op.seq, case_number=p.case_number,
                    item=item.code, status=str(case["status"]), registration_county=attribution.county)  # fmt: skip
         detail: dict[str, Any] = {
@@ -272,10 +298,13 @@ class Applier:
             "collecting_county": c.station.county_code,
             "section": case["section"],
             "due_date": _iso(route.due_date),
+            "due_provisional": route.due_provisional,
             "accepted_at": t.accepted_at.isoformat(),
             "clock_flag": case["clock_flag"],
             "fee_total": str(fee.total) if fee else None,
         }
+        if flags:
+            detail["attribution_flags"] = flags  # 参保地 is provisional: the back office checks why
         if route.note:
             detail["due_date_note"] = route.note
         if checked.warnings:
@@ -333,7 +362,9 @@ class Applier:
         routed = transition(
             CaseFacts(facts.tier, submitted, facts.station_id, facts.clerk), CaseEvent.ROUTE, SYSTEM_ACTOR
         )
-        note = {"due_date_note": route.note} if route.note else {}
+        note: dict[str, Any] = {"due_date_note": route.note} if route.note else {}
+        if route.due_provisional:
+            note["due_provisional"] = True
         self.event(cid, received, SYSTEM_ACTOR.username, CaseEvent.ROUTE, (submitted, routed),
                    section=case["section"], due_date=_iso(route.due_date), **note)  # fmt: skip
         case["status"] = routed

@@ -24,7 +24,7 @@ from schema.protocol import (
     OpStatus,
 )
 from schema.vocabulary import Section, Tier
-from sync_server.core import ledger, routing
+from sync_server.core import ledger, routing, suspense
 from sync_server.core.case_rules import Rejection, check_supplement, find_item
 from sync_server.services.bulk import RawJson
 
@@ -108,12 +108,13 @@ def supplement(a: Applier, op: CaseSupplementOp, case: dict[str, Any]) -> OpResu
             note=p.note, form_changes=sorted(p.form_changes), station_at=t.station_accepted_at.isoformat())  # fmt: skip
     route = routing.route(item, t.local_date, calendar=a.ctx.calendar)
     _updated(a, case, payload=payload, version=case["version"] + 1, claimed_by=None, claimed_at=None,
-             due_date=route.due_date, section=case["section"] or (route.section.value if route.section else None))  # fmt: skip
+             due_date=route.due_date, due_provisional=route.due_provisional,
+             section=case["section"] or (route.section.value if route.section else None))  # fmt: skip
     a.submit_and_route(case, supplemented, route)
     a.announce(case)
     a.audit("case.supplement", "case", cid, op_id=str(op.op_id), seq=op.seq, version=case["version"])
     return a.result(op, OpStatus.APPLIED, case, case_number=case["case_number"], case_version=case["version"],
-                    section=case["section"], due_date=routing_iso(route))  # fmt: skip
+                    section=case["section"], due_date=routing_iso(route), due_provisional=route.due_provisional)  # fmt: skip
 
 
 def routing_iso(route: routing.Route) -> str | None:
@@ -136,9 +137,12 @@ def withdraw(a: Applier, op: CaseWithdrawOp, case: dict[str, Any]) -> OpResult:
         # The money goes back to the applicant: the same pairs, negated, in this period.
         lines = FeeSummary.model_validate(fee).lines
         owed = case["registration_county"] or case["county_code"]
-        for posting in ledger.post_fee(lines, collecting_county=case["county_code"], owed_county=owed,
-                                       posted_at=a.ctx.received_at, reverse=True):  # fmt: skip
-            a.out.ledger.append({"case_id": cid, "posted_at": a.ctx.received_at, **posting.row()})
+        postings = ledger.post_fee(lines, collecting_county=case["county_code"], owed_county=owed,
+                                   posted_at=a.ctx.received_at, reverse=case["status"] != CaseStatus.CONFLICT)  # fmt: skip
+        rows = [p.row() for p in postings]
+        if case["status"] == CaseStatus.CONFLICT:  # it never left suspense: hand that back
+            rows = suspense.release(suspense.hold(postings), to="applicant", posted_at=a.ctx.received_at)
+        a.out.ledger.extend({"case_id": cid, "posted_at": a.ctx.received_at, **row} for row in rows)
     _updated(a, case, status=withdrawn, version=case["version"] + 1, claimed_by=None, claimed_at=None)
     a.announce(case)
     a.audit("case.withdraw", "case", cid, op_id=str(op.op_id), seq=op.seq, version=case["version"])

@@ -1,4 +1,4 @@
-"""Pull: a station asks for what changed after its cursor (DESIGN §3.4, §4; docs/server.md).
+"""Pull: a station asks for what changed after its cursor (docs/design.md §3.4, §4; docs/server.md).
 
 **The feed is commit-ordered.** A page is the ``changes`` rows in the station's scopes
 (``all``, ``station:<id>``, ``township:<its township>``) after the cursor's ``(xid, id)``,

@@ -64,17 +64,25 @@ class Registry:
     def _load_persons(self, conn: Connection, keys: list[str], *, lock: bool) -> None:
         pg = conn.dialect.name == "postgresql"
         p, e = persons.c, enrolments.c
-        query = (
+        people = (
             sa.select(
-                p.id_number, p.name, p.sex, p.birth_date, p.township_code, p.phone, p.address, p.version
+                p.id_number,
+                p.name,
+                p.sex,
+                p.birth_date,
+                p.township_code,
+                p.phone,
+                p.address,
+                p.version,
+                p.residence_code,
             )
             .where(in_list(conn, p.id_number, keys))
             .order_by(p.id_number)
         )
-        for number, name, sex, born, township, phone, address, version in conn.execute(
-            query.with_for_update() if lock and pg else query
+        for number, name, sex, born, township, phone, address, version, residence in conn.execute(
+            people.with_for_update() if lock and pg else people
         ).all():
-            person = Person(number, name, sex, born, township, phone, address, int(version))
+            person = Person(number, name, sex, born, township, phone, address, int(version), residence)
             self.persons[number] = self._loaded_persons[number] = person
         query = (
             sa.select(

@@ -43,8 +43,10 @@ _LIST_COLUMNS = (
     cases.c.status,
     cases.c.claimed_by,
     cases.c.due_date,
+    cases.c.due_provisional,  # counted on the provisional holiday calendar: 暂定
     cases.c.accepted_at,
     cases.c.decided_at,
+    cases.c.attribution_flags,  # 参保地 provisional: shown as a badge on the row
 )
 
 

@@ -29,7 +29,7 @@ from schema.records import UnitRecord
 from sync_server.core.cursor import Phase, SnapshotCursor, next_phase
 from sync_server.core.registry_effects import Enrolment, Person
 from sync_server.db.tables import cases, enrolments, persons, staff, units
-from sync_server.services import reference
+from sync_server.services import holidays, reference
 from sync_server.services.case_records import case_change
 from sync_server.services.digest import station_staff
 from sync_server.services.registry_updates import person_record
@@ -88,8 +88,11 @@ def unit_change(row: Row[Any]) -> Change:
     )
 
 
-def _reference(after: str, limit: int) -> list[Change]:
-    return [c for c in reference.reference_changes() if c.kind.value > after][:limit]
+def _reference(conn: Connection, after: str, limit: int) -> list[Change]:
+    # Ordered by kind: catalog, divisions, rates, then the loaded holiday schedules (workdays).
+    loaded = holidays.workdays_change(conn)
+    every = [*reference.reference_changes(), *([loaded] if loaded else [])]
+    return [c for c in every if c.kind.value > after][:limit]
 
 
 def _staff(conn: Connection, station_id: str, after: str, limit: int) -> list[Change]:
@@ -144,7 +147,7 @@ def _read(
     conn: Connection, phase: Phase, *, station_id: str, township: str, after: str, limit: int
 ) -> list[Change]:
     if phase == Phase.REFERENCE:
-        return _reference(after, limit)
+        return _reference(conn, after, limit)
     if phase == Phase.STAFF:
         return _staff(conn, station_id, after, limit)
     if phase == Phase.CASE:

@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from schema import passwords
 from schema.passwords import hash_password, verify_password
 from schema.vocabulary import Role
 from sync_server.db.engine import Database
@@ -39,7 +40,7 @@ DbRow = Any  # a result row (SQLAlchemy 2.1 types rows by their columns)
 
 MAX_SESSION_HOURS = 12
 TOUCH_SECONDS = 60
-MIN_PASSWORD = 10
+MIN_PASSWORD = passwords.MIN_PASSWORD_LENGTH
 CONSOLE_ROLES = frozenset({Role.REVIEWER, Role.CHIEF, Role.SUPERVISOR, Role.ADMIN})
 # Verifying against this when the username is unknown keeps the answer's timing the same.
 _DUMMY_HASH = hash_password("not-a-real-password", salt=b"\x00" * 16)
@@ -199,16 +200,10 @@ def end_sessions(conn: Connection, username: str) -> int:
 
 
 def password_problem(username: str, new: str, repeat: str) -> str | None:
-    """Why a new password is refused, in Chinese; None when it is acceptable."""
-    if new != repeat:
-        return "两次输入的新密码不一致，请重新输入。"
-    if len(new) < MIN_PASSWORD:
-        return f"新密码至少 {MIN_PASSWORD} 位。"
-    if not any(c.isdigit() for c in new) or not any(c.isalpha() for c in new):
-        return "新密码须同时包含字母和数字。"
-    if username.lower() in new.lower():
-        return "新密码不能包含用户名。"
-    return None
+    """Why a new password is refused, in Chinese; None when it is acceptable (the rules are
+    shared with the stations: :func:`schema.passwords.password_problem`)."""
+    code = passwords.password_problem(username, new, repeat)
+    return None if code is None else passwords.PASSWORD_ERROR_MESSAGES[code]
 
 
 def change_password(

@@ -1,4 +1,4 @@
-"""Fee maths: worked examples from facts.md §2, and sums that hold to the fen for any input."""
+"""Fee maths: worked examples from docs/sources.md §2, and sums that hold to the fen for any input."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def flexible(base: str, start: str = "2025-01", end: str = "2025-01", medical: b
     return compute_fee(request, RATES)
 
 
-# --- worked examples (facts.md §2.2) ---------------------------------------------------
+# --- worked examples (docs/sources.md §2.2) ---------------------------------------------------
 
 
 @pytest.mark.parametrize(

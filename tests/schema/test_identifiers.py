@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from pathlib import Path
 from typing import get_args
 
 import pytest
@@ -16,6 +17,7 @@ from schema.errors import IdentifierError
 from schema.identifiers import (
     ID_ERROR_MESSAGES,
     ORGANISATION_CATEGORY_LABELS,
+    PROVINCE_CODES,
     REGISTRATION_AUTHORITY_LABELS,
     USCC_ALPHABET,
     USCC_ERROR_MESSAGES,
@@ -46,13 +48,14 @@ def build_id(area: str, birth: date, seq: int) -> str:
 
 
 def stdnum_accepts_except_place(number: str, today: date) -> bool:
-    """stdnum's rules minus its place look-up (it rejects historical codes), plus 'not in the future'."""
+    """stdnum's rules with its place look-up cut to the province (it rejects historical
+    county codes), plus 'not in the future' and 'born 1900 or later'."""
     if len(number) != 18 or not number[:17].isdigit() or number[-1] not in "0123456789X":
         return False
-    if number[-1] != ric.calc_check_digit(number):
+    if number[-1] != ric.calc_check_digit(number) or number[:2] not in PROVINCE_CODES:
         return False
     try:
-        return ric.get_birth_date(number) <= today
+        return date(1900, 1, 1) <= ric.get_birth_date(number) <= today
     except InvalidComponent:
         return False
 
@@ -132,7 +135,40 @@ def test_historical_area_codes_are_accepted() -> None:
     assert not ric.is_valid(number)
     assert is_valid_resident_id(number, today=TODAY)
     assert parse_resident_id("512632196001010052", today=TODAY).area_code == "512632"
-    assert is_valid_resident_id(build_id("999999", date(1990, 1, 1), 1), today=TODAY)
+    # Any county code of a real province passes, listed today or not.
+    assert is_valid_resident_id(build_id("519999", date(1990, 1, 1), 1), today=TODAY)
+
+
+@pytest.mark.parametrize(
+    "area", ["000000", "990000", "999999", "100000", "160101", "660101", "700000", "830000"]
+)
+def test_a_number_whose_first_two_digits_are_no_province_is_refused(area: str) -> None:
+    number = build_id(area, date(1990, 1, 1), 1)  # right check digit: only the province is wrong
+    with pytest.raises(IdentifierError) as exc:
+        parse_resident_id(number, today=TODAY)
+    assert (exc.value.code, exc.value.detail) == ("id_bad_province", {"province": area[:2]})
+    assert "省级行政区划代码" in exc.value.message and "请" in exc.value.message
+
+
+def test_the_province_codes_are_python_stdnums() -> None:
+    data = Path(ric.__file__).with_name("loc.dat").read_text(encoding="utf-8")
+    stdnum_provinces = {line[:2] for line in data.splitlines() if line[:2].isdigit()}
+    assert stdnum_provinces == PROVINCE_CODES
+
+
+def test_a_birth_year_before_1900_is_refused() -> None:
+    number = build_id("511102", date(1899, 12, 31), 1)
+    with pytest.raises(IdentifierError) as exc:
+        parse_resident_id(number, today=TODAY)
+    assert (exc.value.code, exc.value.detail) == ("id_birth_year_too_early", {"year": 1899})
+    assert parse_resident_id(build_id("511102", date(1900, 1, 1), 1), today=TODAY).birth_date.year == 1900
+
+
+def test_make_resident_id_refuses_implausible_numbers() -> None:
+    with pytest.raises(ValueError):
+        make_resident_id("990000", date(1990, 1, 1), 1)
+    with pytest.raises(ValueError):
+        make_resident_id("511102", date(1899, 12, 31), 1)
 
 
 def test_impossible_birth_dates() -> None:
@@ -160,6 +196,8 @@ ID_EXAMPLES: dict[IdErrorCode, str] = {
     "id_bad_birth_date": "511102199913010010",
     "id_birth_date_in_future": build_id("511102", date(2030, 1, 1), 1),
     "id_bad_check_digit": "511102199001010018",
+    "id_bad_province": build_id("000000", date(1990, 1, 1), 1),
+    "id_birth_year_too_early": build_id("511102", date(1899, 1, 1), 1),
 }
 
 

@@ -29,7 +29,7 @@ def test_2025_base_limits_are_60_and_300_percent_of_the_average_wage():
         Decimal("4588"),
         Decimal("22938"),
     )
-    # facts.md: 7,646 × 60% = 4,587.6 → 4,588 (rounded to the yuan); × 300% = 22,938
+    # docs/sources.md: 7,646 × 60% = 4,587.6 → 4,588 (rounded to the yuan); × 300% = 22,938
     assert (limits.average_wage * Decimal("0.6")).quantize(Decimal(1)) == limits.lower
     assert limits.average_wage * 3 == limits.upper
     assert limits.confirmed

@@ -12,12 +12,15 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from schema.errors import WorkdayError
+from schema.statutory_holidays import statutory_days_off
 from schema.workdays import (
+    DueDate,
     WorkdayCalendar,
     WorkdayOverrides,
     YearOverride,
     add_working_days,
     default_calendar,
+    due,
     due_date,
     is_working_day,
     overrides_from_json,
@@ -97,19 +100,47 @@ def test_working_days_between_inverts_add_working_days(start, days):
     assert days == 0 or is_working_day(due)
 
 
-def test_a_year_without_data_is_refused_with_a_clear_instruction():
+def test_a_year_without_its_notice_is_counted_provisionally():
+    # 2027: no notice loaded; weekends and the statutory days off computed for the year.
+    calendar = WorkdayCalendar()
+    assert not calendar.is_official(2027) and calendar.is_official(2026)
+    assert not calendar.is_working_day(date(2027, 1, 1))  # 元旦, a Friday
+    assert not any(calendar.is_working_day(date(2027, 2, d)) for d in (5, 8))  # 除夕 Fri, 初三 Mon
+    assert calendar.is_working_day(date(2027, 2, 9))  # 初四: no bridging days in the rule
+    assert due(date(2026, 12, 30), "working_days", 5) == DueDate(day=date(2027, 1, 7), provisional=True)
+    assert due(date(2026, 12, 7), "working_days", 5) == DueDate(day=date(2026, 12, 14), provisional=False)
+    assert due(date(2027, 3, 1), "immediate", 0) == DueDate(day=date(2027, 3, 1), provisional=False)
+    assert DueDate(day=date(2027, 1, 7), provisional=True).label == "2027-01-07（暂定）"
+
+
+def test_counting_into_a_provisional_year_marks_the_date_even_when_it_ends_earlier_than_counted():
+    # calendar days: only the days from the end on are looked at
+    assert not due(date(2026, 11, 1), "calendar_days", 30).provisional  # 1 December 2026
+    assert due(date(2026, 12, 20), "calendar_days", 30).provisional  # 19 January 2027
+
+
+def test_statutory_days_off_follow_the_2024_rules():
+    assert statutory_days_off(2027) == {
+        date(2027, 1, 1): "元旦",
+        **{date(2027, 2, d): "春节" for d in (5, 6, 7, 8)},  # 除夕 + 初一至初三 (新年 6 February)
+        date(2027, 4, 5): "清明节",
+        date(2027, 5, 1): "劳动节",
+        date(2027, 5, 2): "劳动节",
+        date(2027, 6, 9): "端午节",
+        date(2027, 9, 15): "中秋节",
+        **{date(2027, 10, d): "国庆节" for d in (1, 2, 3)},
+    }
+    # every statutory day off of the years under the revised rules is off in the official notice
+    for year in (2025, 2026):
+        assert not any(chinese_calendar.is_workday(d) for d in statutory_days_off(year)), year
+
+
+def test_a_year_outside_the_lunar_table_is_refused_with_a_clear_instruction():
     with pytest.raises(WorkdayError) as err:
-        add_working_days(date(2035, 1, 2), 10)
+        add_working_days(date(2100, 1, 2), 10)
     assert err.value.code == "workday_no_calendar"
-    assert err.value.detail == {"year": 2035}
-    assert "2035 年" in err.value.message
-    assert "国务院办公厅" in err.value.message and "系统管理员" in err.value.message
-
-
-def test_counting_into_a_missing_year_is_refused_too():
-    with pytest.raises(WorkdayError) as err:
-        add_working_days(date(2026, 12, 30), 5)
-    assert err.value.detail == {"year": 2027}
+    assert err.value.detail == {"year": 2100}
+    assert "2100 年" in err.value.message and "核对" in err.value.message
 
 
 def test_an_override_year_makes_it_work():
@@ -126,9 +157,9 @@ def test_an_override_year_makes_it_work():
     assert not calendar.is_working_day(date(2035, 1, 6))  # an ordinary Saturday
     assert calendar.add_working_days(date(2034, 12, 31), 1) == date(2035, 1, 3)
     assert calendar.add_working_days(date(2035, 1, 5), 1) == date(2035, 1, 7)
-    # the shipped calendar still refuses 2035
-    with pytest.raises(WorkdayError):
-        default_calendar().is_working_day(date(2035, 1, 3))
+    # the shipped calendar counts 2035 provisionally
+    assert not default_calendar().is_official(2035)
+    assert calendar.is_official(2035)
 
 
 def test_an_override_replaces_the_package_for_its_year():

@@ -81,3 +81,29 @@ def test_concurrent_appenders_keep_one_chain(db: Database) -> None:
     with db.read() as conn:
         report = audit.verify(conn)
     assert report.intact and report.entries == 41
+
+
+def _garble_detail(conn: sa.Connection, seq: int) -> None:
+    """Damage a row's stored JSON behind the application's back."""
+    if conn.dialect.name == "sqlite":
+        # SQLite keeps the text: cut it so it no longer parses.
+        conn.execute(
+            sa.text('UPDATE audit_log SET detail = \'{"角色": "cle\' WHERE seq = :seq'), {"seq": seq}
+        )
+    else:
+        # JSONB always parses; what a hand edit can leave is a value that is no longer an object.
+        conn.execute(sa.text("UPDATE audit_log SET detail = '\"cle\"'::jsonb WHERE seq = :seq"), {"seq": seq})
+
+
+def test_a_row_whose_stored_json_no_longer_reads_is_named_not_a_traceback(db: Database) -> None:
+    with db.write() as conn:
+        for i in range(4):
+            audit.append(
+                conn, actor="system", action="op.applied", entity="case", entity_id=str(i), detail={"n": i}
+            )
+    with db.write() as conn:
+        _garble_detail(conn, 3)
+    with db.read() as conn:
+        report = audit.verify(conn)
+    assert (report.first_broken_seq, report.entries) == (3, 3)
+    assert report.reason is not None and "无法读取" in report.reason

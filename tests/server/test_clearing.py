@@ -101,9 +101,20 @@ def test_an_empty_period_balances() -> None:
 
 
 def test_an_entry_with_an_unknown_side_fails_the_check() -> None:
-    odd = Entry("c1", SHIZHONG, SHAWAN, "enterprise_pension", "pooled", "refund", Decimal("1.00"))
+    odd = Entry("c1", SHIZHONG, SHAWAN, "enterprise_pension", "pooled", "rebate", Decimal("1.00"))
     assert build_report("2026-03", [odd]).unknown_sides == ("c1",)
     assert not build_report("2026-03", [odd]).balanced
+
+
+def test_a_suspense_entry_without_its_other_half_fails_the_check() -> None:
+    # 暂收款 and 应退款 (core.suspense) are known sides, never income, but still balanced pairs.
+    held = Entry("c1", SHIZHONG, SHAWAN, "enterprise_pension", "pooled", "held", Decimal("1.00"))
+    lone = build_report("2026-03", [held])
+    assert lone.unknown_sides == () and lone.cells == () and not lone.balanced
+    other = Entry("c1", SHIZHONG, SHAWAN, "enterprise_pension", "pooled", "suspense", Decimal("-1.00"))
+    pair = build_report("2026-03", [held, other])
+    assert pair.balanced and pair.cells == () and pair.net_total == 0
+    assert [(h.county, h.suspense, h.refund) for h in pair.holdings] == [(SHIZHONG, Decimal("1.00"), 0)]
 
 
 @pytest.mark.parametrize("text", ["2026-13", "2026-00", "26-03", "2026/03", "", "2026-3"])

@@ -457,3 +457,14 @@ def test_seed_demo_prints_stations_accounts_and_time(data_dir: Path, database: D
 
 def test_seed_demo_refuses_a_bad_count(data_dir: Path) -> None:
     assert "整数" in refused(run("seed-demo", "--data-dir", data_dir, "--persons", "many"))
+
+
+def test_audit_verify_names_a_row_whose_json_no_longer_parses(data_dir: Path, database: Database) -> None:
+    with database.write() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.execute(sa.text("UPDATE audit_log SET detail = '{\"broken' WHERE seq = 2"))
+        else:  # JSONB always parses: the damage a hand edit can do is a value that is not an object
+            conn.execute(sa.text("UPDATE audit_log SET detail = '[1]'::jsonb WHERE seq = 2"))
+    broken = run("audit", "verify", "--data-dir", data_dir)
+    assert broken.exit_code == 1 and "Traceback" not in broken.output
+    assert "第 2 条已被破坏" in broken.stderr

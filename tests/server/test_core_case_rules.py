@@ -167,8 +167,11 @@ def test_conflicts_go_to_the_integrated_section() -> None:
     assert routing.route(CATALOG.item("G08"), TODAY, conflict=True).section is Section.INTEGRATED
 
 
-def test_a_year_without_holiday_data_leaves_the_due_date_open() -> None:
-    r = routing.route(
-        CATALOG.item("C026"), dt.date(2026, 12, 20), calendar=WorkdayCalendar()
-    )  # 45 days into 2027
-    assert (r.section, r.due_date, r.note) == (Section.PENSION, None, routing.NO_CALENDAR)
+def test_a_year_without_its_holiday_notice_gets_a_provisional_due_date() -> None:
+    # 45 working days from Sunday 20 December 2026 reach into 2027: weekends, 元旦 and 春节
+    # (5–8 February) counted provisionally.
+    r = routing.route(CATALOG.item("C026"), dt.date(2026, 12, 20), calendar=WorkdayCalendar())
+    assert (r.section, r.due_date, r.note, r.due_provisional) == (
+        Section.PENSION, dt.date(2027, 2, 24), None, True
+    )  # fmt: skip
+    assert routing.route(CATALOG.item("C026"), dt.date(2099, 12, 1)).note == routing.NO_CALENDAR

@@ -77,13 +77,36 @@ def test_the_same_batch_pushed_twice_at_once_is_applied_once(db: Database, tmp_p
         assert audit.verify(conn).intact
 
 
+class _GapWatch:
+    """``ingest``'s view of the ``time`` module, watched: the only sleep in ingest is a push
+    polling ``last_seq`` while it waits for missing seqs, so a sleep means "waiting now"."""
+
+    monotonic = staticmethod(time.monotonic)
+
+    def __init__(self) -> None:
+        self.waiting = threading.Event()
+
+    def sleep(self, seconds: float) -> None:
+        self.waiting.set()
+        time.sleep(seconds)
+
+
+@pytest.fixture
+def gap_watch(monkeypatch: pytest.MonkeyPatch) -> _GapWatch:
+    watch = _GapWatch()
+    monkeypatch.setattr(ingest, "time", watch)
+    return watch
+
+
 def _context(db: Database) -> StationContext:
     with db.read() as conn:
         row = conn.execute(sa.select(stations)).one()
     return StationContext(row.id, row.township_code, row.county_code, bytes(row.public_key), row.status)
 
 
-def test_a_batch_that_overtakes_the_one_before_it_waits_for_it(db: Database, tmp_path: Path) -> None:
+def test_a_batch_that_overtakes_the_one_before_it_waits_for_it(
+    db: Database, tmp_path: Path, gap_watch: _GapWatch
+) -> None:
     """A station sends its next batch while the one before is still on its way (two
     connections, maybe two workers): the later one waits for the missing seqs, then applies."""
     station = enrolled_station(db)
@@ -110,8 +133,8 @@ def test_a_batch_that_overtakes_the_one_before_it_waits_for_it(db: Database, tmp
 
     overtaking = threading.Thread(target=send_later)
     overtaking.start()
-    time.sleep(0.3)  # the later batch is waiting for seqs 1-5 now
-    assert overtaking.is_alive()
+    assert gap_watch.waiting.wait(20)  # the later batch is waiting for seqs 1-5 now
+    assert overtaking.is_alive() and not answers and not errors
     answers["earlier"] = ingest.push(db, context, earlier, dt.datetime.now(dt.UTC), settings=settings)
     overtaking.join(timeout=30)
     assert not errors, errors
@@ -137,7 +160,9 @@ def test_a_gap_never_filled_is_refused_after_the_wait(db: Database, tmp_path: Pa
     assert table_count(db, cases) == 0 == table_count(db, operations)
 
 
-def test_a_resend_with_a_gap_behind_it_waits_for_the_gap_to_fill(db: Database, tmp_path: Path) -> None:
+def test_a_resend_with_a_gap_behind_it_waits_for_the_gap_to_fill(
+    db: Database, tmp_path: Path, gap_watch: _GapWatch
+) -> None:
     station = enrolled_station(db)
     context = _context(db)
     one, two, three = (accept_op(station, "G02") for _ in range(3))
@@ -147,6 +172,7 @@ def test_a_resend_with_a_gap_behind_it_waits_for_the_gap_to_fill(db: Database, t
         return PushBatch(station_id=station.id, sent_at=station.now(), operations=ops)
 
     ingest.push(db, context, batch(one), dt.datetime.now(dt.UTC), settings=settings)
+    assert not gap_watch.waiting.is_set()  # seq 1 had nothing to wait for
     answers: list[PushResponse] = []
     waiting = threading.Thread(
         target=lambda: answers.append(
@@ -154,8 +180,8 @@ def test_a_resend_with_a_gap_behind_it_waits_for_the_gap_to_fill(db: Database, t
         )
     )
     waiting.start()
-    time.sleep(0.3)
-    assert waiting.is_alive()  # seq 1 is known again, seq 3 waits for seq 2
+    assert gap_watch.waiting.wait(20)  # seq 1 is known again, seq 3 waits for seq 2
+    assert waiting.is_alive() and not answers
     ingest.push(db, context, batch(two), dt.datetime.now(dt.UTC), settings=settings)
     waiting.join(timeout=30)
     assert [(r.seq, r.status) for r in answers[0].results] == [(1, OpStatus.DUPLICATE), (3, OpStatus.APPLIED)]

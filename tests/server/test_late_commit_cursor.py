@@ -1,4 +1,4 @@
-"""The pull cursor never skips a row that commits late (DESIGN §4: cursors are commit-ordered).
+"""The pull cursor never skips a row that commits late (docs/design.md §4: cursors are commit-ordered).
 
 The danger: transaction T1 writes a feed row (lower id), T2 writes one (higher id) and
 commits first; a reader that serves T2's row moves its cursor past T1's id, and when T1

@@ -135,6 +135,16 @@ def test_unsigned_and_not_json(setup: tuple[TestClient, Station]) -> None:
     assert (answer.status_code, answer.json()["code"]) == (422, "request_invalid")
 
 
+def test_a_signed_body_nested_a_thousand_deep_is_refused_not_a_500(setup: tuple[TestClient, Station]) -> None:
+    client, station = setup
+    for raw in (b"[" * 1000, b'{"cursor": ' + b"[" * 1000 + b"]" * 1000 + b"}"):
+        signed = sign_request(station.key, "POST", PULL, raw, station.id)
+        answer = client.post(PULL, content=raw, headers={"Content-Type": "application/json", **signed})
+        assert (answer.status_code, answer.json()["code"]) == (400, "request_invalid"), answer.text
+        assert answer.json()["detail"] == {"reason": "json_too_deep"}
+    assert post(client, station, {"limit": 5}).status_code == 200
+
+
 def test_a_start_over_order_reaches_the_station(db: Database, setup: tuple[TestClient, Station]) -> None:
     client, station = setup
     first = PullPage.model_validate(post(client, station, {"limit": 1000}).json())

@@ -239,6 +239,19 @@ def test_too_many_operations_and_too_large_bodies_are_refused(client: TestClient
     assert garbage.json()["detail"]["problems"]
 
 
+@pytest.mark.parametrize("compress", [True, False])
+def test_a_signed_body_nested_a_thousand_deep_is_refused_not_a_500(
+    client: TestClient, station: Station, compress: bool
+) -> None:
+    for raw in (b"[" * 1000, b'{"operations": ' + b"[" * 1000 + b"]" * 1000 + b"}"):
+        answer = push(client, station, [], raw=raw, compress=compress)
+        assert (answer.status_code, answer.json()["code"]) == (400, "request_invalid"), answer.text
+        assert answer.json()["detail"] == {"reason": "json_too_deep"}
+        assert answer.json()["message"]
+    # The station is not harmed: its next real batch goes through.
+    assert push(client, station, [accept_op(station, "G02")]).status_code == 200
+
+
 def test_rate_limit_answers_retry_after(db: Database, client: TestClient, station: Station) -> None:
     client.app.state.station_rate_limit = 2  # type: ignore[attr-defined]
     codes = [push(client, station, [accept_op(station, "G02")]) for _ in range(3)]
@@ -282,14 +295,17 @@ def test_a_stale_registry_update_becomes_a_conflict_case_for_the_integrated_sect
 def test_resident_registration_creates_the_person_and_the_enrolment(
     db: Database, client: TestClient, station: Station
 ) -> None:
-    newcomer = person_id(31, area="512625")  # an old 峨眉县 number: 峨眉山市 today
+    # An old 峨眉县 number (峨眉山市 today); the 户口簿 the clerk records says 大佛街道 (市中区):
+    # the recorded 户籍 decides, not where the number was issued.
+    newcomer = person_id(31, area="512625")
     result = push(client, station, [accept_op(station, "G09", id_number=newcomer, name="李四")]).json()[
         "results"
     ][0]
     assert (result["detail"]["registration_county"], result["detail"]["registration_rule"]) == (
-        "511181",
+        "511102",
         "household_county",
     )
+    assert "attribution_flags" not in result["detail"]
     with db.read() as conn:
         person = conn.execute(sa.select(persons)).one()
         enrolment = conn.execute(sa.select(enrolments)).one()
@@ -297,10 +313,10 @@ def test_resident_registration_creates_the_person_and_the_enrolment(
     assert (person.name, person.township_code, person.version) == ("李四", "511102004", 1)
     assert (enrolment.insurance_type, enrolment.county_code, enrolment.kind) == (
         "resident_pension",
-        "511181",
+        "511102",
         "resident",
     )
-    assert feed["enrolments"][0]["county"] == "511181" and feed["sex"] in ("M", "F")
+    assert feed["enrolments"][0]["county"] == "511102" and feed["sex"] in ("M", "F")
 
 
 def test_a_fast_station_clock_is_corrected_and_flagged(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from sync_server.services import audit, case_view, review, review_chief, review_
 from tests.e2e.console_world import pull_all, pull_until
 from tests.server.console_kit import add_account, case_row, console_client, push_case
 from tests.server.factories import Station, enrolled_station
+from tests.server.lock_waits import blocked_on_lock
 
 PENSION = Section.PENSION
 A = Actor.reviewer("review.a", PENSION)
@@ -48,12 +48,6 @@ def world(db: Database, tmp_path: Path) -> tuple[TestClient, Station]:
     return console_client(db, tmp_path), station
 
 
-def _hold(updated: threading.Event) -> None:
-    """A has updated the row: tell B, and keep the transaction (and the row lock) open a while."""
-    updated.set()
-    time.sleep(0.4)
-
-
 def _claim_in_thread(db: Database, case_id: str, actor: Actor, outcome: dict[str, Any], **hooks: Any) -> None:
     hooks.get(
         "gate", lambda: None
@@ -72,24 +66,31 @@ def test_two_reviewers_claiming_at_the_same_moment_exactly_one_wins(
     db: Database, world: tuple[TestClient, Station]
 ) -> None:
     """A holds the row (updated, not committed) while B reads the old row and tries too:
-    on PostgreSQL B's UPDATE waits for A, re-checks its condition and matches nothing."""
+    on PostgreSQL B's UPDATE waits for A, re-checks its condition and matches nothing; on
+    SQLite B's write transaction waits for A's to end. A commits only once B is seen
+    waiting on the lock."""
     client, station = world
     case_id = push_case(client, station)
     a_updated = threading.Event()
+    b_was_blocked: list[bool] = []
     outcome: dict[str, Any] = {}
-    first = threading.Thread(
-        target=_claim_in_thread,
-        args=(db, case_id, A, outcome),
-        kwargs={"after": lambda: _hold(a_updated)},
-    )
     second = threading.Thread(
         target=_claim_in_thread, args=(db, case_id, B, outcome), kwargs={"before": lambda: a_updated.wait(5)}
     )
+
+    def hold() -> None:
+        """A has updated the row: let B go, and keep the transaction (and the lock) open
+        until B is waiting on it."""
+        a_updated.set()
+        b_was_blocked.append(blocked_on_lock(db, second))
+
+    first = threading.Thread(target=_claim_in_thread, args=(db, case_id, A, outcome), kwargs={"after": hold})
     first.start()
-    a_updated.wait(5)
+    assert a_updated.wait(10)
     second.start()
-    first.join(10)
-    second.join(10)
+    first.join(20)
+    second.join(20)
+    assert b_was_blocked == [True]  # B really tried while A held the row
     assert outcome == {"review.a": "won", "review.b": "case_already_claimed"}
     row = case_row(db, case_id)
     assert (row.status, row.claimed_by, row.version) == ("claimed", "review.a", 2)

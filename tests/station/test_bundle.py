@@ -81,4 +81,7 @@ def test_the_bundle_without_a_display_says_so_in_one_line(bundle: Path, tmp_path
         check=False,
     )
     assert done.returncode == 1
-    assert done.stderr.strip().startswith("错误：无法打开工作站窗口") and "Traceback" not in done.stderr
+    assert (
+        done.stderr.strip().startswith("错误（no_display）：无法打开工作站窗口")
+        and "Traceback" not in done.stderr
+    )

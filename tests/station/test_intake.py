@@ -16,7 +16,7 @@ from schema.identifiers import make_resident_id, make_uscc
 from schema.lifecycle import CaseStatus
 from schema.vocabulary import Tier
 from schema.workdays import due_date
-from station_client.core.intake_rules import PROMISED_PENDING, ApplicantInput, IntakeRefused
+from station_client.core.intake_rules import ApplicantInput, IntakeRefused
 from station_client.services import receipts
 from station_client.services.errors import ServiceError
 from station_client.services.intake import IntakeRequest, Scan, intake
@@ -139,8 +139,8 @@ def test_the_promised_date_skips_the_national_day_holidays(session: Session):
     assert result.promised_date is not None and result.promised_date > date(2026, 10, 8)
 
 
-def test_without_holiday_data_the_case_is_kept_and_the_promised_date_is_pending(station_home: StationHome):
-    on = datetime(2027, 1, 6, 2, 0, tzinfo=UTC)  # chinesecalendar 1.11 has no 2027
+def test_without_the_years_holiday_notice_the_promised_date_is_provisional(station_home: StationHome):
+    on = datetime(2027, 1, 6, 2, 0, tzinfo=UTC)  # chinesecalendar 1.11 has no 2027, nor has the server
     session = station_home.login("clerk1", now=on)
     form = TRANSFER | {"transfer_month": "2027-01"}
     result = intake(
@@ -148,12 +148,15 @@ def test_without_holiday_data_the_case_is_kept_and_the_promised_date_is_pending(
         IntakeRequest("C009", ApplicantInput(KNOWN_NAME, KNOWN_ID), form, ["id_card", "new_employer_proof"]),
         now=on,
     )
-    assert result.status is CaseStatus.ACCEPTED and result.promised_date is None
-    assert result.promised_text == PROMISED_PENDING
-    assert [w.code for w in result.warnings] == ["promised_date_pending"]
-    assert _payload(session, result.case_id).promised_date is None
+    # Wednesday 6 January + 5 working days (weekends only in the way) = Wednesday 13 January.
+    assert result.status is CaseStatus.ACCEPTED and result.promised_date == date(2027, 1, 13)
+    assert result.promised_provisional and result.promised_text == "2027-01-13（暂定）"
+    assert "promised_date_pending" not in [w.code for w in result.warnings]
+    payload = _payload(session, result.case_id)
+    assert payload.promised_date == date(2027, 1, 13) and payload.promised_provisional
     receipt = receipts.read(session.db, session.dek, result.case_number)
-    assert receipt is not None and receipt["promised_date"] == PROMISED_PENDING
+    assert receipt is not None and receipt["promised_date"] == "2027-01-13（暂定）"
+    assert "暂定" in receipt["promised_note"]
 
 
 def test_numbers_count_up_per_day_across_general_and_complex_items(session: Session):

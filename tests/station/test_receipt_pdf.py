@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -51,6 +52,21 @@ def test_an_acceptance_receipt_holds_the_case_number_promised_date_and_a_masked_
     assert "社会保险业务受理回执" in text and "2026年12月03日" in text and KNOWN_NAME in text
     assert KNOWN_ID not in text and receipt_pdf.mask_id(KNOWN_ID) in text
     assert "乐山市市中区大佛街道社保所" in text
+
+
+@needs_poppler
+def test_a_provisional_promised_date_is_printed_as_such(station_home, tmp_path):
+    on = datetime(2026, 12, 29, 2, 0, tzinfo=UTC)  # 5 working days reach 2027, whose notice is not loaded
+    session = station_home.login("clerk1", now=on)
+    form = TRANSFER | {"transfer_month": "2026-12"}
+    result = intake(
+        session,
+        IntakeRequest("C009", ApplicantInput(KNOWN_NAME, KNOWN_ID), form, ["id_card", "new_employer_proof"]),
+        now=on,
+    )
+    text = _text(receipt_pdf.receipt_pdf(session.db, session.dek, result.case_number).pdf, tmp_path)
+    assert "2027年01月06日（暂定）" in text  # 30, 31 December; 4, 5, 6 January (元旦 off)
+    assert "安排公布后将重新计算" in text
 
 
 @needs_poppler

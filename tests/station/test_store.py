@@ -37,6 +37,7 @@ DOCUMENTED = {
     "cases": [
         "case_id", "case_number", "item_code", "tier", "status", "applicant_hmac", "accepted_at", "promised_date",
         "due_date", "server_status", "version", "set_aside", "handed_over_at", "updated_at", "enc",
+        "promised_provisional", "due_provisional",
     ],
     "outbox": [
         "local_id", "op_id", "seq", "case_id", "kind", "state", "digest", "attempts", "last_error_code",

@@ -39,6 +39,8 @@ def _day(day: date | None) -> str:
 def row_values(case: CaseSummary) -> tuple[str, ...]:
     accepted = case.accepted_at.astimezone(CHINA_TZ)
     deadline = "当场办结" if case.tier == "general" else _day(case.deadline) or "待定"
+    if case.tier != "general" and case.deadline is not None and case.deadline_provisional:
+        deadline += "（暂定）"
     return (
         case.case_number,
         f"{case.item_code} {case.item_name}",

@@ -40,6 +40,8 @@ def confirm_lines(checked: CheckedIntake, scans: int) -> list[tuple[str, str]]:
         lines.append(("办理时限", "当场办结"))
     else:
         promised = _date(checked.promised_date) if checked.promised_date else "待定（节假日安排未公布）"
+        if checked.promised_date and checked.promised_provisional:
+            promised += "（暂定：节假日安排未公布，公布后重新计算）"
         lines.append(("承诺办结日期", f"{promised}（{item.time_limit.description}）"))
     return lines
 
@@ -77,7 +79,10 @@ def result_view(result: IntakeResult) -> ResultView:
     general = result.tier is Tier.GENERAL
     lines = []
     if not general:
-        lines.append(f"承诺办结日期：{_date(result.promised_date) if result.promised_date else '待定'}")
+        promised = _date(result.promised_date) if result.promised_date else "待定"
+        if result.promised_date and result.promised_provisional:
+            promised += "（暂定）"
+        lines.append(f"承诺办结日期：{promised}")
     if result.fee is not None:
         lines.append(
             f"实收金额：{result.fee['collected']} 元（{in_words(Decimal(result.fee['collected']))}），收据号 {result.receipt_number}"

@@ -25,8 +25,10 @@ from schema.catalog import (
     notice_text,
     validate_form,
 )
+from schema.eligibility import check_eligibility, derive, schemes_held
 from schema.errors import IdentifierError
 from schema.identifiers import ResidentId, parse_resident_id
+from schema.vocabulary import InsuranceType
 from station_client.core.fee_preview import FeePreview, preview_fee
 from station_client.core.intake_rules import CheckedIntake, IntakeRefused, Notice, ScanMeta, check_intake
 from station_client.services.intake import IntakeRequest, Scan
@@ -186,7 +188,12 @@ class FormModel:
 
     @property
     def fields(self) -> tuple[FormField, ...]:
-        return self.item.form
+        """The fields the clerk fills (derived ones are filled by the rules, not shown)."""
+        return tuple(f for f in self.item.form if not f.derived)
+
+    def _enrolled(self) -> frozenset[InsuranceType] | None:
+        record = self.applicant.record if self.applicant is not None else None
+        return None if record is None else schemes_held((e.insurance, e.status) for e in record.enrolments)
 
     def set_raw(self, name: str, raw: object) -> None:
         old = self.raw.get(name)
@@ -218,14 +225,21 @@ class FormModel:
         result = validate_form(self.item, self.filled(), today=self.today, applicant=self._resident())
         errors: dict[str, str] = {}
         warnings: dict[str, str] = {}
-        for p in result.problems:
+        values = {
+            **result.values,
+            **derive(self.item, result.values, accepted_on=self.today, rates=self.reference.rates),
+        }
+        rules = check_eligibility(
+            self.item, values, accepted_on=self.today, rates=self.reference.rates, enrolled=self._enrolled()
+        )
+        for p in (*result.problems, *rules):
             target = errors if p.severity == "error" else warnings
             target.setdefault(p.field, p.message)
         for name, message in self.server_problems.items():
             errors.setdefault(name, f"服务器退回：{message}")
         missing = missing_materials(self.item, self.all_provided(), result.values)
         return Verdict(
-            dict(result.values),
+            values,
             errors,
             warnings,
             missing,
@@ -302,6 +316,7 @@ class FormModel:
             today=self.today,
             rates=self.reference.rates,
             calendar=self.reference.calendar,
+            enrolled=self._enrolled(),
         )
 
     def changes(self) -> dict[str, object]:

@@ -9,7 +9,6 @@ catalog is a quarter of a megabyte; it shrinks about tenfold).
 from __future__ import annotations
 
 import gzip
-import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -18,6 +17,7 @@ from pydantic import ValidationError
 from schema.protocol import PullPage, PullRequest
 from sync_server.api.auth import SignedRequest, signed_station
 from sync_server.api.errors import ApiError
+from sync_server.api.json_body import load_json
 from sync_server.services.pull import serve_pull
 
 router = APIRouter(tags=["sync"])
@@ -71,10 +71,7 @@ def _serve(request: Request, signed: SignedRequest, pull_request: PullRequest) -
 
 @router.post("/pull", response_model=PullPage)
 def pull_post(request: Request, signed: SignedRequest = Depends(signed_station)) -> Response:  # noqa: B008
-    try:
-        raw = json.loads(signed.body or b"{}")
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ApiError("request_invalid", detail={"reason": "json_invalid"}) from None
+    raw = load_json(signed.body or b"{}")
     return _serve(request, signed, parse_request(raw))
 
 

@@ -2,14 +2,13 @@
 
 Refusals of the whole request, checked before any operation is applied, in this order:
 ``body_too_large`` (decompressed beyond the cap: a zip bomb stops there),
-``request_invalid`` (not JSON, or not a batch), ``batch_too_large`` (counted before the
+``request_invalid`` (not JSON, nested too deep to read, or not a batch), ``batch_too_large`` (counted before the
 operations are parsed), ``op_wrong_station`` (the batch or an operation names another
 station than the signer). ``sequence_gap`` comes from the service, which knows ``last_seq``.
 """
 
 from __future__ import annotations
 
-import json
 import zlib
 from typing import Any
 
@@ -19,6 +18,7 @@ from pydantic import ValidationError
 from schema.protocol import MAX_BATCH_OPERATIONS, MAX_UNCOMPRESSED_BODY_BYTES, PushBatch, PushResponse
 from sync_server.api.auth import SignedRequest, signed_station
 from sync_server.api.errors import ApiError
+from sync_server.api.json_body import load_json
 from sync_server.services import ingest
 
 router = APIRouter(tags=["sync"])
@@ -53,12 +53,7 @@ def parse_batch(data: bytes) -> PushBatch:
         return PushBatch.model_validate_json(data)
     except ValidationError:
         pass  # something is wrong: the step-by-step path below names it, as it always has
-    try:
-        raw: Any = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ApiError(
-            "request_invalid", detail={"reason": "json_invalid", "error": str(exc)[:200]}
-        ) from None
+    raw: Any = load_json(data)
     ops = raw.get("operations") if isinstance(raw, dict) else None
     if isinstance(ops, list) and len(ops) > MAX_BATCH_OPERATIONS:
         raise ApiError(

@@ -1,0 +1,121 @@
+"""Codes the sync server's own command line and administration services report (data
+directory, database, init, serve, seed, staff accounts, stations), and the problem codes
+its checks of a pushed case put inside ``op_validation_failed``.
+
+They reach a person as ``错误（code）：…`` from ``sync-server`` or as a console message;
+the messages carry the values involved, so what each says is described here for
+README's table (gathered by :mod:`schema.error_codes`). The HTTP API's codes are in
+:mod:`schema.api_errors`.
+"""
+
+from __future__ import annotations
+
+SERVER_ERROR_CODES: dict[str, tuple[str, str]] = {
+    # data directory and database
+    "data_dir_missing": (
+        "服务器命令",
+        "未指定数据目录。请加上 --data-dir 目录，或设置环境变量 SSB_DATA_DIR。",
+    ),
+    "database_missing": (
+        "服务器命令",
+        "数据库文件不存在。请检查数据目录是否正确，或先运行 `sync-server init`。",
+    ),
+    "database_url_invalid": (
+        "服务器命令",
+        "数据库地址无效。请使用 postgresql://用户@主机/库名 或 sqlite:///文件路径。",
+    ),
+    "database_unreachable": ("服务器命令", "无法连接数据库。请确认数据库已启动、地址和账号正确后重试。"),
+    "database_not_migrated": ("服务器命令", "数据库结构不是最新版本。请先运行 `sync-server db upgrade`。"),
+    # init, serve, seed-demo
+    "init_host_invalid": (
+        "服务器命令",
+        "主机名无效。--host 须为域名（如 sbj.leshan.gov.cn）或 IP 地址（如 10.1.2.3）。",
+    ),
+    "init_already_initialised": (
+        "服务器命令",
+        "数据目录已经初始化过，不会覆盖（覆盖会让各服务站固定信任的根证书失效）。如确需重建，请换一个新目录。",
+    ),
+    "init_data_dir_unusable": ("服务器命令", "无法创建数据目录。请检查路径和权限。"),
+    "init_database_in_use": (
+        "服务器命令",
+        "该数据库已被另一个数据目录初始化。为同一数据库增加服务器请复制原数据目录，不要重新 init；否则请换一个空数据库。",
+    ),
+    "serve_tls_missing": (
+        "服务器命令",
+        "找不到服务器证书或私钥。请确认数据目录正确；证书由 `sync-server init` 生成。",
+    ),
+    "serve_tls_invalid": (
+        "服务器命令",
+        "服务器证书或私钥无法使用。请确认 tls/ 目录中的文件未被改动，必要时从备份恢复。",
+    ),
+    "serve_workers_failed": (
+        "服务器命令",
+        "服务进程未能启动。请查看上面的错误信息；常见原因是端口已被占用。",
+    ),
+    "seed_database_not_empty": (
+        "服务器命令",
+        "数据库中已有人员，seed-demo 只用于空数据库。请另建一个数据目录（sync-server init）后再运行。",
+    ),
+    # staff accounts
+    "staff_username_invalid": (
+        "人员账号",
+        "用户名不符合要求：须为 3–32 位小写字母、数字或 . _ -。请修改后重试。",
+    ),
+    "staff_role_invalid": ("人员账号", "角色不存在：消息列出可选的角色，请从中选择。"),
+    "staff_section_invalid": ("人员账号", "科室不存在：消息列出可选的科室，请从中选择。"),
+    "staff_needs_station": (
+        "人员账号",
+        "前台综合柜员属于服务站：请指定所属服务站（命令行用 --station），不要指定科室。",
+    ),
+    "staff_needs_section": (
+        "人员账号",
+        "后台审核员和科室负责人属于科室：请指定所属科室（命令行用 --section），不要指定服务站。",
+    ),
+    "staff_no_placement": (
+        "人员账号",
+        "该角色不属于服务站或科室：请不要指定服务站（--station）或科室（--section）。",
+    ),
+    "staff_not_found": ("人员账号", "找不到该账号。请用 `sync-server staff list` 查看已有账号。"),
+    "staff_station_revoked": ("人员账号", "服务站已注销，不能再添加柜员。请先为该站重新发放注册码。"),
+    "staff_display_name_invalid": ("人员账号", "显示名为空或过长。请给出不超过 64 个字的姓名，如「张丽」。"),
+    "staff_exists": ("人员账号", "账号已存在。请换一个用户名，或重置该账号的密码。"),
+    "staff_unchanged": ("人员账号", "账号的状态、角色或所属单位未改变，无需重复操作。"),
+    "staff_last_admin": (
+        "人员账号",
+        "这是最后一个可用的系统管理员账号，不能停用或改为其他角色。请先添加另一个管理员。",
+    ),
+    # problems inside op_validation_failed (detail.problems[].code), beside the form_* codes
+    "tier_mismatch": ("上报校验", "上报的业务类别（一般/复杂）与事项目录不符：请同步事项目录后重新办理。"),
+    "case_number_station": ("上报校验", "案件编号中的服务站编码与本站不符：请检查本机的服务站设置。"),
+    "material_missing": ("上报校验", "缺少必交材料：消息写明缺少哪一项，请收齐后重新提交。"),
+    "case_exists": ("上报校验", "案件编号或案件标识已在服务器登记过：请核对是否重复受理。"),
+    "fee_fields_fixed": (
+        "上报校验",
+        "已收费案件的缴费项目（基数、期间、档次、年度）不能通过补正修改：请撤回本案后重新受理。",
+    ),
+    # stations
+    "station_division_not_township": (
+        "服务站",
+        "给出的区划不是乡镇（街道）。服务站设在乡镇（街道），请给出 9 位乡镇（街道）代码或名称，如 511102004 或 大佛街道。",
+    ),
+    "station_not_found": (
+        "服务站",
+        "找不到该服务站。请用 `sync-server station list` 查看已登记的服务站编码。",
+    ),
+    "station_points_full": (
+        "服务站",
+        "该乡镇（街道）的 100 个站点号（00–99）都已使用。请注销不用的站点后重新分配。",
+    ),
+    "station_name_invalid": (
+        "服务站",
+        "服务站名称为空或过长。请给出不超过 100 个字的名称，如「市中区大佛街道社保所」。",
+    ),
+    "station_exists": (
+        "服务站",
+        "服务站已存在。请换一个站点号，或不指定 --point 由系统分配下一个空闲站点号。",
+    ),
+    "station_already_revoked": (
+        "服务站",
+        "服务站已经注销，无需再次注销。如要在新电脑上恢复该站，请用 `sync-server station new-code` 发放新的注册码。",
+    ),
+}
