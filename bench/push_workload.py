@@ -139,15 +139,15 @@ def _form(
     if item_code == "G14":
         start = rng.randint(1, 10)
         end = min(12, start + rng.choice((0, 2, 5)))
-        form: dict[str, object] = {
+        form: dict[str, object] = {  # months of the acceptance year: the desk collects no others
             "base": rng.choice(G14_BASES),
-            "period_start": f"2026-{start:02d}",
-            "period_end": f"2026-{end:02d}",
+            "period_start": f"{day.year}-{start:02d}",
+            "period_end": f"{day.year}-{end:02d}",
             "include_medical": rng.random() < 0.7,
         }
         return form, ("id_card",), None
     if item_code == "C012":
-        form = {"grade": rng.choice(("100", "200", "300", "500")), "year": rng.choice((2025, 2026)),
+        form = {"grade": rng.choice(("100", "200", "300", "500")), "year": rng.choice((day.year - 1, day.year)),
                 "reason": rng.choice(("interrupted", "insufficient_years"))}  # fmt: skip
         return form, ("id_card", "back_payment_application"), None
     if item_code == "C019":

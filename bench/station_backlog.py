@@ -34,6 +34,7 @@ from pathlib import Path
 import psycopg
 
 from schema.identifiers import make_resident_id, make_uscc
+from station_client.core.case_numbering import local_day
 from station_client.core.intake_rules import ApplicantInput
 from station_client.services.intake import IntakeRequest, intake
 from station_client.store import open_store
@@ -46,36 +47,43 @@ from tests.station.sync_world import enrol_station
 
 PG_ADMIN = os.environ.get("SSB_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
 EMPLOYER = make_uscc("91511102MA62ABCDE")
+SPACING = timedelta(seconds=8)  # between two cases on the station's clock
 
 
-def requests(n: int) -> list[IntakeRequest]:
+def requests(n: int, start: datetime) -> list[tuple[datetime, IntakeRequest]]:
+    """(when, request): months are of each case's own acceptance year, so any year works."""
     out = []
     for i in range(n):
+        at = start + SPACING * i
+        day = local_day(at)
         number = make_resident_id("511102", date(1960, 1, 1) + timedelta(days=i // 1000), i % 1000)
         applicant = ApplicantInput("王建国", number)
         kind = i % 3
         if kind == 0:
             form = {
                 "base": "5000",
-                "period_start": "2026-01",
-                "period_end": "2026-03",
+                "period_start": f"{day.year}-01",
+                "period_end": f"{day.year}-03",
                 "include_medical": True,
             }
-            out.append(IntakeRequest("G14", applicant, form, ["id_card"]))
+            out.append((at, IntakeRequest("G14", applicant, form, ["id_card"])))
         elif kind == 1:
             form = {
                 "transfer_kind": "within_city",
                 "new_employer_uscc": EMPLOYER,
-                "transfer_month": "2026-11",
+                "transfer_month": f"{day:%Y-%m}",
             }
-            out.append(IntakeRequest("C009", applicant, form, ["id_card", "new_employer_proof"]))
+            out.append((at, IntakeRequest("C009", applicant, form, ["id_card", "new_employer_proof"])))
         else:
             out.append(
-                IntakeRequest(
-                    "G02",
-                    applicant,
-                    {"purpose": "housing", "insurance_types": ["enterprise_pension"]},
-                    ["id_or_ss_card"],
+                (
+                    at,
+                    IntakeRequest(
+                        "G02",
+                        applicant,
+                        {"purpose": "housing", "insurance_types": ["enterprise_pension"]},
+                        ["id_or_ss_card"],
+                    ),
                 )
             )
     return out
@@ -124,8 +132,8 @@ def run(tmp: Path, database_url: str, cases: int, workers: int) -> dict[str, obj
         # Over two days of the station's clock: a day's case counter stops at 9999.
         start = datetime.now(UTC) - timedelta(days=1)
         started = time.perf_counter()
-        for n, request in enumerate(requests(cases)):
-            intake(session, request, now=start + timedelta(seconds=8 * n))
+        for at, request in requests(cases, start):
+            intake(session, request, now=at)
         intake_seconds = time.perf_counter() - started
         session.db.close()
 

@@ -12,10 +12,18 @@ server both call it, so a step refused at the desk is refused in the back office
               submitted, claimed -flag_conflict-> conflict -resolve_conflict-> routed
               routed -reassign-> claimed, claimed -release-> routed (the section chief)
               every open status after draft -withdraw-> withdrawn
+              approved, rejected, returned -hand_over-> (unchanged)
 
 Terminal states (``completed``, ``approved``, ``rejected``, ``withdrawn``) accept no
-event. ``accepted`` and ``supplemented`` exist only on the station: the server's
-``submit`` is what moves a case on, so the station shows the truth about what was sent.
+event but the hand-over of their decision, which records that the applicant has it and
+changes nothing else. ``accepted`` and ``supplemented`` exist only on the station: the
+server's ``submit`` is what moves a case on, so the station shows the truth about what
+was sent.
+
+Questions about a status are answered from the table, not from lists of their own:
+:func:`is_decided` (a reviewer's decision stands), :func:`is_final_decision` (and it
+closed the case), :func:`can_hand_over`, and :func:`allowed_events` (with
+:data:`BACK_OFFICE_EVENTS` for the console's buttons).
 
 Who may fire an edge is a named rule (:class:`ActorRule`), part of the table's data.
 Separation of duties (前后台分离) sits on top of the rules: the clerk who accepted a case
@@ -24,7 +32,7 @@ may not claim or decide it, whatever role the same username holds elsewhere.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
@@ -71,6 +79,9 @@ class CaseEvent(StrEnum):
     WITHDRAW = "withdraw"
     FLAG_CONFLICT = "flag_conflict"  # a registry change met newer data than it was based on
     RESOLVE_CONFLICT = "resolve_conflict"
+    # The clerk gave the decision to the applicant. The value is the name the server's
+    # case history has stored for it from the start.
+    HAND_OVER = "handed_over"
 
     @property
     def label(self) -> str:
@@ -110,6 +121,7 @@ EVENT_LABELS: Mapping[CaseEvent, str] = MappingProxyType(
         CaseEvent.WITHDRAW: "撤回",
         CaseEvent.FLAG_CONFLICT: "标记数据冲突",
         CaseEvent.RESOLVE_CONFLICT: "处理数据冲突",
+        CaseEvent.HAND_OVER: "交付审核决定",
     }
 )
 
@@ -176,10 +188,42 @@ def _table() -> dict[tuple[CaseStatus, CaseEvent], Edge]:
     # The applicant may withdraw any complex case that has no final decision yet.
     for status in (s.ACCEPTED, s.SUPPLEMENTED, s.SUBMITTED, s.ROUTED, s.CLAIMED, s.RETURNED, s.CONFLICT):
         table[(status, e.WITHDRAW)] = Edge(s.WITHDRAWN, r.ACCEPTING_STATION_CLERK, c)
+    # Any decision can be handed to the applicant at the station; the status stays.
+    decided = {edge.target for (_, event), edge in table.items() if event in DECISION_EVENTS}
+    for status in decided:
+        table[(status, e.HAND_OVER)] = Edge(status, r.ACCEPTING_STATION_CLERK, c)
     return table
 
 
 TRANSITIONS: Mapping[tuple[CaseStatus, CaseEvent], Edge] = MappingProxyType(_table())
+
+# A reviewer's decision stands (the case carries a DecisionRecord): where decisions lead.
+DECIDED_STATUSES: frozenset[CaseStatus] = frozenset(
+    edge.target for (_, event), edge in TRANSITIONS.items() if event in DECISION_EVENTS
+)
+# Decisions that closed the case (核准, 不予核准); a return waits for 补正 instead.
+FINAL_DECISION_STATUSES: frozenset[CaseStatus] = DECIDED_STATUSES & TERMINAL_STATUSES
+# What section staff do on the console's case page (claim, decide, and the chief's steps).
+BACK_OFFICE_EVENTS: frozenset[CaseEvent] = frozenset(
+    event
+    for (_, event), edge in TRANSITIONS.items()
+    if edge.rule in (ActorRule.SECTION_REVIEWER, ActorRule.SECTION_CHIEF)
+)
+
+
+def is_decided(status: str) -> bool:
+    """Whether a reviewer's decision stands on a case in ``status`` (approved, rejected, returned)."""
+    return status in DECIDED_STATUSES
+
+
+def is_final_decision(status: str) -> bool:
+    """Whether ``status`` is a decision that closed the case: the applicant is waiting for it."""
+    return status in FINAL_DECISION_STATUSES
+
+
+def can_hand_over(status: str) -> bool:
+    """Whether the decision of a case in ``status`` can be handed to the applicant."""
+    return (status, CaseEvent.HAND_OVER) in TRANSITIONS  # a StrEnum hashes as its value
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,9 +320,9 @@ def transition(facts: CaseFacts, event: CaseEvent, actor: Actor) -> CaseStatus:
     record: the table only says whether the step may happen.
     """
     detail = {"status": facts.status.value, "event": event.value, "actor": actor.username}
-    if facts.status in TERMINAL_STATUSES:
-        raise _error("case_terminal", f"案件已处于「{facts.status.label}」状态。", **detail)
     edge = TRANSITIONS.get((facts.status, event))
+    if facts.status in TERMINAL_STATUSES and edge is None:  # only a hand-over leaves one
+        raise _error("case_terminal", f"案件已处于「{facts.status.label}」状态。", **detail)
     if edge is None:
         specific = f"案件当前状态为「{facts.status.label}」，不能「{event.label}」。"
         raise _error("case_transition_not_allowed", specific, **detail)
@@ -298,10 +342,15 @@ def transition(facts: CaseFacts, event: CaseEvent, actor: Actor) -> CaseStatus:
     return edge.target
 
 
-def allowed_events(facts: CaseFacts, actor: Actor) -> tuple[CaseEvent, ...]:
-    """The events ``actor`` may fire now, in declaration order (for buttons and menus)."""
+def allowed_events(
+    facts: CaseFacts, actor: Actor, among: Collection[CaseEvent] = tuple(CaseEvent)
+) -> tuple[CaseEvent, ...]:
+    """The events of ``among`` that ``actor`` may fire now, in declaration order (for buttons
+    and menus)."""
     allowed = []
     for event in CaseEvent:
+        if event not in among:
+            continue
         try:
             transition(facts, event, actor)
         except TransitionError:

@@ -22,7 +22,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum, StrEnum
@@ -383,9 +383,9 @@ class StationDigest(BaseModel):
     catalog_version: str
     catalog_digest: Sha256Hex
     rates_digest: Sha256Hex
-    staff_digest: Sha256Hex  # registry_digest over (username, version)
+    staff_digest: Sha256Hex  # schema.registry_digest over (username, version)
     registry_count: int = Field(ge=0)
-    registry_digest: Sha256Hex  # registry_digest over person and unit (key, version)
+    registry_digest: Sha256Hex  # schema.registry_digest over person and unit (key, version)
 
 
 class PullPage(BaseModel):
@@ -396,19 +396,6 @@ class PullPage(BaseModel):
     has_more: bool
     start_over: bool = False  # the cursor is unusable (e.g. compacted): pull again from None
     digest: StationDigest | None = None  # on the last page: compare, start over if different
-
-
-def registry_digest(rows: Iterable[tuple[str, int]]) -> str:
-    """Order-independent digest of (key, version) pairs, as 64 hex digits.
-
-    The sum of the rows' SHA-256 values modulo 2**256: unlike XOR a row counted twice
-    does not cancel out, and either side can keep it incrementally (add the new row's
-    hash, subtract the old one's).
-    """
-    total = 0
-    for key, version in rows:
-        total += int.from_bytes(hashlib.sha256(f"{key}\x1f{version}".encode()).digest(), "big")
-    return f"{total % (1 << 256):064x}"
 
 
 # ── enrolment and attachments ───────────────────────────────────────────────────────────

@@ -241,9 +241,10 @@ def due_date(start: date, kind: DueKind, days: int) -> date:
     return default_calendar().due_date(start, kind, days)
 
 
-def due(start: date, kind: DueKind, days: int) -> DueDate:
-    """See :meth:`WorkdayCalendar.due`: the one due-date function station and server share."""
-    return default_calendar().due(start, kind, days)
+def due(start: date, kind: DueKind, days: int, *, calendar: WorkdayCalendar | None = None) -> DueDate:
+    """See :meth:`WorkdayCalendar.due`: the one due-date function station and server share
+    (through ``schema.case_checks.time_limit_due``), on ``calendar`` or the default one."""
+    return (calendar or default_calendar()).due(start, kind, days)
 
 
 def working_days_between(a: date, b: date) -> int:

@@ -48,6 +48,7 @@ from tests.e2e.console_world import (  # noqa: E402
 )
 from tests.server.factories import BEIJING, Station, accept_op  # noqa: E402
 from tests.station.serve_process import Served, serve  # noqa: E402
+from tests.support.dates import this_year  # noqa: E402
 
 VIEWPORT: Any = {"width": 1366, "height": 768}
 C029 = {
@@ -107,6 +108,7 @@ def registry_people(db: Database, county: str, count: int, rng: random.Random) -
 
 def retiring_person(db: Database) -> tuple[str, str]:
     """Someone of 市中区 turning 60 this year, with an enterprise pension: a plausible C019."""
+    born = this_year() - 60
     with db.read() as conn:
         row = conn.execute(
             sa.select(persons.c.id_number, persons.c.name)
@@ -115,7 +117,7 @@ def retiring_person(db: Database) -> tuple[str, str]:
                 enrolments.c.insurance_type == "enterprise_pension",
                 enrolments.c.county_code == "511102",
                 persons.c.sex == "male",
-                persons.c.birth_date.between(dt.date(1966, 1, 1), dt.date(1966, 11, 30)),
+                persons.c.birth_date.between(dt.date(born, 1, 1), dt.date(born, 11, 30)),
             )
             .order_by(persons.c.id_number)
             .limit(1)

@@ -75,6 +75,7 @@ def main() -> int:
     from station_client.ui.items import ItemsScreen
     from station_client.ui.person import PersonScreen
     from sync_server.tls import create_city_pki
+    from tests.support.dates import first_months_of_this_year, this_month, this_year
 
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -86,12 +87,13 @@ def main() -> int:
         transfer = {
             "transfer_kind": "within_city",
             "new_employer_uscc": make_uscc("91511102MA62ABCDE"),
-            "transfer_month": "2026-11",
+            "transfer_month": this_month(),
         }
+        start, end = first_months_of_this_year(3)  # the real clock: G14 takes this year's months
         flexible = {
             "base": "5000",
-            "period_start": "2026-01",
-            "period_end": "2026-03",
+            "period_start": start,
+            "period_end": end,
             "include_medical": True,
         }
         accepted = intake(
@@ -129,7 +131,7 @@ def main() -> int:
             items.pick("G09")
             form = driver.wait_screen(FormScreen)
             form.rows["grade"].set_value("300")
-            driver.type_into(form.rows["year"].entry, "2026")
+            driver.type_into(form.rows["year"].entry, str(this_year()))
             driver.type_into(form.rows["household_division"].entry, "dfjd")
             form.rows["household_division"].set_value("511102004")
             form.rows["not_in_other_pension"].pick(True)
@@ -147,7 +149,7 @@ def main() -> int:
             shoot(driver, "station-form.png")
 
             printed: list[Path] = []
-            driver.app.print_receipts([accepted.case_number], printed.extend)
+            driver.app.documents.print_receipts([accepted.case_number], printed.extend)
             driver.pump(lambda: printed, what="the receipt")
             prefix = OUT / "station-receipt"
             subprocess.run(

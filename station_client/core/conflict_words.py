@@ -10,9 +10,9 @@ the registry's version was kept for a desk item (the change was never made).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+
+from schema.records import ConflictNote
 
 CONFLICT = "conflict"
 REASON_WORDS = {
@@ -33,18 +33,17 @@ class ConflictView:
     resolved_history: str = ""  # the resolution's own history line (empty while open)
 
 
-def _why(note: Mapping[str, Any]) -> str:
-    return REASON_WORDS.get(str(note.get("reason") or ""), "提交的信息与市局记录不一致")
+def _why(note: ConflictNote | None) -> str:
+    return REASON_WORDS.get("" if note is None else note.reason, "提交的信息与市局记录不一致")
 
 
-def conflict_view(status: str, tier: str, note: Mapping[str, Any] | None) -> ConflictView | None:
+def conflict_view(status: str, tier: str, note: ConflictNote | None) -> ConflictView | None:
     """None for a case that never went to conflict handling."""
     if note is None and status != CONFLICT:
         return None
-    note = note or {}
     why = _why(note)
     sent = f"{SENT}（{why}）"
-    resolution = note.get("resolution")
+    resolution = None if note is None else note.resolution
     if status == CONFLICT or resolution is None:
         return ConflictView(
             open=True,
@@ -66,12 +65,13 @@ def conflict_view(status: str, tier: str, note: Mapping[str, Any] | None) -> Con
         )
         line = f"综合业务科已处理数据冲突：采用本站提交的变更，{done}"
         return ConflictView(False, why, sent, tell, True, line)
-    refund = "；已缴费用应退还申请人" if note.get("refund") else ""
+    refunded = note is not None and note.refund
+    refund = "；已缴费用应退还申请人" if refunded else ""
     if general:
         line = f"综合业务科已处理数据冲突：保留市局现有信息，本次变更未生效{refund}"
         tell = (
             "告诉申请人：经核对以市局现有信息为准，本次变更没有生效"
-            + ("，所缴费用将退还，请携带缴费收据办理退费" if note.get("refund") else "")
+            + ("，所缴费用将退还，请携带缴费收据办理退费" if refunded else "")
             + "；如仍需变更，请按市局现有信息重新申请。"
         )
         return ConflictView(False, why, sent, tell, False, line)

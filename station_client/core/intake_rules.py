@@ -2,19 +2,15 @@
 
 :func:`check_intake` runs every check and reports every problem at once, so the clerk
 fixes the case in one pass and the applicant hears about every missing material at
-once (一次性告知):
+once (一次性告知). The checks the server runs again are ``schema.case_checks``'s one
+chain (identifier, form, derived fields, eligibility, missing materials, fee); this
+module adds what only the desk sees and turns the answer into notices:
 
-* the applicant: a person's resident ID number (full-width digits and 15-digit numbers
-  are normalised) or a unit's USCC (a failing check digit is a warning), name, phone;
-* the form, via ``schema.catalog.validate_form`` (types, required fields, cross-field
-  rules, the item's applicant age range);
-* eligibility, via ``schema.eligibility`` (students and other pensions for G09, 本人辞职
-  for C066, months of this year only for G12/G14, C005's wage floor; derived fields filled);
+* the applicant as typed: the item's kind of applicant, name, phone;
 * scans: type and size limits, and that they belong to one of the item's materials;
-* materials, via ``missing_materials`` (the notice text via ``notice_text``);
-* the fee, via ``schema.fees`` when the item collects one with these values;
-* the promised date (complex items) in working days via ``schema.workdays``: a year with
-  no holiday data gives ``None`` and the warning :data:`PROMISED_PENDING`, not a refusal.
+  material codes that are not the item's; the 一次性告知单 (``notice_text``);
+* the promised date (complex items), ``schema.case_checks.time_limit_due``: a year past
+  the calendar's range gives ``None`` and the warning :data:`PROMISED_PENDING`, not a refusal.
 """
 
 from __future__ import annotations
@@ -25,12 +21,10 @@ from datetime import date
 
 from pydantic import ValidationError
 
+from schema.case_checks import CaseCheck, Identified, check_case, identify, time_limit_due
 from schema.cases import ALLOWED_MEDIA_TYPES, MAX_ATTACHMENT_BYTES, Applicant, FeeSummary
-from schema.catalog import CatalogItem, FormValue, Material, missing_materials, notice_text, validate_form
-from schema.eligibility import check_eligibility, derive
-from schema.errors import FeeError, IdentifierError, WorkdayError
-from schema.fees import compute_fee, fee_request_from_form
-from schema.identifiers import ResidentId, parse_resident_id, parse_uscc, uscc_warning
+from schema.catalog import CatalogItem, FormValue, Material, Problem, notice_text
+from schema.identifiers import ResidentId
 from schema.normalize import clean_text, compact_code
 from schema.rates import RateBook
 from schema.vocabulary import ApplicantKind, InsuranceType, Tier
@@ -100,23 +94,15 @@ class IntakeRefused(StationError):
         self.notice = notice
 
 
-def _person(raw: ApplicantInput, today: date, errors: list[Notice]) -> ResidentId | None:
-    try:
-        return parse_resident_id(raw.id_number or "", today=today)
-    except IdentifierError as exc:
-        errors.append(Notice(exc.code, f"申请人{exc.message}", "applicant.id_number"))
-        return None
+def _notice(problem: Problem, subject: str = "") -> Notice:
+    return Notice(problem.code, f"{subject}{problem.message}", problem.field)
 
 
-def _unit(raw: ApplicantInput, errors: list[Notice], warnings: list[Notice]) -> str | None:
-    try:
-        unit = parse_uscc(raw.uscc or "")
-    except IdentifierError as exc:
-        errors.append(Notice(exc.code, f"申请单位{exc.message}", "applicant.uscc"))
-        return None
-    if (warning := uscc_warning(unit)) is not None:
-        warnings.append(Notice(warning[0], f"申请单位{warning[1]}", "applicant.uscc"))
-    return unit.code
+def _sorted(
+    problems: tuple[Problem, ...], errors: list[Notice], warnings: list[Notice], subject: str = ""
+) -> None:
+    for p in problems:
+        (errors if p.severity == "error" else warnings).append(_notice(p, subject))
 
 
 def _phone(raw: str | None, errors: list[Notice]) -> str | None:
@@ -139,7 +125,7 @@ def _phone(raw: str | None, errors: list[Notice]) -> str | None:
 
 def _applicant(
     item: CatalogItem, raw: ApplicantInput, today: date, errors: list[Notice], warnings: list[Notice]
-) -> tuple[Applicant | None, ResidentId | None]:
+) -> tuple[Applicant | None, Identified]:
     kind = raw.kind or item.applicant
     if kind is not item.applicant:
         wanted = (
@@ -150,7 +136,7 @@ def _applicant(
         errors.append(
             Notice("applicant_kind_mismatch", f"本事项的申请人应为{wanted}：请改填申请人信息。", "applicant")
         )
-        return None, None
+        return None, Identified()
     name = clean_text(raw.name or "")
     if not name or len(name) > 100:
         errors.append(
@@ -160,21 +146,26 @@ def _applicant(
                 "applicant.name",
             )
         )
-    resident = _person(raw, today, errors) if kind is ApplicantKind.PERSON else None
-    uscc = _unit(raw, errors, warnings) if kind is ApplicantKind.UNIT else None
+    identified = identify(kind, raw.id_number, raw.uscc, today=today)
+    _sorted(identified.problems, errors, warnings, "申请人" if kind is ApplicantKind.PERSON else "申请单位")
     phone = _phone(raw.phone, errors)
     if errors:
-        return None, resident
+        return None, identified
+    resident, unit = identified.person, identified.unit
     try:
         applicant = Applicant(
-            kind=kind, name=name, id_number=resident.number if resident else None, uscc=uscc, phone=phone
+            kind=kind,
+            name=name,
+            id_number=resident.number if resident else None,
+            uscc=unit.code if unit else None,
+            phone=phone,
         )
     except ValidationError:
         errors.append(
             Notice("applicant_invalid", "申请人信息不完整或格式不正确：请核对后重新填写。", "applicant")
         )
-        return None, resident
-    return applicant, resident
+        return None, identified
+    return applicant, identified
 
 
 def check_scans(item: CatalogItem, scans: Sequence[ScanMeta], errors: list[Notice]) -> None:
@@ -212,29 +203,18 @@ def _materials(item: CatalogItem, provided: Collection[str], errors: list[Notice
     return tuple(code for code in known if code in provided)
 
 
-def _fee(
-    item: CatalogItem, values: Mapping[str, FormValue], rates: RateBook, errors: list[Notice]
-) -> FeeSummary | None:
-    if item.fee_kind is None or not item.collects_fee(values):
-        return None
-    try:
-        return FeeSummary.of(compute_fee(fee_request_from_form(item.fee_kind, values), rates))
-    except FeeError as exc:
+def _fee(check: CaseCheck, errors: list[Notice]) -> FeeSummary | None:
+    if check.fee_error is not None:
+        exc = check.fee_error
         errors.append(Notice(exc.code, exc.message, exc.detail.get("field")))
-        return None
+    return None if check.fee is None else FeeSummary.of(check.fee)
 
 
 def promised_due(item: CatalogItem, today: date, calendar: WorkdayCalendar) -> DueDate | None:
     """The promised completion date of a complex item, counted as the server counts its due
-    date (``schema.workdays``: provisional, 暂定, for a year whose notice is not loaded);
-    None for a general item, or a year outside the calendar's range."""
-    if item.tier is not Tier.COMPLEX:
-        return None
-    limit = item.time_limit
-    try:
-        return calendar.due(today, limit.kind, limit.days)
-    except WorkdayError:
-        return None
+    date (provisional, 暂定, for a year whose notice is not loaded); None for a general
+    item, or a year outside the calendar's range."""
+    return time_limit_due(item, today, calendar) if item.tier is Tier.COMPLEX else None
 
 
 def promised_date(item: CatalogItem, today: date, calendar: WorkdayCalendar) -> date | None:
@@ -272,22 +252,24 @@ def check_intake(
     """
     errors: list[Notice] = []
     warnings: list[Notice] = []
-    who, resident = _applicant(item, applicant, today, errors, warnings)
-    result = validate_form(item, form, today=today, applicant=resident)
-    errors += [Notice(p.code, p.message, p.field) for p in result.errors]
-    warnings += [Notice(p.code, p.message, p.field) for p in result.warnings]
-    values = {**result.values, **derive(item, result.values, accepted_on=today, rates=rates)}
-    for p in check_eligibility(item, values, accepted_on=today, rates=rates, enrolled=enrolled):
-        (errors if p.severity == "error" else warnings).append(Notice(p.code, p.message, p.field))
-    check_scans(item, scans, errors)
+    who, identified = _applicant(item, applicant, today, errors, warnings)
+    # The desk's own checks come first: with any error among them the fee is not worked out.
+    desk: list[Notice] = []
+    check_scans(item, scans, desk)
     provided = set(materials_provided) | {s.material_code for s in scans}
-    materials = _materials(item, provided, errors)
-    missing = missing_materials(item, provided, values)
-    fee = _fee(item, values, rates, errors) if not errors else None
-    if errors or missing or who is None:
-        raise _refusal(item, errors, missing)
+    materials = _materials(item, provided, desk)
+    check = check_case(
+        item, form, provided, identified=identified, today=today, rates=rates, enrolled=enrolled,
+        fill_derived=True, with_fee=not (errors or desk),
+    )  # fmt: skip
+    _sorted(check.form_problems + check.eligibility_problems, errors, warnings)
+    errors += desk
+    fee = _fee(check, errors)
+    if errors or check.missing or who is None:
+        raise _refusal(item, errors, list(check.missing))
     promised = promised_due(item, today, calendar)
     if item.tier is Tier.COMPLEX and promised is None:
         warnings.append(Notice("promised_date_pending", PROMISED_PENDING))
-    return CheckedIntake(item, who, resident, values, materials, fee, promised.day if promised else None,
-                         tuple(warnings), promised_provisional=bool(promised and promised.provisional))  # fmt: skip
+    return CheckedIntake(item, who, identified.person, check.values, materials, fee,
+                         promised.day if promised else None, tuple(warnings),
+                         promised_provisional=bool(promised and promised.provisional))  # fmt: skip

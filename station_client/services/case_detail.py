@@ -17,13 +17,15 @@ from sqlite_utils import Database
 
 from schema.catalog import Catalog
 from schema.errors import ContractError
-from schema.lifecycle import CaseStatus
-from schema.vocabulary import Section, label
+from schema.lifecycle import CaseStatus, is_final_decision
+from schema.vocabulary import label
+from station_client.core.case_document import CaseDocument
 from station_client.core.conflict_words import ConflictView
+from station_client.core.outbox_rules import OpState
 from station_client.crypto.keys import DataKey
 from station_client.services.caselist import CaseSummary, display_value, load, summary_of
 from station_client.services.set_aside import OpView, operations_of
-from station_client.store import audit
+from station_client.store import audit, outbox
 from station_client.store import receipts as receipt_store
 from station_client.store.codec import parse_instant
 
@@ -80,27 +82,19 @@ class CaseDetail:
 
     @property
     def can_hand_over(self) -> bool:
-        return (
-            bool(self.decision)
-            and not self.summary.handed_over
-            and self.summary.status in ("approved", "rejected")
-        )
+        # A return is answered with 补正 at the desk, not collected.
+        return bool(self.decision) and not self.summary.handed_over and is_final_decision(self.summary.status)
 
     @property
     def refused(self) -> list[OpView]:
-        return [op for op in self.operations if op.state in ("set_aside", "failed")]
+        return [op for op in self.operations if op.state in outbox.REFUSED]
 
 
-def _decision(doc: dict[str, Any]) -> dict[str, Any] | None:
-    raw = doc.get("decision")
-    if not raw:
+def _decision(doc: CaseDocument) -> dict[str, Any] | None:
+    if doc.decision is None:
         return None
-    try:
-        section = label(Section(raw.get("section")))
-        status = CaseStatus(raw["status"]).label
-    except (ValueError, KeyError):
-        section, status = str(raw.get("section", "")), str(raw.get("status", ""))
-    return {**raw, "status_label": status, "section_label": section}
+    raw = doc.decision.model_dump(mode="json")
+    return {**raw, "status_label": doc.decision.status.label, "section_label": label(doc.decision.section)}
 
 
 def _history(
@@ -109,7 +103,7 @@ def _history(
     ops: list[OpView],
     decision: dict[str, Any] | None,
     *,
-    doc: dict[str, Any],
+    doc: CaseDocument,
     conflict: ConflictView | None,
 ) -> list[HistoryEntry]:
     out: list[HistoryEntry] = []
@@ -121,13 +115,13 @@ def _history(
     for op in ops:
         if op.acked_at is None:
             continue
-        if op.state == "done" and conflict is not None and op.kind == "case_accept":
+        if op.state == OpState.DONE and conflict is not None and op.kind == "case_accept":
             out.append(HistoryEntry(op.acked_at, f"{op.kind_label}：{conflict.history}"))
-        elif op.state == "done":
+        elif op.state == OpState.DONE:
             out.append(HistoryEntry(op.acked_at, f"{op.kind_label}：服务器已接收"))
-        elif op.state in ("set_aside", "failed"):
+        elif op.state in outbox.REFUSED:
             out.append(HistoryEntry(op.acked_at, f"{op.kind_label}：被服务器退回——{op.reason}"))
-    resolved_at = parse_instant((doc.get("conflict") or {}).get("resolved_at"))
+    resolved_at = None if doc.conflict is None else doc.conflict.resolved_at
     if conflict is not None and conflict.resolved_history and resolved_at is not None:
         out.append(HistoryEntry(resolved_at, conflict.resolved_history))
     if decision and (at := parse_instant(decision.get("decided_at"))):
@@ -157,28 +151,28 @@ def case_detail(
 ) -> CaseDetail:
     now = now or datetime.now(UTC)
     row, doc = load(db, dek, case_id)
-    payload = doc.get("payload") or {}
+    payload = doc.payload
     summary = summary_of(db, catalog, row, doc, now=now)
     try:
         item = catalog.item(row.item_code)
     except ContractError:
         item = None
-    applicant = payload.get("applicant") or {}
+    applicant = payload.applicant
     who = [
-        ("申请人", str(applicant.get("name", ""))),
-        ("证件号码", str(applicant.get("id_number") or applicant.get("uscc") or "")),
-        ("联系电话", str(applicant.get("phone") or "")),
+        ("申请人", applicant.name),
+        ("证件号码", applicant.id_number or applicant.uscc or ""),
+        ("联系电话", applicant.phone or ""),
     ]
-    if payload.get("unverified_applicant"):
+    if payload.unverified_applicant:
         who.append(("核实情况", "受理时本地无参保信息，待市局核实"))
-    values = dict(doc.get("form") or payload.get("form") or {})
+    values = doc.current_form
     form = (
         [(f.label, display_value(item, f.name, values[f.name])) for f in item.form if f.name in values]
         if item
         else [(k, str(v)) for k, v in values.items()]
     )
     names = {m.code: m.name for m in item.materials} if item else {}
-    provided = tuple(doc.get("materials") or payload.get("materials_provided") or ())
+    provided = doc.current_materials
     ops = operations_of(db, case_id)
     decision = _decision(doc)
     fee = None
@@ -188,7 +182,7 @@ def case_detail(
     return CaseDetail(
         summary=summary,
         applicant=who,
-        applicant_raw=dict(applicant),
+        applicant_raw=applicant.model_dump(mode="json"),
         form=form,
         form_values=values,
         materials=[names.get(code, code) for code in provided],

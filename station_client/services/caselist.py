@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any
 
 from sqlite_utils import Database
 
@@ -21,11 +20,12 @@ from schema.errors import ContractError
 from schema.identifiers import parse_resident_id
 from schema.lifecycle import CaseStatus
 from schema.normalize import clean_text, compact_code
+from station_client.core.case_document import CaseDocument
 from station_client.core.conflict_words import CONFLICT, ConflictView, conflict_view
 from station_client.crypto.keys import DataKey
 from station_client.services.desk import DECIDED_STATUSES, OPEN_STATUSES, overdue_clause
 from station_client.services.errors import ServiceError
-from station_client.store import cases
+from station_client.store import cases, outbox
 from station_client.store.cases import CaseRow
 
 
@@ -51,8 +51,8 @@ FILTER_LABELS = {
     CaseFilter.OVERDUE: "已超期",
 }
 
-_WAITING = "case_id IN (SELECT case_id FROM outbox WHERE state IN ('pending', 'blocked'))"
-_REFUSED = "case_id IN (SELECT case_id FROM outbox WHERE state IN ('set_aside', 'failed'))"
+_WAITING = outbox.CASE_WAITING_SQL
+_REFUSED = outbox.CASE_REFUSED_SQL
 _CASE_NUMBER_PART = re.compile(r"[0-9W\-]{4,}")
 _ITEM_CODE = re.compile(r"[CG][0-9]{1,3}")
 
@@ -109,9 +109,8 @@ def _is_overdue(row: CaseRow, today: date) -> bool:
 
 
 def _summary(
-    row: CaseRow, doc: dict[str, Any], catalog: Catalog, today: date, waiting: set[str]
+    row: CaseRow, doc: CaseDocument, catalog: Catalog, today: date, waiting: set[str]
 ) -> CaseSummary:
-    applicant = (doc.get("payload") or {}).get("applicant") or {}
     return CaseSummary(
         case_id=row.case_id,
         case_number=row.case_number,
@@ -120,7 +119,7 @@ def _summary(
         tier=row.tier,
         status=row.status,
         status_label=CaseStatus(row.status).label,
-        applicant_name=str(applicant.get("name", "")),
+        applicant_name=doc.payload.applicant.name,
         accepted_at=row.accepted_at,
         promised_date=row.promised_date,
         due_date=row.due_date,
@@ -129,7 +128,7 @@ def _summary(
         set_aside=row.set_aside,
         handed_over=row.handed_over_at is not None,
         overdue=_is_overdue(row, today),
-        conflict=conflict_view(row.status, row.tier, doc.get("conflict")),
+        conflict=conflict_view(row.status, row.tier, doc.conflict),
     )
 
 
@@ -186,7 +185,9 @@ def list_cases(
         row = cases.get_row(db, str(case_id))
         if row is None:
             continue
-        doc = cases.get_doc(db, dek, row.case_id) or {}
+        doc = cases.get_doc(db, dek, row.case_id)
+        if doc is None:
+            continue
         summary = _summary(row, doc, catalog, today, waiting)
         if text and text not in summary.applicant_name and text not in summary.item_name:
             continue
@@ -203,13 +204,14 @@ def conflict_cases(
     today = local_day(now or datetime.now(UTC))
     out = []
     for row in reversed(cases.list_rows(db, status=CONFLICT, limit=limit)):
-        doc = cases.get_doc(db, dek, row.case_id) or {}
-        out.append(_summary(row, doc, catalog, today, set()))
+        doc = cases.get_doc(db, dek, row.case_id)
+        if doc is not None:
+            out.append(_summary(row, doc, catalog, today, set()))
     return out
 
 
 def summary_of(
-    db: Database, catalog: Catalog, row: CaseRow, doc: dict[str, Any], *, now: datetime | None = None
+    db: Database, catalog: Catalog, row: CaseRow, doc: CaseDocument, *, now: datetime | None = None
 ) -> CaseSummary:
     """One case's list line (for a detail view)."""
     from station_client.core.case_numbering import local_day
@@ -220,7 +222,7 @@ def summary_of(
     return _summary(row, doc, catalog, today, waiting)
 
 
-def load(db: Database, dek: DataKey, case_id: str) -> tuple[CaseRow, dict[str, Any]]:
+def load(db: Database, dek: DataKey, case_id: str) -> tuple[CaseRow, CaseDocument]:
     row = cases.get_row(db, case_id)
     doc = cases.get_doc(db, dek, case_id) if row else None
     if row is None or doc is None:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from schema.records import CaseStatusRecord, DecisionRecord
+from station_client.core.case_document import CaseDocument
 from station_client.crypto.keys import DataKey
 from station_client.store import cases
 
@@ -34,11 +35,12 @@ def apply_decision(
     if row is None:
         log.warning("decision for unknown case %s ignored", case_id)
         return False
-    doc = cases.get_doc(db, dek, case_id) or {}
-    held = doc.get("decision") or {}
-    if record.version < row.version or record.version <= int(held.get("version", 0)):
+    doc = cases.get_doc(db, dek, case_id)
+    assert doc is not None  # the row is there, so is its document
+    held = doc.decision
+    if record.version < row.version or (held is not None and record.version <= held.version):
         return False
-    doc["decision"] = record.model_dump(mode="json")
+    doc = doc.with_decision(record)
     columns: dict[str, Any] = {"updated_at": now or record.decided_at}
     if record.version > row.version:
         columns |= {
@@ -80,18 +82,15 @@ def apply_case_status(
     return True
 
 
-def _with_conflict(
-    db: Database, dek: DataKey, case_id: str, record: CaseStatusRecord
-) -> dict[str, Any] | None:
+def _with_conflict(db: Database, dek: DataKey, case_id: str, record: CaseStatusRecord) -> CaseDocument | None:
     """The case's document with the record's conflict note (went to 综合业务科, or how it was
     resolved), or None when there is nothing new. A later record without a note (a review
     step after the resolution) leaves the note in place: the history keeps it."""
     if record.conflict is None:
         return None
-    doc = cases.get_doc(db, dek, case_id) or {}
-    note = record.conflict.model_dump(mode="json")
-    held = doc.get("conflict") or {}
-    if held == note or (held.get("resolution") and not note.get("resolution")):
+    doc = cases.get_doc(db, dek, case_id)
+    assert doc is not None  # the row is there, so is its document
+    note, held = record.conflict, doc.conflict
+    if held == note or (held is not None and held.resolution and not note.resolution):
         return None  # the same note again, or an older "still open" one replayed after the outcome
-    doc["conflict"] = note
-    return doc
+    return doc.with_conflict(note)

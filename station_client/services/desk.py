@@ -12,13 +12,16 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlite_utils import Database
 
+from schema.lifecycle import FINAL_DECISION_STATUSES
 from station_client.core.case_numbering import CHINA_TZ, local_day
 from station_client.core.pinyin_search import Usage
+from station_client.store import outbox
 from station_client.store.codec import iso
 
 # Statuses of a complex case that is still with the city (the promised date runs).
 OPEN_STATUSES = ("accepted", "supplemented", "submitted", "routed", "claimed", "conflict")
-DECIDED_STATUSES = ("approved", "rejected")
+# Decisions that closed a case: the applicant comes to collect them (a return waits for 补正).
+DECIDED_STATUSES = tuple(sorted(s.value for s in FINAL_DECISION_STATUSES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +57,13 @@ def today_counts(db: Database, now: datetime) -> TodayCounts:
     start, end = day_range(today)
     in_day = "accepted_at >= ? AND accepted_at < ?"
     decided = ", ".join("?" * len(DECIDED_STATUSES))
+    ops = outbox.counts(db)
     return TodayCounts(
         accepted=_one(db, f"SELECT count(*) FROM cases WHERE tier = 'complex' AND {in_day}", [start, end]),  # noqa: S608
         completed=_one(db, f"SELECT count(*) FROM cases WHERE tier = 'general' AND {in_day}", [start, end]),  # noqa: S608
-        sent_up=_one(
-            db,
-            "SELECT count(*) FROM outbox WHERE state = 'done' AND acked_at >= ? AND acked_at < ?",
-            [start, end],
-        ),
-        waiting_sync=_one(db, "SELECT count(*) FROM outbox WHERE state IN ('pending', 'blocked')", []),
-        set_aside=_one(db, "SELECT count(*) FROM outbox WHERE state IN ('set_aside', 'failed')", []),
+        sent_up=outbox.acknowledged_between(db, start, end),
+        waiting_sync=sum(ops[s] for s in outbox.WAITING),
+        set_aside=sum(ops[s] for s in outbox.REFUSED),
         returned=_one(db, "SELECT count(*) FROM cases WHERE status = 'returned'", []),
         to_hand_over=_one(
             db,

@@ -35,6 +35,7 @@ from schema.protocol import OperationKind
 from schema.vocabulary import InsuranceType, Role, Tier
 from schema.workdays import mark_provisional
 from station_client.core import operation_drafts
+from station_client.core.case_document import CaseDocument
 from station_client.core.case_numbering import case_counter_name, format_case_number, local_day
 from station_client.core.fee_breakdown import breakdown
 from station_client.core.intake_rules import (
@@ -261,7 +262,7 @@ def intake(session: Session, request: IntakeRequest, *, now: datetime | None = N
                 updated_at=now,
                 promised_provisional=checked.promised_provisional,
             ),
-            {"payload": payload.model_dump(mode="json"), "decision": None, "supplements": []},
+            CaseDocument.accepted(payload),
         )
         for scan in request.scans:
             attachments.add(

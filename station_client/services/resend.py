@@ -17,7 +17,6 @@ tables now held), a new payment receipt when the amount changed, the case's
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +34,7 @@ from station_client.core import operation_drafts
 from station_client.core.case_numbering import format_receipt_number, local_day, receipt_counter_name
 from station_client.core.fee_breakdown import breakdown
 from station_client.core.intake_rules import ApplicantInput, IntakeRefused, Notice, ScanMeta, check_intake
+from station_client.core.outbox_rules import OpState
 from station_client.services import reference, set_aside
 from station_client.services.errors import ServiceError
 from station_client.services.intake import Scan
@@ -62,7 +62,7 @@ class ResendResult:
 
 def _refusable(session: Session, local_id: int) -> set_aside.OpView:
     op = set_aside.get(session.db, local_id)
-    if op is None or op.state != "set_aside":
+    if op is None or op.state != OpState.SET_ASIDE:
         raise ServiceError(
             "op_not_set_aside", "这笔业务已不在“被退回待更正”的状态：请刷新“同步问题”列表后再处理。"
         )
@@ -131,7 +131,7 @@ def _supplement_payload(
         raise ServiceError("case_not_found", "本机没有这件业务：请刷新后重试。")
     item = reference.catalog(session.db).item(row.item_code)
     changes = dict(old.get("form_changes") or {}) | dict(form_changes)
-    merged = dict(doc.get("form") or doc["payload"]["form"]) | changes
+    merged = doc.current_form | changes
     result = validate_form(item, merged, today=local_day(datetime.now(UTC)))
     if result.errors:
         problems = [Notice(p.code, p.message, p.field) for p in result.errors]
@@ -218,50 +218,32 @@ def resend(
         created_at=now,
         payload=payload,
     )
-    data = json.dumps(draft, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
     receipt = None
     with db.atomic():
-        done = db.execute(
-            "UPDATE outbox SET op_id = ?, seq = NULL, digest = NULL, state = 'pending', attempts = 0, "
-            "last_error_code = NULL, last_error_message = NULL, result = NULL, sent_at = NULL, acked_at = NULL, "
-            "created_at = ?, enc = ? WHERE local_id = ? AND state = 'set_aside'",
-            [
-                str(op_id),
-                now.astimezone(UTC).isoformat(timespec="microseconds"),
-                outbox.seal_enc(dek, str(op_id), data),
-                local_id,
-            ],
-        ).rowcount
-        if done != 1:
+        if not outbox.replace_refused(db, dek, local_id, op_id=str(op_id), created_at=now, draft=draft):
             raise ServiceError("op_not_set_aside", "这笔业务刚刚已被处理：请刷新“同步问题”列表。")
         for scan in scans:
             attachments.add(
                 db, dek, sha256=scan.sha256, case_id=op.case_id, material_code=scan.material_code,
                 filename=scan.ref().filename, media_type=scan.media_type, data=scan.data,
             )  # fmt: skip
-        doc = cases.get_doc(db, dek, op.case_id) or {}
+        doc = cases.get_doc(db, dek, op.case_id)
+        if doc is None:
+            raise ServiceError("case_not_found", "本机没有这件业务：请刷新后重试。")
         if kind is OperationKind.CASE_ACCEPT:
-            doc |= {"payload": payload.model_dump(mode="json"), "form": dict(payload.form)}
+            doc = doc.with_corrected_payload(payload)
             before = None if old_fee is None else old_fee.collected
             if before != (None if new_fee is None else new_fee.collected):
                 receipt = _new_payment_receipt(session, payload, now)
-        doc["resends"] = [
-            *doc.get("resends", []),
-            {"old_op_id": op.op_id, "code": op.code, "at": now.isoformat()},
-        ]
-        still = db.execute(
-            "SELECT count(*) FROM outbox WHERE case_id = ? AND state IN ('set_aside', 'failed')", [op.case_id]
-        ).fetchone()[0]
-        cases.update_case(db, dek, op.case_id, doc=doc, set_aside=bool(still), updated_at=now)
+        doc = doc.with_resend(op.op_id, op.code, now)
+        still = outbox.case_has_refused(db, op.case_id)
+        cases.update_case(db, dek, op.case_id, doc=doc, set_aside=still, updated_at=now)
         audit.append(
             db, at=now, actor=session.username, action="case.resend", entity="case", entity_id=op.case_id,
-            detail={"case_number": doc.get("payload", {}).get("case_number"), "old_op_id": op.op_id,
+            detail={"case_number": doc.payload.case_number, "old_op_id": op.op_id,
                     "op_id": str(op_id), "code": op.code},
         )  # fmt: skip
-        if not still:  # nothing refused left in the case: what waited behind it may go
-            db.execute(
-                "UPDATE outbox SET state = 'pending' WHERE case_id = ? AND state = 'blocked'", [op.case_id]
-            )
+        outbox.reconcile_blocked(db)  # what waited behind the refused row may go now
     row = cases.get_row(db, op.case_id)
     return ResendResult(
         case_id=op.case_id,

@@ -17,9 +17,9 @@ from sqlite_utils import Database
 
 from schema.catalog import Catalog
 from schema.errors import ContractError
+from station_client.core.outbox_rules import OpState
 from station_client.crypto.keys import DataKey
-from station_client.store import cases
-from station_client.store.codec import parse_instant
+from station_client.store import cases, outbox
 
 KIND_LABELS = {
     "case_accept": "受理（办结）信息上报",
@@ -28,11 +28,11 @@ KIND_LABELS = {
     "decision_handed_over": "审核结果交付登记",
 }
 STATE_LABELS = {
-    "pending": "待上报",
-    "blocked": "暂缓上报（等待同一业务的前一笔更正）",
-    "set_aside": "被退回，待更正",
-    "failed": "数据冲突，待综合业务科处理",
-    "done": "已上报",
+    OpState.PENDING: "待上报",
+    OpState.BLOCKED: "暂缓上报（等待同一业务的前一笔更正）",
+    OpState.SET_ASIDE: "被退回，待更正",
+    OpState.FAILED: "数据冲突，待综合业务科处理",
+    OpState.DONE: "已上报",
 }
 ADVICE = {
     "op_validation_failed": "按退回原因修改表单中的错误项，然后点“修正并重新上报”。",
@@ -58,8 +58,8 @@ EDITABLE_KINDS = frozenset({"case_accept", "case_supplement"})
 NOT_RESENDABLE = frozenset({"op_stale_version", "op_conflict", "op_wrong_station"})
 
 
-def advice_for(code: str | None, state: str) -> str:
-    if state == "failed":
+def advice_for(code: str | None, state: OpState) -> str:
+    if state == OpState.FAILED:
         return ADVICE.get(code or "", ADVICE["op_conflict"])
     return ADVICE.get(code or "", DEFAULT_ADVICE)
 
@@ -70,7 +70,7 @@ class OpView:
     op_id: str
     case_id: str
     kind: str
-    state: str
+    state: OpState
     code: str | None
     reason: str  # the server's words
     advice: str  # what the clerk does next
@@ -94,16 +94,11 @@ class OpView:
     @property
     def editable(self) -> bool:
         """The clerk can change the form before sending again."""
-        return self.state == "set_aside" and self.kind in EDITABLE_KINDS
+        return self.state == OpState.SET_ASIDE and self.kind in EDITABLE_KINDS
 
     @property
     def resendable(self) -> bool:
-        return self.state == "set_aside" and (self.code or "") not in NOT_RESENDABLE
-
-
-_COLUMNS = (
-    "local_id, op_id, case_id, kind, state, last_error_code, last_error_message, result, created_at, acked_at"
-)
+        return self.state == OpState.SET_ASIDE and (self.code or "") not in NOT_RESENDABLE
 
 
 def _problems(result: str | None) -> tuple[dict[str, Any], ...]:
@@ -117,42 +112,33 @@ def _problems(result: str | None) -> tuple[dict[str, Any], ...]:
     return tuple(p for p in found if isinstance(p, dict)) if isinstance(found, list) else ()
 
 
-def op_view(values: tuple[Any, ...]) -> OpView:
-    local_id, op_id, case_id, kind, state, code, message, result, created, acked = values
+def op_view(row: outbox.StoredOp) -> OpView:
     return OpView(
-        local_id=int(local_id),
-        op_id=str(op_id),
-        case_id=str(case_id),
-        kind=str(kind),
-        state=str(state),
-        code=None if code is None else str(code),
-        reason=str(message or ""),
-        advice=advice_for(code, str(state)) if state in ("set_aside", "failed") else "",
-        created_at=parse_instant(created),
-        acked_at=parse_instant(acked),
-        problems=_problems(result),
+        local_id=row.local_id,
+        op_id=row.op_id,
+        case_id=row.case_id,
+        kind=row.kind,
+        state=row.state,
+        code=row.code,
+        reason=row.message,
+        advice=advice_for(row.code, row.state) if row.state in outbox.REFUSED else "",
+        created_at=row.created_at,
+        acked_at=row.acked_at,
+        problems=_problems(row.result),
     )
 
 
 def operations_of(db: Database, case_id: str) -> list[OpView]:
-    rows = db.execute(
-        f"SELECT {_COLUMNS} FROM outbox WHERE case_id = ? ORDER BY local_id",  # noqa: S608
-        [case_id],
-    ).fetchall()
-    return [op_view(tuple(r)) for r in rows]
+    return [op_view(r) for r in outbox.of_case(db, case_id)]
 
 
 def list_refused(db: Database, dek: DataKey, catalog: Catalog) -> list[OpView]:
     """Every set-aside and failed operation, oldest first, with its case's number and applicant."""
-    rows = db.execute(
-        f"SELECT {_COLUMNS} FROM outbox WHERE state IN ('set_aside', 'failed') ORDER BY local_id"  # noqa: S608
-    ).fetchall()
     out = []
-    for values in rows:
-        view = op_view(tuple(values))
+    for stored in outbox.refused(db):
+        view = op_view(stored)
         row = cases.get_row(db, view.case_id)
         doc = cases.get_doc(db, dek, view.case_id) if row else None
-        applicant = ((doc or {}).get("payload") or {}).get("applicant") or {}
         try:
             item_name = catalog.item(row.item_code).name if row else ""
         except ContractError:
@@ -163,12 +149,12 @@ def list_refused(db: Database, dek: DataKey, catalog: Catalog) -> list[OpView]:
                 case_number=row.case_number if row else "",
                 item_code=row.item_code if row else "",
                 item_name=item_name,
-                applicant_name=str(applicant.get("name", "")),
+                applicant_name="" if doc is None else doc.payload.applicant.name,
             )
         )
     return out
 
 
 def get(db: Database, local_id: int) -> OpView | None:
-    row = db.execute(f"SELECT {_COLUMNS} FROM outbox WHERE local_id = ?", [local_id]).fetchone()  # noqa: S608
-    return None if row is None else op_view(tuple(row))
+    row = outbox.get(db, local_id)
+    return None if row is None else op_view(row)

@@ -26,6 +26,7 @@ from schema.lifecycle import CaseEvent, CaseFacts, CaseStatus, transition
 from schema.protocol import HandoverPayload, OperationKind, SupplementPayload, WithdrawPayload
 from schema.vocabulary import Tier
 from station_client.core import operation_drafts
+from station_client.core.case_document import CaseDocument
 from station_client.core.case_numbering import local_day
 from station_client.core.intake_rules import IntakeRefused, Notice, ScanMeta, check_scans
 from station_client.services import reference
@@ -50,7 +51,7 @@ class StepResult:
         return self.status.label
 
 
-def _load(session: Session, case_id: UUID) -> tuple[CaseRow, dict[str, Any]]:
+def _load(session: Session, case_id: UUID) -> tuple[CaseRow, CaseDocument]:
     row = cases.get_row(session.db, str(case_id))
     doc = cases.get_doc(session.db, session.dek, str(case_id)) if row else None
     if row is None or doc is None:
@@ -58,9 +59,8 @@ def _load(session: Session, case_id: UUID) -> tuple[CaseRow, dict[str, Any]]:
     return row, doc
 
 
-def _facts(session: Session, row: CaseRow, doc: dict[str, Any]) -> CaseFacts:
-    payload = doc["payload"]
-    return CaseFacts(Tier(row.tier), CaseStatus(row.status), payload["station_id"], payload["clerk"])
+def _facts(session: Session, row: CaseRow, doc: CaseDocument) -> CaseFacts:
+    return CaseFacts(Tier(row.tier), CaseStatus(row.status), doc.payload.station_id, doc.payload.clerk)
 
 
 def _write(
@@ -72,7 +72,7 @@ def _write(
     now: datetime,
     action: str,
     columns: Mapping[str, Any],
-    doc: dict[str, Any] | None = None,
+    doc: CaseDocument | None = None,
     scans: Sequence[Scan] = (),
 ) -> UUID:
     db, dek, op_id = session.db, session.dek, uuid4()
@@ -128,13 +128,12 @@ def supplement(
     row, doc = _load(session, case_id)
     status = transition(_facts(session, row, doc), CaseEvent.SUPPLEMENT, session.actor)
     item = reference.catalog(session.db).item(row.item_code)
-    payload = doc["payload"]
-    current = dict(doc.get("form") or payload["form"])
+    current = doc.current_form
     merged = current | dict(form_changes or {})
     result = validate_form(item, merged, today=local_day(now))
     errors = [Notice(p.code, p.message, p.field) for p in result.errors]
     check_scans(item, [ScanMeta(s.material_code, s.media_type, len(s.data)) for s in scans], errors)
-    provided = set(doc.get("materials") or payload["materials_provided"]) | set(materials_provided)
+    provided = set(doc.current_materials) | set(materials_provided)
     provided |= {s.material_code for s in scans}
     missing = missing_materials(item, provided, result.values)
     if errors or missing:
@@ -151,8 +150,7 @@ def supplement(
             notice_text(item, missing) if missing else None,
         )
     changed = {k: v for k, v in result.values.items() if current.get(k) != v}
-    decision = doc.get("decision") or {}
-    based_on = int(decision.get("version") or row.version)
+    based_on = doc.decision.version if doc.decision is not None else row.version
     if based_on < 1:
         raise ServiceError(
             "case_not_returned", "这件业务尚未收到退回补正通知，无需补正：请联网同步后查看最新状态。"
@@ -166,11 +164,7 @@ def supplement(
         attachments=tuple(s.ref() for s in scans),
         note=note,
     )
-    doc |= {
-        "form": dict(result.values),
-        "materials": sorted(provided),
-        "supplements": [*doc.get("supplements", []), body.model_dump(mode="json")],
-    }
+    doc = doc.with_supplement(body, _JSON.validate_python(dict(result.values)), sorted(provided))
     op_id = _write(
         session,
         row,
@@ -194,7 +188,7 @@ def withdraw(session: Session, case_id: UUID, *, reason: str, now: datetime | No
     if not reason.strip():
         raise ServiceError("withdraw_reason_missing", "请填写撤回原因（如“申请人主动撤回”）后再提交。")
     body = WithdrawPayload(clerk=session.username, reason=reason.strip())
-    doc["withdraw_reason"] = body.reason
+    doc = doc.with_withdrawal(body.reason)
     op_id = _write(
         session,
         row,
@@ -215,8 +209,8 @@ def hand_over(
     now = now or datetime.now(UTC)
     session.require_active(now)
     row, doc = _load(session, case_id)
-    decision = doc.get("decision")
-    if not decision:
+    decision = doc.decision
+    if decision is None:
         raise ServiceError(
             "case_no_decision", "这件业务还没有收到市局的审核决定，不能办理领取：请联网同步后再查看。"
         )
@@ -224,8 +218,8 @@ def hand_over(
         raise ServiceError("case_already_handed_over", "这件业务的审核决定已交付申请人，无需重复登记。")
     body = HandoverPayload(
         clerk=session.username,
-        decision=CaseStatus(decision["status"]),  # a decision status by construction
-        decision_version=int(decision["version"]),
+        decision=decision.status,
+        decision_version=decision.version,
         handed_over_at=now,
         recipient=recipient,
         note=note,

@@ -12,8 +12,10 @@ associated-data convention ``<table>:<row key>`` lives in one place):
     staff        apply_account (by version), get, list_all, record_failure, clear_failures
     reference    put / get / version / clear   (catalog, rates, divisions, workdays)
     registry     upsert_person (by version), get_person, person_version, find_by_name
-    cases        insert_case, update_case, get_row, get_doc, find_by_number, list_rows
-    outbox       enqueue (write side), read_json, seal_enc / open_enc, counts
+    cases        insert_case, update_case, get_row, get_doc (a CaseDocument), find_by_number, list_rows,
+                 mark_set_aside, record_server_answers
+    outbox       the only owner of the outbox table: enqueue, replace_refused, read_json / stored_bytes,
+                 unfinished / of_case / refused / get, counts, numbering and answers, reconcile_blocked
     attachments  add, read_bytes, set_progress, pending_bytes, pending
     receipts     insert, get, for_case
     counters     next_value (inside the using transaction), current

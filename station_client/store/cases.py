@@ -1,12 +1,8 @@
 """``cases``: this station's cases. Plain columns for what lists and sync need; the rest in
 ``enc``, sealed with associated data ``cases:<case_id>``.
 
-``enc`` holds a JSON document::
-
-    {"payload": <CasePayload, JSON mode>,      # as accepted (applicant, form, fee …)
-     "decision": <DecisionRecord> | null,      # the latest decision pulled for it
-     "supplements": [<SupplementPayload>, …],  # 补正 sent so far, oldest first
-     "withdraw_reason": str | null}
+``enc`` holds a :class:`~station_client.core.case_document.CaseDocument` (the payload as
+accepted, the latest decision, 补正 sent, corrections sent again, a conflict note …).
 
 ``status`` is the station's view (a :class:`schema.lifecycle.CaseStatus` value);
 ``server_status`` the last status the server reported; ``version`` the version of the
@@ -15,12 +11,15 @@ last decision or status record applied (a supplement answers that version).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
 from sqlite_utils import Database
 
+from schema.lifecycle import CaseStatus
+from station_client.core.case_document import CaseDocument
 from station_client.crypto.keys import DataKey, aad
 from station_client.store.codec import iso, iso_date, parse_date, parse_instant
 
@@ -107,17 +106,17 @@ def _aad(case_id: str) -> bytes:
     return aad("cases", case_id)
 
 
-def insert_case(db: Database, dek: DataKey, row: CaseRow, doc: dict[str, Any]) -> None:
+def insert_case(db: Database, dek: DataKey, row: CaseRow, doc: CaseDocument) -> None:
     names = [f.name for f in fields(CaseRow)]
     values = [_to_sql(n, getattr(row, n)) for n in names]
     db.execute(
         f"INSERT INTO cases ({_COLUMNS}, enc) VALUES ({', '.join('?' * (len(names) + 1))})",  # noqa: S608  (constant column names)
-        [*values, dek.seal_json(doc, _aad(row.case_id))],
+        [*values, dek.seal_json(doc.to_json(), _aad(row.case_id))],
     )
 
 
 def update_case(
-    db: Database, dek: DataKey | None, case_id: str, *, doc: dict[str, Any] | None = None, **columns: Any
+    db: Database, dek: DataKey | None, case_id: str, *, doc: CaseDocument | None = None, **columns: Any
 ) -> None:
     """Update plain columns (by name) and, when ``doc`` is given, the sealed document."""
     allowed = {f.name for f in fields(CaseRow)} - {"case_id"}
@@ -129,7 +128,7 @@ def update_case(
     if doc is not None:
         assert dek is not None, "sealing the document needs the data key"
         sets.append("enc = ?")
-        params.append(dek.seal_json(doc, _aad(case_id)))
+        params.append(dek.seal_json(doc.to_json(), _aad(case_id)))
     if sets:
         db.execute(f"UPDATE cases SET {', '.join(sets)} WHERE case_id = ?", [*params, case_id])  # noqa: S608  (constant column names)
 
@@ -139,12 +138,31 @@ def get_row(db: Database, case_id: str) -> CaseRow | None:
     return None if row is None else _row(row)
 
 
-def get_doc(db: Database, dek: DataKey, case_id: str) -> dict[str, Any] | None:
+def get_doc(db: Database, dek: DataKey, case_id: str) -> CaseDocument | None:
     row = db.execute("SELECT enc FROM cases WHERE case_id = ?", [case_id]).fetchone()
     if row is None:
         return None
-    doc: dict[str, Any] = dek.open_json(row[0], _aad(case_id))
-    return doc
+    return CaseDocument.model_validate(dek.open_json(row[0], _aad(case_id)))
+
+
+def mark_set_aside(db: Database, case_ids: Iterable[str]) -> None:
+    """The cases have an operation refused (set aside at the station or by the server)."""
+    db.conn.executemany("UPDATE cases SET set_aside = 1 WHERE case_id = ?", [(c,) for c in case_ids])
+
+
+def record_server_answers(db: Database, answers: Iterable[tuple[str, CaseStatus | None, bool]]) -> None:
+    """``(case_id, the status the server reported or None, refused)`` for each answered operation.
+
+    A refusal marks the case set aside; an acceptance never clears the mark (another
+    operation of the case may still be refused)."""
+    db.conn.executemany(
+        "UPDATE cases SET server_status = coalesce(?, server_status), set_aside = max(set_aside, ?) "
+        "WHERE case_id = ?",
+        [
+            (None if status is None else status.value, int(refused), case_id)
+            for case_id, status, refused in answers
+        ],
+    )
 
 
 def find_by_number(db: Database, case_number: str) -> CaseRow | None:

@@ -11,10 +11,14 @@ Table and column names are those of docs/station.md; personal data only ever sit
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
+from schema.audit_chain import GENESIS, chain
 from station_client.store.errors import StoreError
 
 _V1 = [
@@ -164,7 +168,63 @@ def _v3(db: Database) -> None:
     db.execute("CREATE INDEX outbox_case ON outbox (case_id, local_id)")
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3]
+def _legacy_audit_hash(*parts: str) -> str:
+    # The station's audit hash before migration 4: SHA-256 over (prev_hash, at, actor,
+    # action, entity, entity_id, detail) joined with \x1f.
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def _v4(db: Database) -> None:
+    # The audit log takes the server's chain format (schema.audit_chain, with the id as the
+    # seq), so both sides check one format. Entries hashed the old way are re-chained. The
+    # old chain is checked first, and the result and its last hash are recorded in a closing
+    # entry: a break found here stays on record, and an old backup can still be matched.
+    rows = db.execute(
+        "SELECT id, at, actor, action, entity, entity_id, detail, prev_hash, hash FROM audit ORDER BY id"
+    ).fetchall()
+    if not rows:
+        return
+    legacy_prev, legacy_broken = GENESIS, None
+    seq, prev = 0, GENESIS
+    for id_, at, actor, action, entity, entity_id, detail, prev_hash, digest in rows:
+        if legacy_broken is None and (
+            prev_hash != legacy_prev
+            or digest != _legacy_audit_hash(legacy_prev, at, actor, action, entity, entity_id, detail)
+        ):
+            legacy_broken = int(id_)
+        legacy_prev = digest
+        try:
+            fields = json.loads(detail)
+            item = (datetime.fromisoformat(at), actor, action, entity, entity_id, fields)
+        except ValueError:  # left as it is: the new chain shows the break at this row
+            seq, prev = int(id_), str(digest)
+            continue
+        [entry] = chain(int(id_) - 1, prev, [item])
+        db.execute(
+            "UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?", [entry.prev_hash, entry.hash, id_]
+        )
+        seq, prev = entry.seq, entry.hash
+    detail = {"entries": len(rows), "legacy_head": legacy_prev, "legacy_first_broken_id": legacy_broken}
+    now = datetime.now(UTC)
+    [closing] = chain(seq, prev, [(now, "system", "audit.rechained", "audit", "", detail)])
+    db.execute(
+        "INSERT INTO audit (id, at, actor, action, entity, entity_id, detail, prev_hash, hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            closing.seq,
+            now.isoformat(timespec="microseconds"),
+            closing.actor,
+            closing.action,
+            closing.entity,
+            closing.entity_id,
+            json.dumps(detail, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
+            closing.prev_hash,
+            closing.hash,
+        ],
+    )
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -90,7 +90,7 @@ def list_all(db: Database) -> list[StaffRow]:
 
 
 def versions(db: Database) -> list[tuple[str, int]]:
-    """(username, version) pairs, for ``schema.protocol.registry_digest``."""
+    """(username, version) pairs, for ``schema.registry_digest.registry_digest``."""
     return [(str(u), int(v)) for u, v in db.execute("SELECT username, version FROM staff").fetchall()]
 
 

@@ -28,11 +28,12 @@ import httpx
 from sqlite_utils import Database
 
 from schema.protocol import MAX_BATCH_OPERATIONS
+from station_client.core import outbox_rules
 from station_client.crypto import station_key
 from station_client.crypto.keys import DataKey
 from station_client.paths import StationPaths
 from station_client.store import keys, meta, open_store
-from station_client.sync import attachments, core, pull, push
+from station_client.sync import attachments, pull, push
 from station_client.sync.status import SyncProblem, SyncStatus, read_status, record_round
 from station_client.transport import SyncError, TransientError, Transport, make_client
 
@@ -170,7 +171,9 @@ class SyncAgent:
                 delay = (
                     self.interval
                     if report.ok
-                    else core.backoff_delay(self._failures, retry_after=report.retry_after, rand=self._rand)
+                    else outbox_rules.backoff_delay(
+                        self._failures, retry_after=report.retry_after, rand=self._rand
+                    )
                 )
                 self._set(next_round_at=datetime.fromtimestamp(time.time() + delay, UTC))
                 if self._wake.wait(delay):

@@ -21,8 +21,9 @@ from pydantic import ValidationError
 from sqlite_utils import Database
 
 from schema.errors import ContractError
-from schema.protocol import Change, ChangeKind, PullPage, PullRequest, StationDigest, registry_digest
+from schema.protocol import Change, ChangeKind, PullPage, PullRequest, StationDigest
 from schema.records import CaseStatusRecord, DecisionRecord, StaffAccount
+from schema.registry_digest import RegistrySum, station_digest
 from station_client.core.errors import StationError
 from station_client.crypto.keys import DataKey
 from station_client.services import decisions, reference, registry
@@ -30,7 +31,6 @@ from station_client.store import meta, staff
 from station_client.store import reference as reference_store
 from station_client.store import registry as registry_store
 from station_client.sync import crash_points
-from station_client.sync.core import RegistrySum
 from station_client.transport import ProtocolError, Transport
 
 log = logging.getLogger(__name__)
@@ -163,13 +163,12 @@ def local_digest(db: Database) -> StationDigest | None:
     # The count is read from the rows themselves, so a lost row shows even though the
     # running sum (kept as changes are applied) cannot see it.
     held = registry_store.count(db) + len(meta.get_json(db, UNIT_VERSIONS) or {})
-    return StationDigest(
+    return station_digest(
         catalog_version=catalog.version,
         catalog_digest=catalog.digest,
         rates_digest=rates.digest,
-        staff_digest=registry_digest(staff.versions(db)),
-        registry_count=held,
-        registry_digest=running.hex,
+        staff=staff.versions(db),
+        registry=RegistrySum(held, running.total),
     )
 
 

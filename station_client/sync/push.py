@@ -1,12 +1,12 @@
 """Pushing the outbox: number, persist, send, record — each step its own transaction.
 
-1. Choose the batch (``core.select_batch``) and, in ONE transaction, give the new rows
+1. Choose the batch (``outbox_rules.select_batch``) and, in ONE transaction, give the new rows
    their seq, store the exact JSON that will be sent (sealed) and its digest, and move
    ``meta.next_seq`` (``outbox_rows.persist_batch``). Only then send: a crash before the
    answer leaves numbered rows that the next round sends again, byte for byte, and the
    server answers ``duplicate``.
 2. Send one signed, gzip batch (``transport.Transport.push``).
-3. Record every result in ONE transaction (``core.apply_response``,
+3. Record every result in ONE transaction (``outbox_rules.apply_response``,
    ``outbox_rows.record_outcomes``): done, set aside or failed, the server's reason, the
    case's server status, an audit entry; then re-derive which rows are blocked.
 
@@ -28,9 +28,11 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 
 from schema.protocol import MAX_BATCH_OPERATIONS, PushResponse
+from station_client.core import outbox_rules
+from station_client.core.outbox_rules import Batch, OpState
 from station_client.crypto.keys import DataKey
-from station_client.sync import attachments, core, crash_points, outbox_rows
-from station_client.sync.core import Batch, OpState
+from station_client.store import outbox
+from station_client.sync import attachments, crash_points, outbox_rows
 from station_client.transport import MSG_PROTOCOL, ProtocolError, RefusedError, SyncError, Transport
 
 log = logging.getLogger(__name__)
@@ -82,19 +84,19 @@ def push_all(
     Up to ``WINDOW`` batches are on the wire at once, sent from helper threads, while this
     thread (the only one that touches the store) numbers and persists the next. Answers
     are recorded in the order the batches were sent. A case with a row on the wire gets
-    no new row in a later batch (``core.select_batch``), so a case's operations still
+    no new row in a later batch (``outbox_rules.select_batch``), so a case's operations still
     reach the server one batch after another; the server applies a station's batches in
     seq order, waiting briefly for a batch still on its way.
     """
     report = PushReport()
     state = _PushState(limit)
-    outbox_rows.reconcile_blocked(db)
+    outbox.reconcile_blocked(db)
     waiting: set[str] = set()  # cases found to name a scan still uploading
     with ThreadPoolExecutor(max_workers=WINDOW, thread_name_prefix="sync-push") as wire:
         flying: deque[_OnTheWire] = deque()
         while True:
-            batch = core.select_batch(
-                outbox_rows.load_unfinished(db),
+            batch = outbox_rules.select_batch(
+                outbox.unfinished(db),
                 next_seq=outbox_rows.next_seq(db),
                 limit=state.limit,
                 hold=attachments.waiting_cases(db) | waiting,
@@ -133,14 +135,14 @@ def _settle(db: Database, sent: _OnTheWire, state: _PushState, report: PushRepor
     try:
         answer = sent.answer.result()
         crash_points.reach("push.answered")
-        outcomes = core.apply_response(batch.entries, _seqs(batch), answer)
-    except core.ResultMismatch as exc:
+        outcomes = outbox_rules.apply_response(batch.entries, _seqs(batch), answer)
+    except outbox_rules.ResultMismatch as exc:
         error = ProtocolError("push_result_mismatch", MSG_PROTOCOL, {"reason": str(exc)})
         outbox_rows.record_failure(db, batch, error)
         raise error from exc
     except RefusedError as exc:
         if exc.code in _SHRINK_CODES and state.limit > 1:
-            state.limit = core.shrink_limit(min(state.limit, len(batch)))
+            state.limit = outbox_rules.shrink_limit(min(state.limit, len(batch)))
             return False
         missing = exc.detail.get("missing_seq")
         if exc.code == "sequence_gap" and isinstance(missing, int) and missing not in state.reopened:
@@ -158,7 +160,7 @@ def _settle(db: Database, sent: _OnTheWire, state: _PushState, report: PushRepor
     return True
 
 
-def _record(db: Database, batch: Batch, outcomes: Sequence[core.Outcome], report: PushReport) -> None:
+def _record(db: Database, batch: Batch, outcomes: Sequence[outbox_rules.Outcome], report: PushReport) -> None:
     outbox_rows.record_outcomes(db, batch, outcomes, datetime.now(UTC))
     states = [o.state for o in outcomes]
     report.add(
@@ -180,8 +182,10 @@ def _drain(db: Database, flying: deque[_OnTheWire], report: PushReport) -> None:
     while flying:
         sent = flying.popleft()
         try:
-            outcomes = core.apply_response(sent.batch.entries, _seqs(sent.batch), sent.answer.result())
-        except (SyncError, core.ResultMismatch):
+            outcomes = outbox_rules.apply_response(
+                sent.batch.entries, _seqs(sent.batch), sent.answer.result()
+            )
+        except (SyncError, outbox_rules.ResultMismatch):
             continue
         _record(db, sent.batch, outcomes, report)
 

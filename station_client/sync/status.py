@@ -14,9 +14,9 @@ from typing import Any
 from sqlite_utils import Database
 
 from station_client.core.case_numbering import CHINA_TZ
-from station_client.store import meta
+from station_client.core.outbox_rules import OpState
+from station_client.store import meta, outbox
 from station_client.store.codec import iso, parse_instant
-from station_client.sync.core import OpState
 
 # Set by the agent beside the meta keys of docs/station.md.
 LAST_ATTEMPT_AT = "last_attempt_at"
@@ -109,12 +109,7 @@ def _problem(value: Any) -> SyncProblem | None:
 
 
 def read_status(db: Database) -> SyncStatus:
-    counts = dict.fromkeys([s.value for s in OpState], 0)
-    for state, n in db.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall():
-        counts[str(state)] = int(n)
-    retrying = db.execute(
-        "SELECT count(*) FROM outbox WHERE state = ? AND last_error_code IS NOT NULL", [OpState.PENDING.value]
-    ).fetchone()[0]
+    counts = outbox.counts(db)
     att_n, att_bytes = db.execute(
         "SELECT count(*), coalesce(sum(size - uploaded_bytes), 0) FROM attachments WHERE state IN ('pending', 'uploading')"
     ).fetchone()
@@ -126,7 +121,7 @@ def read_status(db: Database) -> SyncStatus:
         blocked=counts[OpState.BLOCKED],
         set_aside=counts[OpState.SET_ASIDE],
         failed=counts[OpState.FAILED],
-        retrying=int(retrying),
+        retrying=outbox.retrying(db),
         pending_attachments=int(att_n),
         pending_attachment_bytes=int(att_bytes),
         failed_attachments=int(att_failed),

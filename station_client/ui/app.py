@@ -1,5 +1,12 @@
 """The station's window: a header, a stack of screens, the sync bar, and the login/lock cover.
 
+The window owns the layout, the keys, the timers (idle lock, cycle collection), the
+errors and the desk's state; it hands the rest out: the stack and where each screen
+leads to :class:`~station_client.ui.router.Router` (``app.nav``), the login, lock and
+switch covers to :class:`~station_client.ui.covers.CoverLayer` (``app.covers``),
+printing to :class:`~station_client.ui.documents.Printer` (``app.documents``). Screens
+see it as :class:`~station_client.ui.navigation.App`.
+
 Threads: the Tk thread owns every widget and never touches the store or the network.
 The :class:`~station_client.ui.runner.Runner` worker runs store work (login, look-ups,
 intake, PDFs) on its own connection; the :class:`~station_client.sync.agent.SyncAgent`
@@ -21,34 +28,39 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 import customtkinter as ctk
+from sqlite_utils import Database
 
 from station_client.paths import StationPaths
 from station_client.ui import documents, errors, events, theme
+from station_client.ui.covers import CoverLayer
 from station_client.ui.events import Bus
+from station_client.ui.router import Router
 from station_client.ui.runner import Runner
 from station_client.ui.screen import Screen
 from station_client.ui.sync_link import SyncLink
+from station_client.ui.syncbar import SyncBar
 from station_client.ui.viewmodels.desk import DeskState
+from station_client.ui.viewmodels.items import DeskReference
+from station_client.ui.viewmodels.sync import SyncState
 from station_client.ui.widgets import Banner, button
+
+if TYPE_CHECKING:
+    from station_client.services.session import Session
+    from station_client.sync.agent import SyncAgent
 
 log = logging.getLogger(__name__)
 
 IDLE_CHECK_MS = 5000
 GC_MS = 2000  # Python's cycle collector runs here, on the Tk thread (see runner.py)
 DESIGN_SIZE = (1366, 700)  # 1366×768 less the Windows taskbar and title bar
-EXPORTS_KEPT_SECONDS = 24 * 3600  # printed PDFs hold personal data in the clear: kept one day
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _focus_first(screen: Screen) -> None:
-    if screen.winfo_exists():
-        screen.focus_first()
 
 
 class StationApp(SyncLink, ctk.CTk):  # type: ignore[misc]
@@ -64,7 +76,6 @@ class StationApp(SyncLink, ctk.CTk):  # type: ignore[misc]
         super().__init__()
         self.paths = StationPaths.of(home)
         self.clock = clock
-        self.opener = opener
         self.start_sync_agent = start_sync
         self.sync_interval = sync_interval
         self.title("乡镇社保服务站 工作站")
@@ -78,23 +89,21 @@ class StationApp(SyncLink, ctk.CTk):  # type: ignore[misc]
         self._gc_job: str | None = self.after(GC_MS, self._collect)
         self.bus = Bus()
         self.runner = Runner(self, self._open_db, on_error=self.report_error)
-        from station_client.ui.viewmodels.sync import SyncState
-
-        self.session: Any = None  # services.session.Session, bound to the worker's connection
-        self.agent: Any = None  # sync.agent.SyncAgent
+        self.session: Session | None = None  # bound to the worker's connection
+        self.agent: SyncAgent | None = None
         self.sync = SyncState()
         self.desk = DeskState()
-        self.reference: Any = None  # viewmodels.items.DeskReference, loaded after login
+        self.reference: DeskReference | None = None  # loaded after login
         self.station_label = ""
-        self.stack: list[Screen] = []
-        self._cover: Screen | None = None
         self._last_touch = 0.0
-        self.printed: list[Path] = []  # receipts opened for printing in this run
         self._build()
+        self.nav = Router(self, self.notice)
+        self.covers = CoverLayer(self, self, self.nav)
+        self.documents = documents.Printer(self, self.notice, opener)
         self._bind_keys()
         self.protocol("WM_DELETE_WINDOW", self.shutdown)
         self._idle_job: str | None = self.after(IDLE_CHECK_MS, self._check_idle)
-        self.show_login()
+        self.covers.show_login()
 
     # ── layout ──────────────────────────────────────────────────────────────────────
 
@@ -119,7 +128,7 @@ class StationApp(SyncLink, ctk.CTk):  # type: ignore[misc]
         self.cover_frame = ctk.CTkFrame(self, fg_color=theme.BG, corner_radius=0)
         self.cover_frame.grid_columnconfigure(0, weight=1)
         self.cover_frame.grid_rowconfigure(0, weight=1)
-        self.syncbar: Any = None
+        self.syncbar: SyncBar | None = None
 
     def _build_header(self) -> None:
         for child in self.header.winfo_children():
@@ -133,21 +142,19 @@ class StationApp(SyncLink, ctk.CTk):  # type: ignore[misc]
         who = f"柜员：{self.session.display_name}" if self.session else ""
         self.clerk_label = ctk.CTkLabel(self.header, text=who, font=theme.font(theme.BODY), **white)
         self.clerk_label.grid(row=0, column=2, padx=8, sticky="e")
-        actions = (
-            ("首页", self.home),
-            ("新业务 F2", self.new_applicant),
-            ("本站业务 F3", self.open_cases),
-            ("同步问题 F4", self.open_problems),
-            ("锁定 F12", self.lock),
-            ("切换柜员", self.switch_clerk),
+        actions: tuple[tuple[str, Callable[[], object]], ...] = (
+            ("首页", self.nav.home),
+            ("新业务 F2", self.nav.new_applicant),
+            ("本站业务 F3", self.nav.open_cases),
+            ("同步问题 F4", self.nav.open_problems),
+            ("锁定 F12", self.covers.lock),
+            ("切换柜员", self.covers.switch_clerk),
         )
         for column, (text, command) in enumerate(actions, start=3):
             b = button(self.header, text, command, kind="secondary", width=96 if len(text) < 5 else 118)
             b.grid(row=0, column=column, padx=3, pady=8)
 
-    def _show_main(self) -> None:
-        from station_client.ui.syncbar import SyncBar
-
+    def show_main(self) -> None:
         self.cover_frame.grid_remove()
         self._build_header()
         self.header.grid(row=0, column=0, sticky="ew")
@@ -157,12 +164,21 @@ class StationApp(SyncLink, ctk.CTk):  # type: ignore[misc]
             self.syncbar = SyncBar(self, self)
         self.syncbar.grid(row=3, column=0, sticky="ew")
 
-    def _hide_main(self) -> None:
+    def hide_main(self) -> None:
         for part in (self.header, self.notice, self.body):
             part.grid_remove()
         if self.syncbar is not None:
             self.syncbar.grid_remove()
         self.cover_frame.grid(row=0, column=0, rowspan=4, sticky="nsew")
+
+    def desk_opened(self) -> None:
+        """A clerk is at the desk: tell the screens, load the reference data, start syncing."""
+        self.bus.broadcast(events.SESSION_CHANGED)
+        if self.reference is None:
+            self.load_reference()
+            self.documents.clear_exports()
+        self._start_sync()
+        self.refresh_status()
 
     # ── keys and activity ───────────────────────────────────────────────────────────
 
@@ -171,11 +187,11 @@ class StationApp(SyncLink, ctk.CTk):  # type: ignore[misc]
             self.bind_all(key, self._on_return, add="+")
         self.bind_all("<Escape>", self._on_escape, add="+")
         keys: dict[str, Callable[[], object]] = {
-            "<F2>": self.new_applicant,
-            "<F3>": self.open_cases,
-            "<F4>": self.open_problems,
+            "<F2>": self.nav.new_applicant,
+            "<F3>": self.nav.open_cases,
+            "<F4>": self.nav.open_problems,
             "<F5>": self.sync_now,
-            "<F12>": self.lock,
+            "<F12>": self.covers.lock,
         }
         for key, action in keys.items():
             self.bind_all(key, partial(self._key_action, action), add="+")
@@ -184,17 +200,13 @@ class StationApp(SyncLink, ctk.CTk):  # type: ignore[misc]
         tk.Misc.bind(self, "<FocusIn>", self._focus_moved, "+")
 
     def _key_action(self, action: Callable[[], object], _event: tk.Event) -> None:
-        self._when_open(action)
+        if self.session is not None and self.covers.current is None:
+            action()
 
     @property
     def top(self) -> Screen | None:
-        if self._cover is not None:
-            return self._cover
-        return self.stack[-1] if self.stack else None
-
-    def _when_open(self, action: Callable[[], object]) -> None:
-        if self.session is not None and self._cover is None:
-            action()
+        """The screen the clerk sees: the cover when one is up, else the top of the stack."""
+        return self.covers.current or self.nav.top
 
     def _on_return(self, event: tk.Event) -> None:
         if isinstance(event.widget, tk.Text):
@@ -207,8 +219,8 @@ class StationApp(SyncLink, ctk.CTk):  # type: ignore[misc]
         screen = self.top
         if screen is None or screen.on_escape():
             return
-        if self._cover is None:
-            self.back()
+        if self.covers.current is None:
+            self.nav.back()
 
     def _focus_moved(self, event: tk.Event) -> None:
         screen = self.top
@@ -216,7 +228,7 @@ class StationApp(SyncLink, ctk.CTk):  # type: ignore[misc]
             screen.focus_moved(event.widget)
 
     def _activity(self, _event: tk.Event) -> None:
-        if self.session is None or self._cover is not None:
+        if self.session is None or self.covers.current is not None:
             return
         now = self.clock()
         if now.timestamp() - self._last_touch > 1:
@@ -231,134 +243,12 @@ class StationApp(SyncLink, ctk.CTk):  # type: ignore[misc]
 
     def _check_idle(self) -> None:
         self._idle_job = self.after(IDLE_CHECK_MS, self._check_idle)
-        if self.session is not None and self._cover is None and self.session.is_locked(self.clock()):
-            self.show_lock()
+        if self.session is not None and self.covers.current is None and self.session.is_locked(self.clock()):
+            self.covers.show_lock()
 
-    # ── navigation ──────────────────────────────────────────────────────────────────
+    # ── errors and shutdown ─────────────────────────────────────────────────────────
 
-    def show(self, screen: Screen) -> Screen:
-        """Push ``screen`` on the stack and show it."""
-        if self.stack:
-            self.stack[-1].grid_remove()
-        self.stack.append(screen)
-        self.present(screen)
-        return screen
-
-    def replace(self, screen: Screen) -> Screen:
-        """Show ``screen`` in place of the top one (a step that cannot be gone back to)."""
-        if self.stack:
-            self.stack.pop().destroy()
-        return self.show(screen)
-
-    def present(self, screen: Screen) -> None:
-        self.notice.clear()
-        screen.grid(row=0, column=0, sticky="nsew")
-        screen.on_show()
-        self.after_idle(partial(_focus_first, screen))
-
-    def back(self) -> None:
-        if len(self.stack) <= 1:
-            return
-        self.stack.pop().destroy()
-        self.present(self.stack[-1])
-
-    def back_to(self, kind: type[Screen]) -> bool:
-        """Pop screens until one of ``kind`` is on top; False when there is none."""
-        if not any(isinstance(s, kind) for s in self.stack):
-            return False
-        while not isinstance(self.stack[-1], kind):
-            self.stack.pop().destroy()
-        self.present(self.stack[-1])
-        return True
-
-    def home(self) -> None:
-        while len(self.stack) > 1:
-            self.stack.pop().destroy()
-        if self.stack:
-            self.present(self.stack[0])
-
-    def new_applicant(self) -> None:
-        from station_client.ui.person import PersonScreen
-
-        self.home()
-        self.desk = DeskState()
-        self.show(PersonScreen(self))
-
-    def open_cases(self, filter_: str = "all") -> None:
-        from station_client.ui.cases import CasesScreen
-
-        self.home()
-        self.show(CasesScreen(self, filter_))
-
-    def open_problems(self) -> None:
-        from station_client.ui.problems import ProblemsScreen
-
-        self.home()
-        self.show(ProblemsScreen(self))
-
-    # ── login, lock, switch ─────────────────────────────────────────────────────────
-
-    def _show_cover(self, screen: Screen) -> None:
-        if self._cover is not None:
-            self._cover.destroy()
-        self._cover = screen
-        self._hide_main()
-        screen.grid(row=0, column=0, sticky="nsew")
-        screen.on_show()
-        self.after_idle(partial(_focus_first, screen))
-
-    def hide_cover(self) -> None:
-        if self._cover is not None:
-            self._cover.destroy()
-            self._cover = None
-        self._show_main()
-
-    def show_login(self) -> None:
-        from station_client.ui.login import LoginScreen
-
-        self._show_cover(LoginScreen(self))
-
-    def show_lock(self) -> None:
-        from station_client.ui.login import LockScreen
-
-        if self.session is not None:
-            self.session.lock()
-        self._show_cover(LockScreen(self))
-
-    def lock(self) -> None:
-        if self.session is not None and self._cover is None:
-            self.show_lock()
-
-    def switch_clerk(self) -> None:
-        from station_client.ui.login import SwitchScreen
-
-        if self.session is not None:
-            self._show_cover(SwitchScreen(self))
-
-    def logged_in(self, session: Any, *, fresh: bool = True) -> None:
-        """A clerk logged in (``fresh``: a new desk; else the same clerk unlocked)."""
-        from station_client.ui.workbench import WorkbenchScreen
-
-        self.session = session
-        self.hide_cover()
-        if fresh or not self.stack:
-            for screen in self.stack:
-                screen.destroy()
-            self.stack = []
-            self.desk = DeskState()
-            self.show(WorkbenchScreen(self))
-        else:
-            self.present(self.stack[-1])
-        self.bus.broadcast(events.SESSION_CHANGED)
-        if self.reference is None:
-            self.load_reference()
-            self._clear_exports()
-        self._start_sync()
-        self.refresh_status()
-
-    # ── errors, documents, shutdown ─────────────────────────────────────────────────
-
-    def _open_db(self) -> Any:
+    def _open_db(self) -> Database:
         from station_client.store import open_store
 
         return open_store(self.paths.home, create=False)
@@ -377,43 +267,12 @@ class StationApp(SyncLink, ctk.CTk):  # type: ignore[misc]
         else:
             self.notice.show(self.explain(exc), "error")
 
-    def report_callback_exception(self, exc: type[BaseException], val: BaseException, tb: Any) -> None:
+    def report_callback_exception(
+        self, exc: type[BaseException], val: BaseException, tb: TracebackType | None
+    ) -> None:
         log.error("unexpected error in the window", exc_info=(exc, val, tb))
         with contextlib.suppress(tk.TclError):
             self.notice.show(errors.MSG_UNEXPECTED, "error")
-
-    def print_receipts(self, numbers: list[str], done: Callable[[list[Path]], None] | None = None) -> None:
-        """Render receipts (signed QR code) off the Tk thread and open each for printing."""
-        job = partial(documents.render_receipts, self.session.dek, self.paths, list(numbers))
-
-        def finished(files: list[Path]) -> None:
-            self.printed.extend(files)
-            for file in files:
-                self.open_pdf(file)
-            if done is not None:
-                done(files)
-
-        self.runner.submit(job, finished)
-
-    def _clear_exports(self) -> None:
-        paths = self.paths
-
-        def job(_db: Any) -> int:
-            import time
-
-            from station_client.services.receipt_pdf import clear_exports
-
-            return clear_exports(paths, older_than_seconds=EXPORTS_KEPT_SECONDS, now=time.time())
-
-        self.runner.submit(job, lambda _n: None)
-
-    def open_pdf(self, path: Path) -> None:
-        try:
-            self.opener(path)
-        except OSError:
-            self.notice.show(
-                f"已生成 {path}，但没有找到打开 PDF 的程序：请安装 PDF 阅读器后打开该文件打印。", "warning"
-            )
 
     def shutdown(self) -> None:
         """Stop the agent and the worker, cancel every timer, close the window."""

@@ -4,20 +4,23 @@ what can be done with it (补正, 交付审核结果, 修正并重新上报, 重
 from __future__ import annotations
 
 import tkinter as tk
-from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import customtkinter as ctk
 from sqlite_utils import Database
 
-from schema.vocabulary import ApplicantKind
 from station_client.services.caselist import CaseFilter
-from station_client.ui import events, theme
+from station_client.ui import actions, events, theme
 from station_client.ui.screen import Screen, entry
 from station_client.ui.viewmodels.cases import FILTERS, alert, empty_text, row_values
-from station_client.ui.viewmodels.desk import Applicant
+from station_client.ui.viewmodels.desk import RESEND, SUPPLEMENT
 from station_client.ui.widgets import Column, ScrollFrame, Table, button, label
+
+if TYPE_CHECKING:
+    from station_client.services.case_detail import CaseDetail
+    from station_client.services.set_aside import OpView
+    from station_client.ui.navigation import App
 
 COLUMNS = [
     Column("number", "受理编号", 275),
@@ -34,7 +37,7 @@ class CasesScreen(Screen):
     title = "本站业务"
     hint = "输入受理编号、身份证号、事项编码或姓名后回车查找；↓ 进入列表，回车查看"
 
-    def __init__(self, app: Any, filter_: str = "all") -> None:
+    def __init__(self, app: App, filter_: str = "all") -> None:
         super().__init__(app)
         self.filter = CaseFilter(filter_)
         c = self.content
@@ -90,7 +93,7 @@ class CasesScreen(Screen):
 
     def load(self) -> None:
         session, catalog, clock = (
-            self.app.session,
+            self.clerk,
             self.app.reference.catalog if self.app.reference else None,
             self.app.clock,
         )
@@ -113,17 +116,17 @@ class CasesScreen(Screen):
         self.count.configure(text=f"共 {len(found)} 件" if found else empty_text(self.filter, query))
 
     def open_case(self, case_id: str) -> None:
-        self.app.show(CaseDetailScreen(self.app, case_id))
+        self.nav.open_case(case_id)
 
 
 class CaseDetailScreen(Screen):
     title = "业务详情"
     hint = "Esc 返回列表"
 
-    def __init__(self, app: Any, case_id: str) -> None:
+    def __init__(self, app: App, case_id: str) -> None:
         super().__init__(app)
         self.case_id = case_id
-        self.detail: Any = None
+        self.detail: CaseDetail | None = None
         c = self.content
         c.grid_columnconfigure(0, weight=3)
         c.grid_columnconfigure(1, weight=2)
@@ -142,10 +145,10 @@ class CaseDetailScreen(Screen):
         self.conflict_line: Any = None  # what to tell the applicant, for a case sent to 综合业务科
 
     def on_show(self) -> None:
-        session, clock, case_id = self.app.session, self.app.clock, self.case_id
+        session, clock, case_id = self.clerk, self.app.clock, self.case_id
         catalog = self.app.reference.catalog if self.app.reference else None
 
-        def job(db: Database) -> Any:
+        def job(db: Database) -> CaseDetail:
             from station_client.services import reference
             from station_client.services.case_detail import case_detail
 
@@ -173,7 +176,7 @@ class CaseDetailScreen(Screen):
             row += 1
         return row
 
-    def _show(self, detail: Any) -> None:
+    def _show(self, detail: CaseDetail) -> None:
         self.detail = detail
         s = detail.summary
         self.head.configure(text=f"{s.case_number}　{s.item_code} {s.item_name}　【{s.status_label}】")
@@ -230,7 +233,7 @@ class CaseDetailScreen(Screen):
             )
         self._actions(detail)
 
-    def _actions(self, detail: Any) -> None:
+    def _actions(self, detail: CaseDetail) -> None:
         column = 0
 
         def add(text: str, command: Any, kind: str = "primary", width: int = 170) -> None:
@@ -250,21 +253,24 @@ class CaseDetailScreen(Screen):
             elif op.resendable:
                 add("重新上报", partial(self.resend_as_is, op))
         for number, kind in detail.receipts:
-            add(f"重印{kind}", partial(self.app.print_receipts, [number]), kind="secondary", width=150)
-        add("返回 (Esc)", self.app.back, kind="secondary", width=130)
+            add(
+                f"重印{kind}",
+                partial(self.app.documents.print_receipts, [number]),
+                kind="secondary",
+                width=150,
+            )
+        add("返回 (Esc)", self.nav.back, kind="secondary", width=130)
 
     def supplement(self) -> None:
-        from station_client.ui.viewmodels.form import SUPPLEMENT
+        if self.detail is not None:
+            self.nav.open_form(self.detail.summary.item_code, mode=SUPPLEMENT, case=self.detail)
 
-        open_form(self.app, self.detail, SUPPLEMENT)
+    def correct(self, op: OpView) -> None:
+        if self.detail is not None:
+            self.nav.open_form(self.detail.summary.item_code, mode=RESEND, case=self.detail, op=op)
 
-    def correct(self, op: Any) -> None:
-        from station_client.ui.viewmodels.form import RESEND
-
-        open_form(self.app, self.detail, RESEND, op)
-
-    def resend_as_is(self, op: Any) -> None:
-        resend_as_is(self, op, then=self.on_show)
+    def resend_as_is(self, op: OpView) -> None:
+        actions.resend_as_is(self, op, then=self.on_show)
 
     def show_handover(self) -> None:
         for child in self.handover.winfo_children():
@@ -273,7 +279,8 @@ class CaseDetailScreen(Screen):
         label(self.handover, "领取人（本人或代领人姓名）", bold=True).grid(row=0, column=0, padx=12, pady=8)
         self.recipient = entry(self.handover, width=260)
         self.recipient.grid(row=0, column=1, pady=8)
-        self.recipient.insert(0, str(self.detail.applicant_raw.get("name", "")))
+        raw = self.detail.applicant_raw if self.detail is not None else {}
+        self.recipient.insert(0, str(raw.get("name", "")))
         button(self.handover, "确认已交付 (回车)", self.hand_over, kind="success", width=200).grid(
             row=0, column=2, padx=12
         )
@@ -286,7 +293,7 @@ class CaseDetailScreen(Screen):
         if not recipient:
             self.banner.show("请填写领取人姓名。", "error")
             return
-        session, clock, case_id = self.app.session, self.app.clock, self.case_id
+        session, clock, case_id = self.clerk, self.app.clock, self.case_id
 
         def job(_db: Database) -> Any:
             from uuid import UUID
@@ -314,39 +321,3 @@ class CaseDetailScreen(Screen):
             self.recipient = None
             return True
         return False
-
-
-def resend_as_is(screen: Screen, op: Any, *, then: Callable[[], None]) -> None:
-    """Queue a set-aside operation again unchanged (off the UI thread), say so, then ``then``."""
-    session, clock = screen.app.session, screen.app.clock
-
-    def job(_db: Database) -> Any:
-        from station_client.services.resend import resend
-
-        return resend(session, op.local_id, now=clock())
-
-    def done(result: Any) -> None:
-        screen.banner.show(f"已重新排队上报（{result.case_number}）。", "success")
-        screen.app.cases_changed()
-        then()
-
-    screen.run(job, done)
-
-
-def open_form(app: Any, detail: Any, mode: str, op: Any = None) -> None:
-    """The case's form for a supplement or a correction, with its applicant at the desk."""
-    from station_client.ui.form import FormScreen
-
-    if app.reference is None:
-        app.notice.show("正在载入事项目录，请稍候几秒再试。", "info")
-        return
-    raw = detail.applicant_raw
-    app.desk.applicant = Applicant(
-        kind=ApplicantKind(raw.get("kind", "person")),
-        name=str(raw.get("name", "")),
-        id_number=raw.get("id_number"),
-        uscc=raw.get("uscc"),
-        phone=raw.get("phone"),
-        verified=True,
-    )
-    app.show(FormScreen(app, detail.summary.item_code, mode=mode, case=detail, op=op))

@@ -1,15 +1,29 @@
-"""PDFs for the desk: rendering receipts on the worker thread, and opening them to print."""
+"""PDFs for the desk: rendering receipts on the worker thread, and opening them to print.
+
+:class:`Printer` is the app's :class:`~station_client.ui.navigation.Documents`: screens
+ask it for receipts and to open a PDF; it also clears yesterday's printed files.
+"""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
 from station_client.crypto.keys import DataKey
 from station_client.paths import StationPaths
+
+if TYPE_CHECKING:
+    from station_client.ui.navigation import App
+    from station_client.ui.widgets import Banner
+
+EXPORTS_KEPT_SECONDS = 24 * 3600  # printed PDFs hold personal data in the clear: kept one day
 
 
 def open_document(path: Path) -> None:
@@ -33,3 +47,43 @@ def render_receipts(dek: DataKey, paths: StationPaths, numbers: list[str], db: D
         printable = receipt_pdf.receipt_pdf(db, dek, number)
         out.append(receipt_pdf.export(paths, number, printable.pdf))
     return out
+
+
+def clear_old_exports(paths: StationPaths, _db: Database) -> int:
+    """A job for the worker thread: printed files older than a day removed."""
+    from station_client.services.receipt_pdf import clear_exports
+
+    return clear_exports(paths, older_than_seconds=EXPORTS_KEPT_SECONDS, now=time.time())
+
+
+class Printer:
+    def __init__(self, app: App, notice: Banner, opener: Callable[[Path], None] = open_document) -> None:
+        self.app, self.notice = app, notice
+        self.opener = opener  # tests record what would have been opened
+        self.printed: list[Path] = []  # receipts opened for printing in this run
+
+    def print_receipts(self, numbers: list[str], done: Callable[[list[Path]], None] | None = None) -> None:
+        """Render receipts (signed QR code) off the Tk thread and open each for printing."""
+        session = self.app.session
+        assert session is not None, "receipts are printed at the desk, after login"
+        job = partial(render_receipts, session.dek, self.app.paths, list(numbers))
+
+        def finished(files: list[Path]) -> None:
+            self.printed.extend(files)
+            for file in files:
+                self.open_pdf(file)
+            if done is not None:
+                done(files)
+
+        self.app.runner.submit(job, finished)
+
+    def clear_exports(self) -> None:
+        self.app.runner.submit(partial(clear_old_exports, self.app.paths), lambda _n: None)
+
+    def open_pdf(self, path: Path) -> None:
+        try:
+            self.opener(path)
+        except OSError:
+            self.notice.show(
+                f"已生成 {path}，但没有找到打开 PDF 的程序：请安装 PDF 阅读器后打开该文件打印。", "warning"
+            )

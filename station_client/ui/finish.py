@@ -6,9 +6,10 @@ is no longer offered and the screen says what to tell the applicant."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import customtkinter as ctk
 from sqlite_utils import Database
@@ -21,14 +22,26 @@ from station_client.ui.viewmodels.finish import confirm_lines, fee_lines, result
 from station_client.ui.viewmodels.form import FormModel
 from station_client.ui.widgets import ScrollFrame, button, label
 
+if TYPE_CHECKING:
+    from station_client.services.intake import IntakeResult
+    from station_client.ui.navigation import App
+
 
 class ConfirmScreen(Screen):
     title = "核对并确认"
     hint = "与申请人核对无误后按回车确认办理，Esc 返回修改"
 
-    def __init__(self, app: Any, model: FormModel, checked: CheckedIntake) -> None:
+    def __init__(
+        self,
+        app: App,
+        model: FormModel,
+        checked: CheckedIntake,
+        *,
+        on_refused: Callable[[IntakeRefused], None],
+    ) -> None:
         super().__init__(app)
         self.model, self.checked = model, checked
+        self.on_refused = on_refused  # the form's: a refusal at saving is shown there
         c = self.content
         c.grid_columnconfigure(0, weight=3)
         c.grid_columnconfigure(1, weight=2)
@@ -67,7 +80,7 @@ class ConfirmScreen(Screen):
             self.banner.show("请核实：" + "；".join(w.message for w in checked.warnings), "warning")
         bottom = ctk.CTkFrame(c, fg_color="transparent")
         bottom.grid(row=1, column=0, columnspan=2, sticky="e", pady=(8, 0))
-        button(bottom, "返回修改 (Esc)", self.app.back, kind="secondary", width=170).grid(
+        button(bottom, "返回修改 (Esc)", self.nav.back, kind="secondary", width=170).grid(
             row=0, column=0, padx=8
         )
         text = "确认办结 (回车)" if checked.item.tier.value == "general" else "确认受理 (回车)"
@@ -81,9 +94,9 @@ class ConfirmScreen(Screen):
     def on_enter(self) -> None:
         if self._busy:
             return
-        session, clock, request = self.app.session, self.app.clock, self.model.request()
+        session, clock, request = self.clerk, self.app.clock, self.model.request()
 
-        def job(_db: Database) -> Any:
+        def job(_db: Database) -> IntakeResult:
             from station_client.services.intake import intake
 
             return intake(session, request, now=clock())
@@ -92,10 +105,8 @@ class ConfirmScreen(Screen):
             self._busy = False
             self.confirm_button.configure(state="normal")
             if isinstance(exc, IntakeRefused):
-                self.app.back()
-                form = self.app.top
-                if form is not None and hasattr(form, "refused"):
-                    form.refused(exc)
+                self.nav.back()
+                self.on_refused(exc)
                 return
             self.show_error(exc)
 
@@ -103,9 +114,8 @@ class ConfirmScreen(Screen):
         self.confirm_button.configure(state="disabled", text="正在保存…")
         self.run(job, self._done, failed)
 
-    def _done(self, result: Any) -> None:
-        self.app.home()
-        self.app.show(FinishScreen(self.app, result))
+    def _done(self, result: IntakeResult) -> None:
+        self.nav.open_finish(result)
         self.app.cases_changed()
 
 
@@ -113,7 +123,7 @@ class FinishScreen(Screen):
     title = "办理完成"
     hint = "回车：下一位申请人；Esc：返回首页"
 
-    def __init__(self, app: Any, result: Any, *, auto_print: bool = True) -> None:
+    def __init__(self, app: App, result: IntakeResult, *, auto_print: bool = True) -> None:
         super().__init__(app)
         self.result = result
         view = self.view = result_view(result)
@@ -142,9 +152,9 @@ class FinishScreen(Screen):
         button(actions, "为同一申请人继续办理", self.same_applicant, kind="secondary", width=230).grid(
             row=0, column=column, padx=(0, 10)
         )
-        self.next_button = button(actions, "下一位申请人 (回车)", self.app.new_applicant, width=220)
+        self.next_button = button(actions, "下一位申请人 (回车)", self.nav.new_applicant, width=220)
         self.next_button.grid(row=0, column=column + 1, padx=(0, 10))
-        button(actions, "返回首页 (Esc)", self.app.home, kind="secondary", width=170).grid(
+        button(actions, "返回首页 (Esc)", self.nav.home, kind="secondary", width=170).grid(
             row=0, column=column + 2
         )
         self.files: list[Path] = []
@@ -166,13 +176,13 @@ class FinishScreen(Screen):
                     text=f"已打开 {len(files)} 份回执供打印：{'、'.join(f.name for f in files)}"
                 )
 
-        self.app.print_receipts(numbers, done)
+        self.app.documents.print_receipts(numbers, done)
 
     def _recheck(self, _event: Any = None) -> None:
         """A case finished at the desk may come back from the city as a conflict case."""
         if self.slip_withdrawn or self.result.tier is not Tier.GENERAL or not self.winfo_exists():
             return
-        session, case_id = self.app.session, str(self.result.case_id)
+        session, case_id = self.clerk, str(self.result.case_id)
 
         def job(db: Database) -> Any:
             from station_client.core.conflict_words import conflict_view
@@ -181,8 +191,8 @@ class FinishScreen(Screen):
             row = cases.get_row(db, case_id)
             if row is None:
                 return None
-            doc = cases.get_doc(db, session.dek, case_id) or {}
-            return conflict_view(row.status, row.tier, doc.get("conflict"))
+            doc = cases.get_doc(db, session.dek, case_id)
+            return conflict_view(row.status, row.tier, None if doc is None else doc.conflict)
 
         self.run(job, self._conflicted)
 
@@ -197,14 +207,12 @@ class FinishScreen(Screen):
         )
 
     def same_applicant(self) -> None:
-        from station_client.ui.items import ItemsScreen
-
-        self.app.home()
-        self.app.show(ItemsScreen(self.app))
+        self.nav.home()
+        self.nav.open_items()
 
     def on_enter(self) -> None:
-        self.app.new_applicant()
+        self.nav.new_applicant()
 
     def on_escape(self) -> bool:
-        self.app.home()
+        self.nav.home()
         return True

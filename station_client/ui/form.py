@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from tkinter import filedialog
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import customtkinter as ctk
 from sqlite_utils import Database
@@ -27,8 +27,14 @@ from station_client.ui import theme
 from station_client.ui.form_fields import FieldRow, make_row
 from station_client.ui.form_side import SidePanel, load_scan
 from station_client.ui.screen import Screen
-from station_client.ui.viewmodels.form import INTAKE, RESEND, SUPPLEMENT, FormModel, ScanDraft
+from station_client.ui.viewmodels.desk import INTAKE, RESEND, SUPPLEMENT
+from station_client.ui.viewmodels.form import FormModel, ScanDraft
 from station_client.ui.widgets import ScrollFrame, button, label
+
+if TYPE_CHECKING:
+    from station_client.services.case_detail import CaseDetail
+    from station_client.services.set_aside import OpView
+    from station_client.ui.navigation import App
 
 FILETYPES = [
     ("扫描件（JPG、PNG、PDF）", "*.jpg *.jpeg *.png *.pdf *.JPG *.JPEG *.PNG *.PDF"),
@@ -45,16 +51,17 @@ class FormScreen(Screen):
 
     def __init__(
         self,
-        app: Any,
+        app: App,
         item_code: str,
         *,
         mode: str = INTAKE,
-        case: Any = None,
-        op: Any = None,
+        case: CaseDetail | None = None,
+        op: OpView | None = None,
         initial: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(app)
         reference = app.reference
+        assert reference is not None, "the router opens a form once the catalog is loaded"
         self.item = reference.catalog.item(item_code)
         self.mode, self.case, self.op = mode, case, op
         provided: Sequence[str] = case.materials_provided if case is not None else ()
@@ -234,7 +241,7 @@ class FormScreen(Screen):
 
         def done(path: Path) -> None:
             self.banner.show("一次性告知单已生成，请打印后交给申请人。", "info")
-            self.app.open_pdf(path)
+            self.app.documents.open_pdf(path)
 
         self.run(job, done)
 
@@ -265,15 +272,13 @@ class FormScreen(Screen):
             self._save()
 
     def _confirm(self) -> None:
-        from station_client.ui.finish import ConfirmScreen
-
         try:
             checked = self.model.final_check()
         except IntakeRefused as exc:
             self.refused(exc)
             return
         self.banner.clear()
-        self.app.show(ConfirmScreen(self.app, self.model, checked))
+        self.nav.open_confirm(self.model, checked, self.refused)
 
     def refused(self, exc: IntakeRefused) -> None:
         messages = self.model.absorb(exc)
@@ -281,7 +286,7 @@ class FormScreen(Screen):
         self.refresh()
 
     def _save(self) -> None:
-        session, clock, model, mode = self.app.session, self.app.clock, self.model, self.mode
+        session, clock, model, mode = self.clerk, self.app.clock, self.model, self.mode
         note = self.note_box.get("1.0", "end").strip() if self.note_box is not None else None
         case_id = self.case.summary.case_id if self.case is not None else None
         local_id = self.op.local_id if self.op is not None else None
@@ -322,13 +327,10 @@ class FormScreen(Screen):
                 if mode == SUPPLEMENT
                 else self._resend_message(result)
             )
-            self.app.back()
-            top = self.app.top
-            if top is not None:
-                top.banner.show(message, "success")
-                top.on_show()
+            self.nav.back()  # the case's detail or 同步问题, shown (and read) again
+            self.nav.tell(message, "success")
             if mode == RESEND and getattr(result, "receipt_number", None):
-                self.app.print_receipts([result.receipt_number])
+                self.app.documents.print_receipts([result.receipt_number])
 
         def failed(exc: BaseException) -> None:
             self._busy = False
@@ -351,7 +353,7 @@ class FormScreen(Screen):
 
     def go_back(self) -> None:
         self._escape_armed = False
-        self.app.back()
+        self.nav.back()
 
     def on_escape(self) -> bool:
         dirty = (self.model.filled(), self.model.provided) != self.baseline or bool(self.model.scans)

@@ -7,7 +7,7 @@ import tkinter as tk
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import customtkinter as ctk
 
@@ -15,10 +15,19 @@ from station_client.ui import theme
 from station_client.ui.viewmodels.form import MEDIA_NAMES, FormModel, ScanDraft, Verdict, check_scan
 from station_client.ui.widgets import button, checkbox, label
 
-if TYPE_CHECKING:
-    from station_client.ui.form import FormScreen
-
 THUMB = (60, 76)
+
+
+class FormActions(Protocol):
+    """What the side panel asks of its form."""
+
+    def print_notice(self) -> None: ...
+
+    def attach(self, material_code: str) -> None: ...
+
+    def material_toggled(self, code: str, provided: bool) -> None: ...
+
+    def remove_scan(self, key: str) -> None: ...
 
 
 def load_scan(path: Path, material_code: str) -> ScanDraft:
@@ -50,7 +59,7 @@ def thumbnail(data: bytes, media: str) -> Any:
 
 
 class SidePanel(ctk.CTkFrame):  # type: ignore[misc]
-    def __init__(self, parent: Any, screen: FormScreen, model: FormModel) -> None:
+    def __init__(self, parent: Any, screen: FormActions, model: FormModel) -> None:
         super().__init__(parent, fg_color=theme.PANEL, corner_radius=0)
         self.screen, self.model = screen, model
         self.grid_columnconfigure(0, weight=1)

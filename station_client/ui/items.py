@@ -4,7 +4,7 @@ as you type, grouped by insurance type, recent and frequent items first."""
 from __future__ import annotations
 
 import tkinter as tk
-from typing import Any
+from typing import TYPE_CHECKING
 
 import customtkinter as ctk
 
@@ -13,12 +13,15 @@ from station_client.ui.screen import Screen, entry
 from station_client.ui.viewmodels.items import applicant_note, choose
 from station_client.ui.widgets import Column, Table, button, label
 
+if TYPE_CHECKING:
+    from station_client.ui.navigation import App
+
 
 class ItemsScreen(Screen):
     title = "办理业务：选择事项"
     hint = "输入名称、编码或拼音首字母；↓ 进入列表，回车选定，Esc 返回"
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         c = self.content
         c.grid_columnconfigure(0, weight=1)
@@ -101,7 +104,5 @@ class ItemsScreen(Screen):
             self._open(chosen)
 
     def pick(self, code: str) -> None:
-        from station_client.ui.form import FormScreen
-
         self.app.desk.item_code = code
-        self.app.show(FormScreen(self.app, code))
+        self.nav.open_form(code)

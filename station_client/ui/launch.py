@@ -15,9 +15,13 @@ import time
 from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from station_client.core.errors import StationError
 from station_client.paths import StationPaths
+
+if TYPE_CHECKING:
+    from station_client.ui.app import StationApp
 
 READY_ENV = "SSB_UI_READY_FILE"  # tests and bench: a file written once the login window is usable
 
@@ -55,7 +59,7 @@ def setup_logging(paths: StationPaths) -> None:
     root.setLevel(logging.WARNING)
 
 
-def create_app(home: str | Path | None, **options: object) -> object:
+def create_app(home: str | Path | None, **options: object) -> StationApp:
     """The app window; NoDisplay when there is no display to open it on."""
     import tkinter
 
@@ -69,14 +73,11 @@ def create_app(home: str | Path | None, **options: object) -> object:
         raise
 
 
-def when_ready(app: object, callback: Callable[[], None]) -> None:
+def when_ready(app: StationApp, callback: Callable[[], None]) -> None:
     """Call back once the login window is drawn and takes input."""
-    import tkinter as tk
-
-    assert isinstance(app, tk.Misc)
 
     def check() -> None:
-        top = getattr(app, "top", None)
+        top = app.top
         if app.winfo_ismapped() and top is not None and top.winfo_ismapped():
             callback()
         else:
@@ -97,8 +98,8 @@ def run(home: str | Path | None, *, self_test: bool = False) -> int:
             Path(ready_file).write_text(f"{time.time():.6f} {elapsed:.6f}\n", encoding="utf-8")
         if self_test:
             print(f"自检通过：登录窗口已打开（{elapsed:.2f} 秒）。")
-            app.after(50, app.shutdown)  # type: ignore[attr-defined]
+            app.after(50, app.shutdown)
 
     when_ready(app, ready)
-    app.mainloop()  # type: ignore[attr-defined]
+    app.mainloop()
     return 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import customtkinter as ctk
 from sqlite_utils import Database
@@ -20,6 +20,10 @@ from schema.passwords import MIN_PASSWORD_LENGTH
 from station_client.ui import theme
 from station_client.ui.screen import Screen, entry
 from station_client.ui.widgets import button, label
+
+if TYPE_CHECKING:
+    from station_client.services.session import Session
+    from station_client.ui.navigation import App, Covers
 
 SETTINGS = "ui-settings.json"
 
@@ -44,7 +48,7 @@ class LoginScreen(Screen):
     hint = "Tab 切换输入框，回车登录"
     cover = True
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         panel = _panel(self)
         label(panel, "乡镇社保服务站 工作站", size=theme.BIG, bold=True).grid(
@@ -124,7 +128,7 @@ class LoginScreen(Screen):
         recovery = self.recovery.get().strip() or None
         clock, home = self.app.clock, self.app.paths.home
 
-        def job(db: Database) -> Any:
+        def job(db: Database) -> Session:
             from station_client.services.session import login
 
             session = login(db, username, password, now=clock(), recovery_key=recovery)
@@ -145,15 +149,15 @@ class LoginScreen(Screen):
         self._busy = True
         self.login_button.configure(state="disabled", text="正在登录…")
         self.banner.clear()
-        self.run(job, partial(after_login, self.app), failed)
+        self.run(job, partial(after_login, self.app.covers), failed)
 
 
-def after_login(app: Any, session: Any) -> None:
+def after_login(covers: Covers, session: Session) -> None:
     """A clerk with a one-time password changes it first; everyone else goes to the desk."""
     if session.must_change_password:
-        app._show_cover(PasswordScreen(app, session))
+        covers.change_password(session)
     else:
-        app.logged_in(session)
+        covers.logged_in(session)
 
 
 class LockScreen(Screen):
@@ -161,10 +165,10 @@ class LockScreen(Screen):
     hint = "输入密码后回车解锁"
     cover = True
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         panel = _panel(self)
-        session = app.session
+        session = self.clerk
         label(panel, "长时间未操作，工作站已锁定", size=theme.TITLE, bold=True).grid(
             row=0, column=0, columnspan=2, padx=30, pady=(24, 6)
         )
@@ -175,7 +179,7 @@ class LockScreen(Screen):
         _row(panel, 2, "密码", self.password)
         self.unlock_button = button(panel, "解锁", self.on_enter, width=340, height=44)
         self.unlock_button.grid(row=3, column=1, sticky="w", padx=(0, 30), pady=(10, 6))
-        button(panel, "换其他柜员登录", app.switch_clerk, kind="secondary", width=340).grid(
+        button(panel, "换其他柜员登录", app.covers.switch_clerk, kind="secondary", width=340).grid(
             row=4, column=1, sticky="w", padx=(0, 30), pady=(0, 24)
         )
 
@@ -187,9 +191,9 @@ class LockScreen(Screen):
         if not password:
             self.banner.show("请输入密码。", "error")
             return
-        session, clock = self.app.session, self.app.clock
+        session, clock = self.clerk, self.app.clock
 
-        def job(_db: Database) -> Any:
+        def job(_db: Database) -> Session:
             session.unlock(password, clock())
             return session
 
@@ -197,7 +201,7 @@ class LockScreen(Screen):
             self.password.delete(0, "end")
             self.show_error(exc)
 
-        self.run(job, lambda s: self.app.logged_in(s, fresh=False), failed)
+        self.run(job, lambda s: self.app.covers.logged_in(s, fresh=False), failed)
 
 
 class SwitchScreen(Screen):
@@ -205,9 +209,9 @@ class SwitchScreen(Screen):
     hint = "回车切换，Esc 取消"
     cover = True
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
-        self.was_locked = app.session.is_locked(app.clock())
+        self.was_locked = self.clerk.is_locked(app.clock())
         panel = _panel(self)
         label(panel, "由另一位柜员接替办理", size=theme.TITLE, bold=True).grid(
             row=0, column=0, columnspan=2, padx=30, pady=(24, 6)
@@ -231,11 +235,9 @@ class SwitchScreen(Screen):
 
     def cancel(self) -> None:
         if self.was_locked:
-            self.app.show_lock()
+            self.app.covers.show_lock()
         else:
-            self.app.hide_cover()
-            if self.app.stack:
-                self.app.present(self.app.stack[-1])
+            self.app.covers.uncover()
 
     def on_escape(self) -> bool:
         self.cancel()
@@ -246,9 +248,9 @@ class SwitchScreen(Screen):
         if not username or not password:
             self.banner.show("请输入接替柜员的用户名和密码。", "error")
             return
-        session, clock, home = self.app.session, self.app.clock, self.app.paths.home
+        session, clock, home = self.clerk, self.app.clock, self.app.paths.home
 
-        def job(_db: Database) -> Any:
+        def job(_db: Database) -> Session:
             new = session.switch_clerk(username, password, clock())
             (home / SETTINGS).write_text(json.dumps({"last_username": username}), encoding="utf-8")
             return new
@@ -257,7 +259,7 @@ class SwitchScreen(Screen):
             self.password.delete(0, "end")
             self.show_error(exc)
 
-        self.run(job, partial(after_login, self.app), failed)
+        self.run(job, partial(after_login, self.app.covers), failed)
 
 
 class PasswordScreen(Screen):
@@ -268,7 +270,7 @@ class PasswordScreen(Screen):
     hint = "Tab 切换输入框，回车确认修改"
     cover = True
 
-    def __init__(self, app: Any, session: Any) -> None:
+    def __init__(self, app: App, session: Session) -> None:
         super().__init__(app)
         self.session = session
         panel = _panel(self)
@@ -291,7 +293,7 @@ class PasswordScreen(Screen):
         _row(panel, 4, "再次输入新密码", self.repeat)
         self.change_button = button(panel, "确认修改", self.on_enter, width=340, height=44)
         self.change_button.grid(row=5, column=1, sticky="w", padx=(0, 30), pady=(10, 6))
-        button(panel, "退出登录", app.show_login, kind="secondary", width=340).grid(
+        button(panel, "退出登录", app.covers.show_login, kind="secondary", width=340).grid(
             row=6, column=1, sticky="w", padx=(0, 30), pady=(0, 24)
         )
         self._busy = False
@@ -313,20 +315,16 @@ class PasswordScreen(Screen):
             return
         session, clock = self.session, self.app.clock
 
-        def job(_db: Database) -> Any:
+        def job(_db: Database) -> Session:
             from station_client.services.password_change import change_password
 
             change_password(session, current, new, repeat, now=clock())
             return session
 
-        def done(changed: Any) -> None:
+        def done(changed: Session) -> None:
             self._busy = False
-            self.app.logged_in(changed)
-            top = self.app.top
-            if top is not None:
-                top.banner.show(
-                    "密码已修改，今后请用新密码登录。新密码将在下次同步时报送市社保服务器。", "success"
-                )
+            self.app.covers.logged_in(changed)
+            self.nav.tell("密码已修改，今后请用新密码登录。新密码将在下次同步时报送市社保服务器。", "success")
 
         def failed(exc: BaseException) -> None:
             self._busy = False

@@ -4,7 +4,7 @@ name within the township's slice, or a unit by its credit code; then on to the i
 from __future__ import annotations
 
 import tkinter as tk
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import customtkinter as ctk
 from sqlite_utils import Database
@@ -16,12 +16,15 @@ from station_client.ui.viewmodels import person as vm
 from station_client.ui.viewmodels.desk import Applicant
 from station_client.ui.widgets import Column, Table, button, label
 
+if TYPE_CHECKING:
+    from station_client.ui.navigation import App
+
 
 class PersonScreen(Screen):
     title = "办理业务：确定申请人"
     hint = "回车查找／下一步，Esc 返回"
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         c = self.content
         c.grid_columnconfigure(0, weight=1)
@@ -160,7 +163,7 @@ class PersonScreen(Screen):
             self._refused(check.message)
             return
         self.checked = check
-        session = self.app.session
+        session = self.clerk
 
         def job(db: Database) -> Any:
             from station_client.services.registry import find_by_id
@@ -177,7 +180,7 @@ class PersonScreen(Screen):
         self.query.icursor("end")
 
     def _by_name(self, text: str) -> None:
-        session = self.app.session
+        session = self.clerk
 
         def job(db: Database) -> Any:
             from station_client.services.registry import find_by_name
@@ -292,8 +295,6 @@ class PersonScreen(Screen):
             self.lookup()
 
     def proceed(self) -> None:
-        from station_client.ui.items import ItemsScreen
-
         if not self.looked_up or self.checked is None:
             self.lookup()
             return
@@ -312,4 +313,4 @@ class PersonScreen(Screen):
             record=self.found,
             verified=self.found is not None,
         )
-        self.app.show(ItemsScreen(self.app))
+        self.nav.open_items()

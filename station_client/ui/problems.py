@@ -5,14 +5,20 @@ to do; correct and send again, or open the case. Below them, the cases the city 
 from __future__ import annotations
 
 import tkinter as tk
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import customtkinter as ctk
 from sqlite_utils import Database
 
-from station_client.ui import events, theme
+from station_client.ui import actions, events, theme
 from station_client.ui.screen import Screen
+from station_client.ui.viewmodels.desk import RESEND
 from station_client.ui.widgets import Column, Table, button, label
+
+if TYPE_CHECKING:
+    from station_client.services.case_detail import CaseDetail
+    from station_client.services.set_aside import OpView
+    from station_client.ui.navigation import App
 
 CONFLICT_ROW = "conflict:"
 
@@ -21,7 +27,7 @@ class ProblemsScreen(Screen):
     title = "同步问题：被退回待更正和数据冲突待处理的业务"
     hint = "↑↓ 选择，回车修正或查看；Esc 返回"
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         c = self.content
         c.grid_columnconfigure(0, weight=1)
@@ -60,7 +66,7 @@ class ProblemsScreen(Screen):
         button(actions, "立即同步 (F5)", app.sync_now, kind="secondary", width=170).grid(
             row=0, column=2, padx=(0, 8)
         )
-        button(actions, "返回 (Esc)", app.back, kind="secondary", width=130).grid(row=0, column=3)
+        button(actions, "返回 (Esc)", self.nav.back, kind="secondary", width=130).grid(row=0, column=3)
         self.ops: dict[str, Any] = {}
         self.conflicts: dict[str, Any] = {}  # table row id CONFLICT_ROW + case_id -> CaseSummary
         app.bus.listen(self, events.CASES_CHANGED, self._changed)
@@ -76,7 +82,7 @@ class ProblemsScreen(Screen):
         self.table.focus_table()
 
     def load(self) -> None:
-        session = self.app.session
+        session = self.clerk
         catalog = self.app.reference.catalog if self.app.reference else None
 
         def job(db: Database) -> Any:
@@ -174,37 +180,30 @@ class ProblemsScreen(Screen):
         else:
             self._resend(op)
 
-    def _open_form(self, op: Any) -> None:
+    def _open_form(self, op: OpView) -> None:
         if self.app.reference is None:
             self.banner.show("正在载入事项目录，请稍候几秒再试。", "info")
             return
-        session, catalog, clock = self.app.session, self.app.reference.catalog, self.app.clock
+        session, catalog, clock = self.clerk, self.app.reference.catalog, self.app.clock
 
-        def job(db: Database) -> Any:
+        def job(db: Database) -> CaseDetail:
             from station_client.services.case_detail import case_detail
 
             return case_detail(db, session.dek, catalog, op.case_id, now=clock())
 
-        def done(detail: Any) -> None:
-            from station_client.ui.cases import open_form
-            from station_client.ui.viewmodels.form import RESEND
-
-            open_form(self.app, detail, RESEND, op)
+        def done(detail: CaseDetail) -> None:
+            self.nav.open_form(detail.summary.item_code, mode=RESEND, case=detail, op=op)
 
         self.run(job, done)
 
-    def _resend(self, op: Any) -> None:
-        from station_client.ui.cases import resend_as_is
-
-        resend_as_is(self, op, then=self.load)
+    def _resend(self, op: OpView) -> None:
+        actions.resend_as_is(self, op, then=self.load)
 
     def open_case(self) -> None:
-        from station_client.ui.cases import CaseDetailScreen
-
         case = self._conflict()
         if case is not None:
-            self.app.show(CaseDetailScreen(self.app, case.case_id))
+            self.nav.open_case(case.case_id)
             return
         op = self._current()
         if op is not None:
-            self.app.show(CaseDetailScreen(self.app, op.case_id))
+            self.nav.open_case(op.case_id)

@@ -1,6 +1,9 @@
 """The base of every screen on the app's stack.
 
-A screen is a frame inside ``app.body``. The app calls :meth:`Screen.on_show` each time
+A screen is a frame inside ``app.body``. It knows the window only through the
+:class:`~station_client.ui.navigation.App` protocol: ``self.nav`` says where the clerk
+goes next, ``app.covers`` and ``app.documents`` do the rest; no screen imports another
+(``tests/station/ui/test_navigation.py``). The app calls :meth:`Screen.on_show` each time
 it comes to the top, :meth:`Screen.on_enter` when Enter is pressed outside a button or a
 multi-line box (the screen's main action), and :meth:`Screen.on_escape` before going
 back (a screen may close a panel of its own first). ``self.banner`` shows the screen's
@@ -20,7 +23,8 @@ from station_client.ui import theme
 from station_client.ui.widgets import Banner, heading, label
 
 if TYPE_CHECKING:
-    from station_client.ui.app import StationApp
+    from station_client.services.session import Session
+    from station_client.ui.navigation import App, Navigator
 
 T = TypeVar("T")
 
@@ -31,7 +35,7 @@ class Screen(ctk.CTkFrame):  # type: ignore[misc]
 
     cover = False  # login, lock, switch: shown over the whole window, not on the stack
 
-    def __init__(self, app: StationApp) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app.cover_frame if self.cover else app.body, fg_color=theme.BG, corner_radius=0)
         self.app = app
         self.grid_columnconfigure(0, weight=1)
@@ -47,6 +51,17 @@ class Screen(ctk.CTkFrame):  # type: ignore[misc]
         self.content = ctk.CTkFrame(self, fg_color="transparent")
         self.content.grid(row=2, column=0, sticky="nsew", padx=20, pady=(6, 10))
         self.grid_rowconfigure(2, weight=1)
+
+    @property
+    def nav(self) -> Navigator:
+        return self.app.nav
+
+    @property
+    def clerk(self) -> Session:
+        """The clerk's session: every screen of the desk opens after login."""
+        session = self.app.session
+        assert session is not None, "a desk screen opened before login"
+        return session
 
     # ── called by the app ───────────────────────────────────────────────────────────
 

@@ -11,8 +11,10 @@ the outbox counts (on the worker), wakes the agent and refreshes the recent item
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from station_client.ui import events
 from station_client.ui.events import Bus
@@ -20,17 +22,25 @@ from station_client.ui.runner import Runner
 from station_client.ui.viewmodels.sync import SyncState
 from station_client.ui.widgets import Banner
 
+if TYPE_CHECKING:
+    from station_client.core.pinyin_search import Usage
+    from station_client.paths import StationPaths
+    from station_client.services.session import Session
+    from station_client.sync.agent import AgentStatus, SyncAgent
+    from station_client.sync.status import SyncStatus
+    from station_client.ui.viewmodels.items import DeskReference
+
 
 class SyncLink:
     # provided by StationApp
-    paths: Any
-    clock: Any
+    paths: StationPaths
+    clock: Callable[[], datetime]
     runner: Runner
     bus: Bus
     notice: Banner
-    session: Any
-    agent: Any
-    reference: Any
+    session: Session | None
+    agent: SyncAgent | None
+    reference: DeskReference | None
     sync: SyncState
     start_sync_agent: bool
     sync_interval: float
@@ -40,7 +50,7 @@ class SyncLink:
 
         clock = self.clock
 
-        def loaded(reference: Any) -> None:
+        def loaded(reference: DeskReference) -> None:
             self.reference = reference
             self.bus.broadcast(events.CATALOG_READY)
 
@@ -51,7 +61,7 @@ class SyncLink:
             return
         from station_client.sync.agent import SyncAgent
 
-        def on_status(status: Any) -> None:  # the agent's thread: hand it to ours
+        def on_status(status: AgentStatus) -> None:  # the agent's thread: hand it to ours
             self.runner.call_soon(lambda: self._agent_status(status))
 
         self.agent = SyncAgent(
@@ -59,7 +69,7 @@ class SyncLink:
         )
         self.agent.start()
 
-    def _agent_status(self, status: Any) -> None:
+    def _agent_status(self, status: AgentStatus) -> None:
         self.sync = replace(
             self.sync, online=status.online, running=status.running, store=status.store or self.sync.store
         )
@@ -82,7 +92,7 @@ class SyncLink:
         """Read the outbox counts again (after a write at this desk) and wake the agent."""
         from station_client.sync.status import read_status
 
-        def done(store: Any) -> None:
+        def done(store: SyncStatus) -> None:
             self.sync = replace(self.sync, store=store)
             self.bus.broadcast(events.SYNC_STATUS)
 
@@ -98,7 +108,7 @@ class SyncLink:
             self.agent.wake()
         clock = self.clock
 
-        def done(usage: Any) -> None:
+        def done(usage: Usage) -> None:
             if self.reference is not None:
                 self.reference = replace(self.reference, usage=usage)
 

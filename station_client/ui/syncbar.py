@@ -16,13 +16,13 @@ from station_client.ui.viewmodels.sync import OFFLINE, ONLINE, SyncView, sync_vi
 from station_client.ui.widgets import button
 
 if TYPE_CHECKING:
-    from station_client.ui.app import StationApp
+    from station_client.ui.navigation import App
 
 _DOT = {ONLINE: theme.ONLINE, OFFLINE: theme.OFFLINE}
 
 
 class SyncBar(ctk.CTkFrame):  # type: ignore[misc]
-    def __init__(self, parent: ctk.CTkFrame, app: StationApp) -> None:
+    def __init__(self, parent: ctk.CTkFrame, app: App) -> None:
         super().__init__(
             parent, fg_color=theme.PANEL, corner_radius=0, border_width=1, border_color=theme.BORDER
         )
@@ -35,7 +35,7 @@ class SyncBar(ctk.CTkFrame):  # type: ignore[misc]
         self.pending.grid(row=0, column=1, padx=8)
         self.set_aside = ctk.CTkButton(
             self, text="", font=bold, fg_color="transparent", hover_color=theme.SECONDARY, text_color=theme.TEXT,
-            width=110, command=app.open_problems,
+            width=110, command=app.nav.open_problems,
         )  # fmt: skip
         self.set_aside.grid(row=0, column=2, padx=4)
         self.attachments = ctk.CTkLabel(self, text="", font=small)

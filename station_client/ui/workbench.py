@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import tkinter as tk
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import customtkinter as ctk
 from sqlite_utils import Database
@@ -16,6 +16,9 @@ from station_client.ui.screen import Screen, entry
 from station_client.ui.viewmodels.workbench import PROBLEMS, Tile, tiles, today_line
 from station_client.ui.widgets import button, label
 
+if TYPE_CHECKING:
+    from station_client.ui.navigation import App
+
 CONFLICTS_SHOWN = 3  # the rest are on 同步问题
 
 
@@ -23,7 +26,7 @@ class WorkbenchScreen(Screen):
     title = "首页"
     hint = "刷身份证或输入号码后回车开始办理；F3 本站业务，F4 同步问题"
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         super().__init__(app)
         self.content.grid_columnconfigure(0, weight=1)
         start = ctk.CTkFrame(self.content, fg_color=theme.PANEL, corner_radius=10)
@@ -49,10 +52,10 @@ class WorkbenchScreen(Screen):
         self.tiles: dict[str, Tile] = {t.key: t for t in tiles(_zero())}
         more = ctk.CTkFrame(self.content, fg_color="transparent")
         more.grid(row=2, column=0, sticky="w", pady=(10, 0))
-        button(more, "本站业务 (F3)", self.app.open_cases, kind="secondary", width=180).grid(
+        button(more, "本站业务 (F3)", self.nav.open_cases, kind="secondary", width=180).grid(
             row=0, column=0, padx=(6, 8)
         )
-        button(more, "同步问题 (F4)", self.app.open_problems, kind="secondary", width=180).grid(
+        button(more, "同步问题 (F4)", self.nav.open_problems, kind="secondary", width=180).grid(
             row=0, column=1, padx=8
         )
         self.conflict_panel = ctk.CTkFrame(self.content, fg_color=theme.WARNING_BG, corner_radius=8)
@@ -126,20 +129,12 @@ class WorkbenchScreen(Screen):
     def _open_tile(self, key: str) -> None:
         target = self.tiles[key].target
         if target == PROBLEMS:
-            self.app.open_problems()
+            self.nav.open_problems()
         else:
-            self.app.open_cases(target)
+            self.nav.open_cases(target)
 
     def on_enter(self) -> None:
-        from station_client.ui.person import PersonScreen
-        from station_client.ui.viewmodels.desk import DeskState
-
-        query = self.query.get().strip()
-        self.app.desk = DeskState()
-        screen = PersonScreen(self.app)
-        self.app.show(screen)
-        if query:
-            screen.start_with(query)
+        self.nav.new_applicant(self.query.get().strip())
 
 
 def _zero() -> Any:

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from sync_server.api.errors import install_error_handlers
 from sync_server.api.limits import BodySizeLimit
 from sync_server.db.engine import Database
+from sync_server.services.station_auth import NoncePruning
 from sync_server.settings import Settings
 
 
@@ -38,6 +39,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = database or Database.from_url(settings.effective_database_url)
+    app.state.nonce_pruning = NoncePruning()  # per process: when expired nonces were last removed
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 

@@ -211,10 +211,5 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
 
 
-def as_utc(value: dt.datetime) -> dt.datetime:
-    """Stored times are UTC; SQLite hands them back without a zone."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
-
-
 def format_time(value: dt.datetime | None) -> str:
-    return "—" if value is None else as_utc(value).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    return "—" if value is None else value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")

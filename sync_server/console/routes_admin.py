@@ -6,10 +6,8 @@ POST that made them, never put in a URL, a cookie or a redirect.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
@@ -19,9 +17,8 @@ from schema.rates import load_rates
 from schema.vocabulary import Role, Section, Tier, label, labels
 from sync_server.console.security import PREFIX, ConsoleRoute, ConsoleUser, now_utc, redirect, require
 from sync_server.console.templating import render
-from sync_server.db.tables import reference_versions, throttle
 from sync_server.errors import ApiError
-from sync_server.services import conflicts, staff, station_overview, stations, web_sessions
+from sync_server.services import conflicts, reference, staff, station_overview, stations, web_sessions
 from sync_server.services import throttle as throttling
 from sync_server.services.start_over import order_start_over
 
@@ -135,22 +132,14 @@ def station_start_over(
 # ---- staff ------------------------------------------------------------------------------------
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 def _staff_page(request: Request, **extra: object) -> Response:
     with request.app.state.db.read() as conn:
         rows = staff.list_staff(conn)
-        locks = {
-            r.key.removeprefix("login:"): r.locked_until
-            for r in conn.execute(sa.select(throttle).where(throttle.c.key.like("login:%")))
-            if r.locked_until is not None
-        }
+        locks = web_sessions.login_locks(conn, now_utc())
         station_names = {s.id: s.name for s in stations.list_stations(conn)}
     context: dict[str, object] = {
         "rows": rows,
-        "locks": {k: v for k, v in locks.items() if _aware(v) > now_utc()},
+        "locks": locks,
         "station_names": station_names,
         "roles": labels(Role),
         "sections": labels(Section),
@@ -250,11 +239,7 @@ def staff_action(
 def catalog_page(request: Request, user: Admin) -> Response:
     catalog, book = load_catalog(), load_rates()
     with request.app.state.db.read() as conn:
-        published = conn.execute(
-            sa.select(reference_versions).order_by(
-                reference_versions.c.kind, reference_versions.c.published_at.desc()
-            )
-        ).all()
+        published = reference.published_versions(conn)
     by_section: dict[str, int] = {}
     for item in catalog.items:
         if item.tier is Tier.COMPLEX and item.section is not None:

@@ -27,14 +27,10 @@ _SECTIONS = labels(Section)
 _ROLES = labels(Role)
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 def beijing(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return "—"
-    return _aware(value).astimezone(BEIJING).strftime(fmt)
+    return value.astimezone(BEIJING).strftime(fmt)
 
 
 def day(value: dt.date | None) -> str:
@@ -65,7 +61,7 @@ def ago(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
     """“3 小时前”, for the last push and pull of a station."""
     if value is None:
         return "从未"
-    seconds = ((now or dt.datetime.now(dt.UTC)) - _aware(value)).total_seconds()
+    seconds = ((now or dt.datetime.now(dt.UTC)) - value).total_seconds()
     if seconds < 90:
         return "刚刚"
     if seconds < 3600:

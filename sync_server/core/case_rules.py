@@ -1,10 +1,12 @@
 """Whether the server accepts a case as the station sent it: pure checks, no database.
 
-The station ran the same checks at the desk; the server runs them again on what it
-received (a client bug or an old catalog must not reach the back office). A failed
-check is a :class:`Rejection` (an ``OP_RESULT_CODES`` code, a Chinese message for the
-clerk, the problems in ``detail``); the operation is answered ``rejected`` and the rest
-of the batch goes on.
+The station ran the same checks at the desk (``schema.case_checks``' one chain); the
+server runs them again on what it received (a client bug or an old catalog must not
+reach the back office), and checks what only the wire carries: the item's tier and kind
+of applicant, the case number's station, the fee the station computed. A failed check is
+a :class:`Rejection` (an ``OP_RESULT_CODES`` code, a Chinese message for the clerk, the
+problems in ``detail``); the operation is answered ``rejected`` and the rest of the
+batch goes on.
 """
 
 from __future__ import annotations
@@ -15,12 +17,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schema.api_errors import API_ERROR_MESSAGES, ApiErrorCode
+from schema.case_checks import CaseCheck, check_case, identify
 from schema.cases import CasePayload, FeeSummary
-from schema.catalog import Catalog, CatalogItem, FormValue, Problem, missing_materials, validate_form
-from schema.eligibility import check_eligibility, registry_problems, schemes_held
+from schema.catalog import (
+    Catalog,
+    CatalogItem,
+    FormValue,
+    Material,
+    Problem,
+    missing_materials,
+    validate_form,
+)
+from schema.eligibility import registry_problems, schemes_held
 from schema.errors import CatalogError, FeeError, IdentifierError
-from schema.fees import Contribution, FeeRequest, compute_fee, fee_request_from_form
-from schema.identifiers import ResidentId, Uscc, parse_resident_id, parse_uscc, uscc_warning
+from schema.fees import Contribution, FeeRequest, compute_fee
+from schema.identifiers import ResidentId, Uscc, parse_resident_id
 from schema.protocol import SupplementPayload
 from schema.rates import RateBook
 from schema.vocabulary import ApplicantKind, Tier
@@ -75,28 +86,6 @@ def find_item(catalog: Catalog, code: str) -> CatalogItem | Rejection:
         )
 
 
-def _identifiers(
-    payload: CasePayload, today: dt.date
-) -> tuple[ResidentId | None, Uscc | None, list[Problem]]:
-    applicant = payload.applicant
-    try:
-        if applicant.kind is ApplicantKind.PERSON and applicant.id_number is not None:
-            return parse_resident_id(applicant.id_number, today=today), None, []
-        if applicant.uscc is not None:
-            code = parse_uscc(applicant.uscc)
-            warning = uscc_warning(code)
-            found = [
-                Problem(field="applicant.uscc", code=w[0], message=w[1], severity="warning")
-                for w in [warning]
-                if w
-            ]
-            return None, code, found
-    except IdentifierError as exc:
-        where = "applicant.id_number" if applicant.kind is ApplicantKind.PERSON else "applicant.uscc"
-        return None, None, [_problem(where, exc.code, exc.message)]
-    return None, None, []
-
-
 def _shape(payload: CasePayload, item: CatalogItem) -> list[Problem]:
     found: list[Problem] = []
     if payload.tier is not item.tier:
@@ -127,6 +116,13 @@ def _shape(payload: CasePayload, item: CatalogItem) -> list[Problem]:
     return found
 
 
+def _missing(missing: list[Material] | tuple[Material, ...]) -> list[Problem]:
+    return [
+        _problem(f"materials.{m.code}", "material_missing", f"缺少材料“{m.name}”：请收齐后重新提交。")
+        for m in missing
+    ]
+
+
 def _form(
     item: CatalogItem,
     form: Mapping[str, object],
@@ -134,14 +130,17 @@ def _form(
     today: dt.date,
     person: ResidentId | None,
 ) -> tuple[dict[str, FormValue], list[Problem]]:
+    """A 补正's merged form: validated, and its materials complete (no eligibility, no fee:
+    those were settled when the case was accepted)."""
     result = validate_form(item, form, today=today, applicant=person)
     found = list(result.problems)
     if result.ok:
-        for m in missing_materials(item, materials, result.values):
-            found.append(
-                _problem(f"materials.{m.code}", "material_missing", f"缺少材料“{m.name}”：请收齐后重新提交。")
-            )
+        found += _missing(missing_materials(item, materials, result.values))
     return result.values, found
+
+
+def _fee_problem(exc: FeeError) -> Problem:
+    return _problem(str(exc.detail.get("field", "fee")), exc.code, exc.message)
 
 
 def _line_key(lines: Any) -> list[tuple[str, str, str, str, str]]:
@@ -190,15 +189,10 @@ def _computed(request: FeeRequest, rates: RateBook) -> Contribution:
     return contribution
 
 
-def check_fee(
-    item: CatalogItem, values: Mapping[str, FormValue], sent: FeeSummary | None, rates: RateBook
+def compare_fee(
+    contribution: Contribution | None, sent: FeeSummary | None, rates: RateBook
 ) -> Contribution | Rejection | None:
-    contribution: Contribution | None = None
-    if item.fee_kind is not None and item.collects_fee(values):
-        try:
-            contribution = _computed(fee_request_from_form(item.fee_kind, values), rates)
-        except FeeError as exc:
-            return invalid([_problem(str(exc.detail.get("field", "fee")), exc.code, exc.message)])
+    """The fee the server computed against the one the station sent: equal, or ``op_fee_mismatch``."""
     if contribution is None and sent is None:
         return None
     if contribution is not None and sent is not None and same_fee(sent, contribution):
@@ -222,19 +216,33 @@ def check_accept(
     item = find_item(catalog, payload.item_code)
     if isinstance(item, Rejection):
         return item
-    person, unit, id_problems = _identifiers(payload, today)
-    problems = _shape(payload, item) + [p for p in id_problems if p.severity == "error"]
+    applicant = payload.applicant
+    identified = identify(applicant.kind, applicant.id_number, applicant.uscc, today=today)
+    problems = _shape(payload, item) + [p for p in identified.problems if p.severity == "error"]
     if problems:
         return invalid(problems)
-    values, form_problems = _form(item, payload.form, payload.materials_provided, today, person)
-    form_problems += check_eligibility(item, values, accepted_on=today, rates=rates)
+    check = check_case(
+        item, payload.form, payload.materials_provided, identified=identified, today=today, rates=rates,
+        fee_rule=_computed,
+    )  # fmt: skip
+    form_problems = _case_problems(check)
     if any(p.severity == "error" for p in form_problems):
         return invalid(form_problems)
-    fee = check_fee(item, values, payload.fee, rates)
+    if check.fee_error is not None:
+        return invalid([_fee_problem(check.fee_error)])
+    fee = compare_fee(check.fee, payload.fee, rates)
     if isinstance(fee, Rejection):
         return fee
-    warnings = tuple(p for p in id_problems + form_problems if p.severity == "warning")
-    return CheckedCase(item, values, warnings, person, unit, fee)
+    warnings = tuple(p for p in identified.problems + tuple(form_problems) if p.severity == "warning")
+    return CheckedCase(item, check.values, warnings, identified.person, identified.unit, fee)
+
+
+def _case_problems(check: CaseCheck) -> list[Problem]:
+    """The form's problems, the missing materials (when the form is valid), then eligibility."""
+    found = list(check.form_problems)
+    if check.form_ok:
+        found += _missing(check.missing)
+    return found + list(check.eligibility_problems)
 
 
 def check_enrolments(item: CatalogItem, enrolments: Iterable[tuple[str, str]]) -> Rejection | None:

@@ -3,7 +3,7 @@
 A complex case goes to the section the catalog names for its item; a case whose registry
 change met newer data goes to 综合业务科 (the integrated-business section), which owns
 conflicts. The due date counts the item's time limit from the trusted acceptance date
-with ``schema.workdays`` (the function the station uses for its receipt). A date that
+with ``schema.case_checks.time_limit_due`` (the function the station uses for its receipt). A date that
 reaches a year whose official holiday arrangement is not loaded is **provisional**
 (``due_provisional``, shown as 暂定) and is recounted when the arrangement is loaded
 (``services.holidays``). Only a year outside the calendar's range (after 2099) leaves
@@ -13,13 +13,12 @@ the date open (None) with the note ``workday_no_calendar``.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 
+from schema.case_checks import time_limit_due
 from schema.catalog import CatalogItem
-from schema.errors import WorkdayError
 from schema.vocabulary import Section, Tier
-from schema.workdays import DueDate, DueKind, WorkdayCalendar, default_calendar
+from schema.workdays import DueDate, WorkdayCalendar
 
 NO_CALENDAR = "workday_no_calendar"
 
@@ -40,11 +39,7 @@ def section_for(item: CatalogItem, *, conflict: bool = False) -> Section | None:
 
 def due(item: CatalogItem, start: dt.date, calendar: WorkdayCalendar | None = None) -> DueDate | None:
     """The due date of ``item`` accepted on ``start``; None only past the calendar's range."""
-    limit = item.time_limit
-    try:
-        return _counted(calendar or default_calendar(), start, limit.kind, limit.days)
-    except WorkdayError:
-        return None
+    return time_limit_due(item, start, calendar)
 
 
 def due_date(
@@ -53,12 +48,6 @@ def due_date(
     """:func:`due` as (date, note) for callers that need only the day."""
     counted = due(item, start, calendar)
     return (counted.day, None) if counted else (None, NO_CALENDAR)
-
-
-@functools.lru_cache(maxsize=4096)
-def _counted(calendar: WorkdayCalendar, start: dt.date, kind: DueKind, days: int) -> DueDate:
-    # A batch holds hundreds of cases accepted on a few days with a few time limits.
-    return calendar.due(start, kind, days)
 
 
 def route(

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
+from schema.vocabulary import Tier
 from sync_server.core.clock import posting_period
 from sync_server.core.ledger import Posting
 
@@ -69,6 +70,14 @@ def in_suspense(rows: Iterable[Mapping[str, Any]]) -> dict[Key, Decimal]:
                r["contribution_month"])  # fmt: skip
         open_[key] = open_.get(key, ZERO) - Decimal(r["amount"])
     return {k: v for k, v in open_.items() if v != 0}
+
+
+def goes_to(tier: str, choice: str) -> Literal["counties", "refund"]:
+    """Where a conflict case's suspense goes when 综合业务科 resolves the conflict (``choice``:
+    ``server`` keeps the registry's version, ``station`` takes the change). A general item
+    kept at the registry's version was not done: its money is owed back. Otherwise the case
+    stands (or goes on to review) and its money is the counties'."""
+    return "refund" if Tier(tier) is Tier.GENERAL and choice == "server" else "counties"
 
 
 def release(

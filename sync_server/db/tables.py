@@ -19,6 +19,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from sync_server.db.types import UTCDateTime
+
 metadata = sa.MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -32,7 +34,8 @@ metadata = sa.MetaData(
 # JSON on SQLite, JSONB on PostgreSQL.
 JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 Money = sa.Numeric(14, 2)
-TS = sa.DateTime(timezone=True)
+# Every timestamp reads back as aware UTC on both backends (DDL: DateTime(timezone=True)).
+TS = UTCDateTime()
 
 
 def _now() -> sa.sql.functions.now:

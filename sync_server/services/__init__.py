@@ -12,16 +12,16 @@ Stations and staff
     start_over        ordering a station to drop its downloaded data and pull again
     throttle          failure counters with lockout, shared by every server process
     rate_limit        the per-station request rate limit
+    station_auth      a signing station's key, its rate limit and its nonces (for api.auth)
     web_sessions      console logins and sessions
 
 Push (docs/server.md "Push: exactly once")
-    ingest            one batch exactly once, in one transaction
-    ingest_apply      the batch's new operations applied in memory by the pure core
-    ingest_followups  补正, 撤回 and 交付 of a case the server already holds
-    ingest_staff      a clerk's password changed at the station
-    registry_updates  the registry rows a push reads and writes
+    ingest            one batch exactly once, in one transaction: load, apply (the pure
+                      core, ``sync_server.core.ingest``), write
+    registry_updates  loading and storing the registry slice a push reads and writes
+    case_moves        writing a case's move (``core.case_moved``): events, feed, audit
     conflicts         conflict cases: both versions side by side, and their resolution
-    conflict_money    where a conflict case's desk money goes on resolution
+    conflict_money    moving a conflict case's desk money out of suspense on resolution
     bulk              many rows in one round trip (COPY on PostgreSQL)
     attachments       scans on their own resumable path, by SHA-256
 

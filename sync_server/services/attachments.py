@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
 from schema.cases import ALLOWED_MEDIA_TYPES, MAX_ATTACHMENT_BYTES
 from schema.protocol import CHUNK_SIZE, AttachmentStatus
-from sync_server.api.errors import ApiError
 from sync_server.db.tables import attachment_chunks, attachments
+from sync_server.db.upsert import upsert
+from sync_server.errors import ApiError
 from sync_server.services import audit
 
 MAX_CHUNK_BYTES = CHUNK_SIZE * 4
@@ -62,7 +62,7 @@ def _status(row: Row[Any]) -> AttachmentStatus:
 
 def _row(conn: Connection, sha256: str, *, for_update: bool = False) -> Row[Any] | None:
     query = sa.select(attachments).where(attachments.c.sha256 == sha256)
-    if for_update and conn.dialect.name == "postgresql":
+    if for_update:
         query = query.with_for_update()
     return conn.execute(query).first()
 
@@ -124,12 +124,20 @@ def _begin(
             "attachment_bad_type",
             detail={"media_type": media_type, "reason": "content does not start like this type"},
         )
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     # Two processes starting the same upload: one inserts, the other finds its row.
     conn.execute(
-        dialect.insert(attachments)
-        .values(sha256=sha256, size=size, media_type=media_type, station_id=station_id, created_at=now)
-        .on_conflict_do_nothing(index_elements=[attachments.c.sha256])
+        upsert(
+            conn,
+            attachments,
+            on=[attachments.c.sha256],
+            values={
+                "sha256": sha256,
+                "size": size,
+                "media_type": media_type,
+                "station_id": station_id,
+                "created_at": now,
+            },
+        )
     )
     row = _row(conn, sha256, for_update=True)
     assert row is not None

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sync_server.core.audit_chain import GENESIS, AuditEntry, ChainReport, chain, verify_chain
+from schema.audit_chain import GENESIS, AuditEntry, ChainReport, chain, verify_chain
 from sync_server.db.tables import audit_head, audit_log
 from sync_server.services import bulk
 
@@ -23,15 +23,12 @@ AuditItem = tuple[dt.datetime, str, str, str, str, dict[str, Any]]
 
 def _lock_head(conn: Connection) -> tuple[int, str]:
     query = sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+    row = conn.execute(query.with_for_update()).first()
     if row is None:
         # First append ever. Concurrent first appenders race on the primary key; the loser's
         # transaction fails and is retried by its caller like any serialisation failure.
         conn.execute(sa.insert(audit_head).values(id=1, seq=0, hash=GENESIS))
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.select(audit_head.c.seq).where(audit_head.c.id == 1).with_for_update())
+        conn.execute(sa.select(audit_head.c.seq).where(audit_head.c.id == 1).with_for_update())
         return 0, GENESIS
     return int(row.seq), str(row.hash)
 

@@ -13,19 +13,12 @@ from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel
 from pydantic_core import to_json
 from sqlalchemy.engine import Connection
 
+from sync_server.core.json_doc import RawJson, model_json
 
-class RawJson(bytes):
-    """A JSON document already serialised (``model_dump_json``, in Rust), stored as it is:
-    a model dumped to Python objects and then to JSON would be walked twice."""
-
-
-def model_json(model: BaseModel) -> RawJson:
-    """``model.model_dump_json()`` as UTF-8 bytes, without the round trip through ``str``."""
-    return RawJson(model.__pydantic_serializer__.to_json(model))
+__all__ = ["RawJson", "in_list", "insert_rows", "json_bytes", "model_json"]
 
 
 def json_bytes(value: Any) -> bytes:

@@ -6,31 +6,24 @@ writers of decisions; ingest announces new statuses with the same record shapes.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from schema.lifecycle import CaseStatus
+from schema.lifecycle import CaseStatus, is_decided
 from schema.protocol import Change, ChangeKind
 from schema.records import CaseStatusRecord, DecisionRecord
-
-DECIDED = (CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.RETURNED)
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)  # SQLite drops the zone
 
 
 def case_change(row: Mapping[str, Any]) -> Change:
     """A decision record for a decided case (it carries the reason), a status record otherwise."""
     status = CaseStatus(row["status"])
-    if status in DECIDED and row.get("decided_at") is not None and row.get("decided_by"):
+    if is_decided(status) and row.get("decided_at") is not None and row.get("decided_by"):
         decision = DecisionRecord(
             case_id=row["case_id"],
             case_number=row["case_number"],
             status=status,
             reason=row.get("decision_reason") or "",
-            decided_at=_aware(row["decided_at"]),
+            decided_at=row["decided_at"],  # aware: the column type is UTCDateTime
             decided_by=row["decided_by"],
             section=row["section"],
             version=row["version"],

@@ -9,7 +9,6 @@ insurance, account and month; the ledger postings; the history.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -255,8 +254,7 @@ def _history(conn: Connection, case_id: str) -> list[dict[str, Any]]:
             status = CaseStatus(r.to_status).label
         except ValueError:
             status = r.to_status
-        at = r.at if r.at.tzinfo is not None else r.at.replace(tzinfo=dt.UTC)
-        out.append({"at": at, "actor": r.actor, "event": event, "status": status, "detail": r.detail or {}})
+        out.append({"at": r.at, "actor": r.actor, "event": event, "status": status, "detail": r.detail or {}})
     return out
 
 

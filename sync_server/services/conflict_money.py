@@ -1,9 +1,8 @@
-"""Where a conflict case's desk money goes when 综合业务科 resolves the conflict.
+"""Moving a conflict case's desk money on when 综合业务科 resolves the conflict.
 
-While the conflict is open the fee sits in suspense (暂收款, :mod:`sync_server.core.suspense`).
-A general item kept at the registry's version was not done, so its money becomes a refund
-payable to the applicant; otherwise the case stands (or goes on to review) and the money
-moves to the counties with the ordinary collected/owed pairs.
+While the conflict is open the fee sits in suspense (暂收款). Where it goes and the
+balanced entries that move it are decided by :mod:`sync_server.core.suspense`
+(``goes_to``, ``release``); this reads what the case holds and stores the entries.
 """
 
 from __future__ import annotations
@@ -14,15 +13,8 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from schema.vocabulary import Tier
 from sync_server.core import suspense
 from sync_server.db.tables import ledger_entries
-
-
-def goes_to(tier: str, choice: str) -> Literal["counties", "refund"]:
-    """A general item kept at the registry's version was not done: its money is owed back.
-    Otherwise the case stands (or goes on to review) and its money is the counties'."""
-    return "refund" if Tier(tier) is Tier.GENERAL and choice == "server" else "counties"
 
 
 def move_suspense(

@@ -33,17 +33,21 @@ from schema.catalog import load_catalog, validate_form
 from schema.errors import ContractError, TransitionError
 from schema.identifiers import parse_resident_id
 from schema.lifecycle import Actor, CaseEvent, CaseStatus, transition
-from schema.protocol import ChangeKind
+from schema.protocol import Change, ChangeKind
 from schema.records import ConflictNote
 from schema.vocabulary import Role, Tier
+from sync_server.core import suspense
+from sync_server.core.case_moved import Step, case_moved
 from sync_server.core.clock import beijing_date
-from sync_server.core.registry_effects import Change, effect_of, subject_field
-from sync_server.db.tables import case_events, cases, conflicts, stations
+from sync_server.core.ingest.registry_slice import RegistrySlice
+from sync_server.core.registry_effects import Change as RegistryChange
+from sync_server.core.registry_effects import effect_of, subject_field
+from sync_server.db.tables import cases, conflicts, stations
 from sync_server.errors import ApiError
-from sync_server.services import audit, conflict_money, feed, review
+from sync_server.services import case_moves, conflict_money, feed, registry_updates, review
 from sync_server.services.case_records import case_change
 from sync_server.services.case_view import ENROLMENT_KIND, ENROLMENT_STATUS, SEX_LABELS, division_name
-from sync_server.services.registry_updates import Registry, person_record
+from sync_server.services.registry_updates import person_record
 
 DbRow = Any
 RESOLUTIONS = {"server": "保留人员库现有信息", "station": "采用服务站提交的变更"}
@@ -150,7 +154,7 @@ def count_open(conn: Connection) -> int:
 
 def get_conflict(conn: Connection, conflict_id: int, *, for_update: bool = False) -> DbRow:
     query = sa.select(conflicts).where(conflicts.c.id == conflict_id)
-    if for_update and conn.dialect.name == "postgresql":
+    if for_update:
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:
@@ -197,7 +201,7 @@ def _apply_station(conn: Connection, case: DbRow, conflict: DbRow, now: dt.datet
         raise ApiError(
             "request_invalid", "该案件不涉及人员信息变更，无法应用服务站版本。", {"conflict_id": conflict.id}
         )
-    on = beijing_date(review_aware(case.accepted_at))
+    on = beijing_date(case.accepted_at)
     form = case.payload.get("form", {})
     values = validate_form(item, form, today=on).values
     try:
@@ -206,8 +210,7 @@ def _apply_station(conn: Connection, case: DbRow, conflict: DbRow, now: dt.datet
         raise ApiError("request_invalid", f"案件中的公民身份号码无效：{exc.message}", {}) from None
     fields = subject_field(item.code)
     name = str(form.get(fields[1])) if fields is not None else case.applicant_name
-    registry = Registry()
-    registry.load(conn, [subject.number], [subject.number], [])
+    registry = registry_updates.load(conn, RegistrySlice(), [subject.number], [subject.number], [])
     person = registry.persons.get(subject.number)
     held = registry.enrolments_of(subject.number)
     if conflict.entity == "person":
@@ -219,7 +222,7 @@ def _apply_station(conn: Connection, case: DbRow, conflict: DbRow, now: dt.datet
         sa.select(stations.c.township_code).where(stations.c.id == case.station_id)
     ).scalar()
     effect = effect_of(
-        Change(item.code, values, subject, name, base, person, held,
+        RegistryChange(item.code, values, subject, name, base, person, held,
                case.registration_county or case.county_code, township or case.township_code, on)
     )  # fmt: skip
     if effect.conflict is not None:
@@ -230,7 +233,7 @@ def _apply_station(conn: Connection, case: DbRow, conflict: DbRow, now: dt.datet
             {"reason": effect.conflict.reason},
         )
     registry.apply(effect)
-    return registry.write(conn, now)
+    return registry_updates.write(conn, registry, now)
 
 
 def _current_record(conn: Connection, case: DbRow) -> list[feed.FeedChange]:
@@ -238,8 +241,7 @@ def _current_record(conn: Connection, case: DbRow) -> list[feed.FeedChange]:
     number = _subject_number(case)
     if number is None:
         return []
-    registry = Registry()
-    registry.load(conn, [number], [], [])
+    registry = registry_updates.load(conn, RegistrySlice(), [number], [], [])
     person = registry.persons.get(number)
     if person is None or not person.township_code:
         return []
@@ -250,22 +252,12 @@ def _current_record(conn: Connection, case: DbRow) -> list[feed.FeedChange]:
     ]  # fmt: skip
 
 
-def _announce(conn: Connection, case: DbRow, note: ConflictNote) -> None:
+def _told(case: DbRow, note: ConflictNote) -> Change:
     """The case's change for its station, saying how the conflict was resolved."""
     change = case_change(dict(case._mapping))
-    data = dict(change.data)
-    if change.kind is ChangeKind.CASE_STATUS:
-        data["conflict"] = note.model_dump(mode="json")
-    feed.emit(
-        conn,
-        feed.FeedChange(
-            feed.station_scope(case.station_id), change.kind.value, change.key, change.version, data
-        ),
-    )
-
-
-def review_aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    if change.kind is not ChangeKind.CASE_STATUS:
+        return change
+    return change.model_copy(update={"data": {**change.data, "conflict": note.model_dump(mode="json")}})
 
 
 def resolve(
@@ -301,28 +293,19 @@ def resolve(
         values["completed_at"] = now
     conn.execute(sa.update(cases).where(cases.c.case_id == case.case_id).values(**values))
     detail = {"conflict_id": conflict.id, "resolution": choice, "note": note.strip()[:500]}
-    conn.execute(
-        sa.insert(case_events).values(
-            case_id=case.case_id, at=now, actor=actor.username, event=CaseEvent.RESOLVE_CONFLICT.value,
-            from_status=case.status, to_status=target.value, detail=detail,
-        )
-    )  # fmt: skip
-    to = conflict_money.goes_to(case.tier, choice)
+    step = Step(now, actor.username, CaseEvent.RESOLVE_CONFLICT.value, case.status, target.value, detail)
+    to = suspense.goes_to(case.tier, choice)
     moved_rows = conflict_money.move_suspense(conn, case.case_id, to, now)
     after = review.load_case(conn, case.case_id)
     outcome = ConflictNote(
         reason=reason_of(conflict), resolution=choice, resolved_at=now, refund=to == "refund"
     )
-    _announce(conn, after, outcome)
-    audit.append(
+    audited = {**detail, "case_number": case.case_number, "entity": conflict.entity, "key": conflict.entity_key,
+               "to": target.value, "registry_changes": len(changes), "money_to": to,
+               "ledger_entries": len(moved_rows)}  # fmt: skip
+    case_moves.write(
         conn,
-        actor=actor.username,
-        action="conflict.resolve",
-        entity="case",
-        entity_id=case.case_id,
-        detail={**detail, "case_number": case.case_number, "entity": conflict.entity, "key": conflict.entity_key,
-                "to": target.value, "registry_changes": len(changes), "money_to": to,
-                "ledger_entries": len(moved_rows)},
-        at=now,
+        case_moved(case.case_id, after.station_id, [step], tell=_told(after, outcome), at=now,
+                   actor=actor.username, action="conflict.resolve", detail=audited),
     )  # fmt: skip
     return get_conflict(conn, conflict.id)

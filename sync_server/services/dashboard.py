@@ -67,12 +67,6 @@ class Dashboard:
     stations: list[StationSync]
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 def _group_column(group_by: GroupBy) -> sa.ColumnElement[str]:
     c = cases.c
     if group_by is GroupBy.COUNTY:
@@ -113,17 +107,14 @@ def case_facts(
     if county:
         query = query.where(c.county_code == county)
     for r in conn.execute(query.execution_options(yield_per=5000)):
-        accepted = _aware(r.accepted_at)
-        received = _aware(r.received_at)
-        assert accepted is not None and received is not None
         yield CaseFact(
             r.g,
             r.station_id,
             r.tier,
             r.status,
-            accepted,
-            received,
-            _aware(r.completed_at),
+            r.accepted_at,
+            r.received_at,
+            r.completed_at,
             r.due_date,
             bool(r.returned),
         )
@@ -172,8 +163,8 @@ def _station_sync(conn: Connection, by_station: Summary, county: str | None) -> 
                 s.name,
                 divisions.name_of(s.county_code),
                 s.status,
-                _aware(s.last_push_at),
-                _aware(s.last_pull_at),
+                s.last_push_at,
+                s.last_pull_at,
                 g.lag_median_hours if g else None,
                 g.lag_p90_hours if g else None,
                 g.accepted if g else 0,

@@ -1,44 +1,20 @@
 """What a station should hold, as a digest it can compare with its own (docs/design.md §4).
 
-:func:`station_digest` is the rule, pure, for the station to mirror over what it has
-applied: reference digests of the catalog and rate book it holds, and
-``schema.protocol.registry_digest`` over ``(Change.key, Change.version)`` of the staff
-changes (kind ``staff``) and of the registry changes (kinds ``person`` and ``unit``) it
-holds and that are not deleted. :func:`digest_for_station` computes the same from the
-server's tables.
+The rule is ``schema.registry_digest.station_digest``, which the station applies to what
+it has pulled; :func:`digest_for_station` applies it to the server's tables: the staff
+the station receives and the township's persons and units.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from schema.protocol import StationDigest, registry_digest
+from schema.protocol import StationDigest
+from schema.registry_digest import RegistrySum, station_digest
 from schema.vocabulary import Role
 from sync_server.db.tables import persons, staff, units
 from sync_server.services import reference
-
-
-def station_digest(
-    *,
-    catalog_version: str,
-    catalog_digest: str,
-    rates_digest: str,
-    staff: Iterable[tuple[str, int]],
-    registry: Iterable[tuple[str, int]],
-) -> StationDigest:
-    """The digest over reference digests, staff (username, version) and registry (key, version)."""
-    rows = list(registry)
-    return StationDigest(
-        catalog_version=catalog_version,
-        catalog_digest=catalog_digest,
-        rates_digest=rates_digest,
-        staff_digest=registry_digest(staff),
-        registry_count=len(rows),
-        registry_digest=registry_digest(rows),
-    )
 
 
 def station_staff(station_id: str) -> sa.ColumnElement[bool]:
@@ -65,5 +41,5 @@ def digest_for_station(conn: Connection, station_id: str, township_code: str) ->
                 sa.select(staff.c.username, staff.c.version).where(station_staff(station_id))
             )
         ],
-        registry=[(r[0], int(r[1])) for r in [*person_rows, *unit_rows]],
+        registry=RegistrySum.of((r[0], int(r[1])) for r in [*person_rows, *unit_rows]),
     )

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 
 from schema.protocol import EnrolRequest, EnrolResponse
-from sync_server.api.errors import ApiError
 from sync_server.db.engine import Database
+from sync_server.errors import ApiError
 from sync_server.services import audit, stations, throttle
 from sync_server.settings import Settings
 

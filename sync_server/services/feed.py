@@ -9,35 +9,15 @@ one township: the registry slice).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from sync_server.core.feed_change import SCOPE_ALL, FeedChange, station_scope, township_scope
 from sync_server.db.engine import current_xid
 from sync_server.db.tables import changes
 from sync_server.services import bulk
-from sync_server.services.bulk import RawJson
 
-SCOPE_ALL = "all"
-
-
-def station_scope(station_id: str) -> str:
-    return f"station:{station_id}"
-
-
-def township_scope(township_code: str) -> str:
-    return f"township:{township_code}"
-
-
-@dataclass(frozen=True)
-class FeedChange:
-    scope: str
-    kind: str
-    key: str
-    version: int
-    data: dict[str, Any] | RawJson = field(default_factory=dict)
-    deleted: bool = False
+__all__ = ["SCOPE_ALL", "FeedChange", "emit", "emit_many", "station_scope", "township_scope"]
 
 
 def emit_many(conn: Connection, items: Sequence[FeedChange]) -> None:

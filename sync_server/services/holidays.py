@@ -97,8 +97,7 @@ def _stored(row: Any) -> StoredSchedule:
         workdays=frozenset(dt.date.fromisoformat(d) for d in row.workdays),
         source=row.source,
     )
-    at = row.loaded_at if row.loaded_at.tzinfo else row.loaded_at.replace(tzinfo=dt.UTC)
-    return StoredSchedule(schedule, row.digest, int(row.version), row.loaded_by, at)
+    return StoredSchedule(schedule, row.digest, int(row.version), row.loaded_by, row.loaded_at)
 
 
 def stored_schedules(conn: Connection) -> dict[int, StoredSchedule]:
@@ -194,19 +193,15 @@ def import_schedule(
 
 def _starts(conn: Connection, rows: Sequence[Any]) -> dict[str, dt.date]:
     """The date each case's time limit counts from: its last 补正, else its acceptance."""
-    starts = {r.case_id: beijing_date(_aware(r.accepted_at)) for r in rows}
+    starts = {r.case_id: beijing_date(r.accepted_at) for r in rows}
     query = (
         sa.select(case_events.c.case_id, sa.func.max(case_events.c.at).label("at"))
         .where(case_events.c.case_id.in_(list(starts)), case_events.c.event == CaseEvent.SUPPLEMENT.value)
         .group_by(case_events.c.case_id)
     )
     for r in conn.execute(query):
-        starts[r.case_id] = beijing_date(_aware(r.at))
+        starts[r.case_id] = beijing_date(r.at)
     return starts
-
-
-def _aware(at: dt.datetime) -> dt.datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)  # SQLite drops the zone
 
 
 def recount_provisional(

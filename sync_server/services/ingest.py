@@ -8,19 +8,19 @@ The algorithm is docs/server.md "Push: exactly once". In outline:
    stored result again, another digest is ``op_conflict``;
 3. the new operations must continue ``last_seq`` without a gap (else the whole request
    is refused ``sequence_gap`` naming the missing seq);
-4. load what they need with a few ``IN`` queries, apply them in memory
-   (:class:`~sync_server.services.ingest_apply.Applier`), write every table with one
+4. load what they need with a few ``IN`` queries (the cases and the
+   :class:`~sync_server.core.ingest.registry_slice.RegistrySlice`), apply them in memory
+   with the pure core (:mod:`sync_server.core.ingest`), write every table with one
    statement each, advance ``last_seq``, append the audit entries, commit.
+
+This is the only module that talks to the database for a push: load, apply (pure), write.
 
 A business rejection is a stored result like any other and still consumes its seq.
 
-Everything that needs no database (ordering, digests, the catalog, identifier and fee
-checks of every accepted case: about 40 % of the work) is done before the transaction
-(:func:`prepare`), so a station's next batch, sent while the one before is still being
-applied, is checked by another worker in the meantime and then waits only for the
-station's row lock. When it gets there first, the missing seqs are likely still on their
-way: the push waits for them briefly (``push_gap_wait_seconds``) before it answers
-``sequence_gap``.
+What needs no database is done before the transaction (:mod:`sync_server.core.ingest.prepare`),
+so a station's next batch waits only for the station's row lock. When it gets there
+first, the missing seqs are likely still on their way: the push waits for them briefly
+(``push_gap_wait_seconds``) before it answers ``sequence_gap``.
 """
 
 from __future__ import annotations
@@ -28,8 +28,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,8 +35,6 @@ from sqlalchemy.engine import Connection
 
 from schema.api_errors import API_ERROR_MESSAGES
 from schema.catalog import Catalog, load_catalog
-from schema.errors import ContractError
-from schema.identifiers import parse_resident_id
 from schema.protocol import (
     CaseAcceptOp,
     Operation,
@@ -47,26 +43,22 @@ from schema.protocol import (
     PushBatch,
     PushResponse,
     StaffPasswordOp,
-    operation_digest,
 )
 from schema.rates import RateBook, load_rates
-from schema.vocabulary import Tier
 from schema.workdays import WorkdayCalendar
-from sync_server.api.errors import ApiError
-from sync_server.core.case_rules import CheckedCase, Rejection, check_accept
-from sync_server.core.clock import beijing_date
-from sync_server.core.registry_effects import creates_or_changes, subject_field
+from sync_server.core.case_rules import CheckedCase, Rejection
+from sync_server.core.ingest.batch import IngestBatch
+from sync_server.core.ingest.case import UPDATE_COLUMNS, IngestCase
+from sync_server.core.ingest.context import BatchContext
+from sync_server.core.ingest.dispatch import apply_all
+from sync_server.core.ingest.prepare import Prepared, prepare, registry_keys
+from sync_server.core.ingest.registry_slice import RegistrySlice
 from sync_server.core.station import StationContext
 from sync_server.db.engine import Database
 from sync_server.db.tables import case_events, cases, conflicts, ledger_entries, operations, stations
-from sync_server.services import audit, bulk, feed, holidays
-from sync_server.services.ingest_apply import Applier, BatchContext, check_date, trusted_for
-from sync_server.services.registry_updates import Registry
+from sync_server.errors import ApiError
+from sync_server.services import audit, bulk, feed, holidays, registry_updates
 from sync_server.settings import Settings
-
-_CASE_UPDATE_COLUMNS = (
-    "status", "section", "version", "due_date", "due_provisional", "claimed_by", "claimed_at", "payload", "handed_over_at", "updated_at",
-)  # fmt: skip
 
 
 def push(
@@ -131,28 +123,6 @@ class SequenceGap(ApiError):
         self.last_seq = last_seq
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A batch's operations in seq order with what needs no database: digests, op ids as
-    text and the ``case_accept`` checks (by op id; see :func:`case_rules.check_accept`)."""
-
-    ops: tuple[Operation, ...]
-    digests: tuple[str, ...]
-    keys: tuple[str, ...]
-    checks: dict[str, CheckedCase | Rejection]
-
-
-def prepare(ctx: BatchContext, ops: Sequence[Operation]) -> Prepared:
-    ordered = tuple(sorted(ops, key=lambda op: op.seq))
-    keys = tuple(str(op.op_id) for op in ordered)  # once: a UUID's str() is not free
-    checks: dict[str, CheckedCase | Rejection] = {}
-    for key, op in zip(keys, ordered, strict=True):
-        if isinstance(op, CaseAcceptOp):
-            today = check_date(ctx, trusted_for(ctx, op.payload.accepted_at))
-            checks[key] = check_accept(op.payload, catalog=ctx.catalog, rates=ctx.rates, today=today)
-    return Prepared(ordered, tuple(operation_digest(op) for op in ordered), keys, checks)
-
-
 def push_in(conn: Connection, ctx: BatchContext, prepared: Prepared) -> PushResponse:
     last_seq = _lock_station(conn, ctx.station.id)
     ordered, digests, keys = prepared.ops, prepared.digests, prepared.keys
@@ -200,7 +170,7 @@ def push_in(conn: Connection, ctx: BatchContext, prepared: Prepared) -> PushResp
 
 def _lock_station(conn: Connection, station_id: str) -> int:
     query = sa.select(stations.c.last_seq, stations.c.status).where(stations.c.id == station_id)
-    row = conn.execute(query.with_for_update() if conn.dialect.name == "postgresql" else query).first()
+    row = conn.execute(query.with_for_update()).first()
     if row is None:
         raise ApiError("station_unknown")
     if row.status != "active":
@@ -237,50 +207,14 @@ def _conflict(op: Operation, received_at: dt.datetime, reason: str) -> OpResult:
     )
 
 
-def _registry_keys(ctx: BatchContext, accepts: Iterable[CaseAcceptOp]) -> tuple[set[str], set[str], set[str]]:
-    """ID numbers to read, those to lock (their rows may change) and USCCs, for the batch."""
-    read: set[str] = set()
-    lock: set[str] = set()
-    usccs: set[str] = set()
-    today = beijing_date(ctx.received_at)
-    for op in accepts:
-        p = op.payload
-        try:
-            item = ctx.catalog.item(p.item_code)
-        except ContractError:
-            continue
-        number = p.applicant.id_number  # 18 characters once the payload parsed
-        fields = subject_field(item.code)
-        if fields is not None:
-            value = p.form.get(fields[0])
-            number = _id_number(value, today) if isinstance(value, str) else None
-        if p.applicant.uscc:
-            usccs.add(p.applicant.uscc)
-        if number is None:
-            continue
-        read.add(number)
-        if creates_or_changes(item.code, item.changes_registry and item.tier is Tier.GENERAL):
-            lock.add(number)
-    return read, lock, usccs
-
-
-def _id_number(raw: str, today: dt.date) -> str | None:
-    try:
-        return parse_resident_id(raw, today=today).number
-    except ContractError:
-        return None
-
-
 def _load_cases(
     conn: Connection, case_ids: list[str], numbers: list[str]
-) -> tuple[dict[str, dict[str, Any]], set[str]]:
-    found: dict[str, dict[str, Any]] = {}
+) -> tuple[dict[str, IngestCase], set[str]]:
+    found: dict[str, IngestCase] = {}
     if case_ids:
-        query = sa.select(cases).where(bulk.in_list(conn, cases.c.case_id, case_ids))
-        for row in conn.execute(
-            query.with_for_update() if conn.dialect.name == "postgresql" else query
-        ).all():
-            found[row.case_id] = _aware(dict(row._mapping))
+        query = sa.select(cases).where(bulk.in_list(conn, cases.c.case_id, case_ids)).with_for_update()
+        for row in conn.execute(query).all():
+            found[row.case_id] = IngestCase.from_row(row._mapping)
     taken: set[str] = set()
     if numbers:
         taken = set(
@@ -291,56 +225,64 @@ def _load_cases(
     return found, taken
 
 
-def _aware(row: dict[str, Any]) -> dict[str, Any]:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return {
-        k: v.replace(tzinfo=dt.UTC) if isinstance(v, dt.datetime) and v.tzinfo is None else v
-        for k, v in row.items()
-    }
-
-
 def _apply_new(
     conn: Connection,
     ctx: BatchContext,
     pending: dict[str, tuple[Operation, str]],
     checks: dict[str, CheckedCase | Rejection],
 ) -> dict[str, OpResult]:
-    """Apply the new operations (op_id -> (op, digest), in seq order); their results by op_id."""
-    new = [op for op, _ in pending.values()]
+    """Apply the new operations (op_id -> (op, digest), in seq order); their results by op_id.
+    Load, apply in memory (the pure core), write: a handful of statements for the batch."""
+    batch = _load(conn, ctx, [op for op, _ in pending.values()], checks)
+    results = apply_all(batch, ((key, op) for key, (op, _) in pending.items()))
+    _write(conn, batch, pending, results)
+    return results
+
+
+def _load(
+    conn: Connection, ctx: BatchContext, new: list[Operation], checks: dict[str, CheckedCase | Rejection]
+) -> IngestBatch:
+    """The cases, case numbers and registry slice the new operations name (a few ``IN`` queries)."""
     accepts = [op for op in new if isinstance(op, CaseAcceptOp)]
     known, taken = _load_cases(
         conn, sorted({str(op.case_id) for op in new}), sorted({op.payload.case_number for op in accepts})
     )
-    registry = Registry()
-    registry.load(conn, *_registry_keys(ctx, accepts))
+    registry = registry_updates.load(conn, RegistrySlice(), *registry_keys(ctx, accepts))
+    registry_updates.load_staff(
+        conn, registry, (op.payload.username for op in new if isinstance(op, StaffPasswordOp))
+    )
     if ctx.calendar is None:  # the holiday schedules loaded on this server, read in this transaction
         ctx = dataclasses.replace(ctx, calendar=holidays.server_calendar(conn))
-    applier = Applier(ctx, known, taken, registry, checks)
-    applier.staff_accounts.load(
-        conn, sorted({op.payload.username for op in new if isinstance(op, StaffPasswordOp)})
-    )
-    results = {key: applier.apply(op, key) for key, (op, _) in pending.items()}
-    applier.staff_accounts.write(conn, ctx.received_at)
-    out = applier.out
+    return IngestBatch(ctx, registry, known, taken, checks)
+
+
+def _write(
+    conn: Connection,
+    batch: IngestBatch,
+    pending: dict[str, tuple[Operation, str]],
+    results: dict[str, OpResult],
+) -> None:
+    """Every row the batch produced, one statement per table; the audit entries last."""
+    ctx, out = batch.ctx, batch.out
     # Binary COPY for the big tables: every value here already has its column's Python type.
-    bulk.insert_rows(conn, cases, out.new_cases, binary=True)
+    bulk.insert_rows(conn, cases, [case.row() for case in out.new_cases], binary=True)
     if out.case_updates:
         statement = (
             sa.update(cases)
             .where(cases.c.case_id == sa.bindparam("k_case_id"))
-            .values({c: sa.bindparam(f"v_{c}") for c in _CASE_UPDATE_COLUMNS})
+            .values({c: sa.bindparam(f"v_{c}") for c in UPDATE_COLUMNS})
         )
         conn.execute(
             statement,
             [
-                {"k_case_id": k, **{f"v_{c}": row.get(c) for c in _CASE_UPDATE_COLUMNS}}
-                for k, row in out.case_updates.items()
+                {"k_case_id": k, **{f"v_{c}": getattr(case, c) for c in UPDATE_COLUMNS}}
+                for k, case in out.case_updates.items()
             ],
         )
     for table, rows in ((case_events, out.events), (ledger_entries, out.ledger)):
         bulk.insert_rows(conn, table, rows, binary=True)
     bulk.insert_rows(conn, conflicts, out.conflicts)
-    feed.emit_many(conn, [*out.feed, *registry.write(conn, ctx.received_at)])
+    feed.emit_many(conn, [*out.feed, *registry_updates.write(conn, batch.registry, ctx.received_at)])
     bulk.insert_rows(
         conn,
         operations,
@@ -362,4 +304,3 @@ def _apply_new(
         binary=True,
     )
     audit.append_many(conn, out.audit)
-    return results

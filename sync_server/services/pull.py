@@ -39,7 +39,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from schema.protocol import Change, ChangeKind, PullPage, PullRequest
-from sync_server.api.errors import ApiError
 from sync_server.core.cursor import (
     PHASES,
     Cursor,
@@ -53,6 +52,7 @@ from sync_server.core.cursor import (
 )
 from sync_server.db.engine import Database, visible_horizon
 from sync_server.db.tables import changes, stations
+from sync_server.errors import ApiError
 from sync_server.services import feed
 from sync_server.services.digest import digest_for_station
 from sync_server.services.snapshot import snapshot_page

@@ -11,10 +11,10 @@ import datetime as dt
 import math
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from sync_server.db.tables import throttle
+from sync_server.db.upsert import upsert
 
 DEFAULT_LIMIT = 120  # requests
 DEFAULT_WINDOW = dt.timedelta(minutes=1)
@@ -33,23 +33,19 @@ def hit(
     window: dt.timedelta = DEFAULT_WINDOW,
 ) -> int | None:
     """Count one request for ``key``; the seconds to wait when it is over ``limit``, else None."""
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     expired = throttle.c.window_start <= now - window
-    statement = (
-        insert(throttle)
-        .values(key=key, failures=1, window_start=now)
-        .on_conflict_do_update(
-            index_elements=[throttle.c.key],
-            set_={
-                "failures": sa.case((expired, 1), else_=throttle.c.failures + 1),
-                "window_start": sa.case((expired, now), else_=throttle.c.window_start),
-            },
-        )
-        .returning(throttle.c.failures, throttle.c.window_start)
-    )
+    statement = upsert(
+        conn,
+        throttle,
+        on=[throttle.c.key],
+        values={"key": key, "failures": 1, "window_start": now},
+        update={
+            "failures": sa.case((expired, 1), else_=throttle.c.failures + 1),
+            "window_start": sa.case((expired, now), else_=throttle.c.window_start),
+        },
+    ).returning(throttle.c.failures, throttle.c.window_start)
     row = conn.execute(statement).one()
     if int(row.failures) <= limit:
         return None
     start: dt.datetime = row.window_start
-    start = start if start.tzinfo else start.replace(tzinfo=dt.UTC)
     return max(1, math.ceil((start + window - now).total_seconds()))

@@ -20,14 +20,15 @@ import json
 import re
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
 
 from schema.catalog import catalog_digest, load_catalog
 from schema.divisions import load_divisions
 from schema.protocol import Change, ChangeKind
 from schema.rates import load_rates, rates_digest
 from sync_server.db.tables import reference_versions
+from sync_server.db.upsert import upsert
 from sync_server.services import audit, feed
 
 _VERSION = re.compile(r"(\d{4})\.(\d{1,3})")
@@ -80,14 +81,13 @@ def _insert_if_new(conn: Connection, kind: str, version: str, digest: str, now: 
     other content (a build fixed without a version bump) replaces the digest and counts
     as new, so stations still receive it.
     """
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(reference_versions).values(
-        kind=kind, version=version, digest=digest, published_at=now
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[reference_versions.c.kind, reference_versions.c.version],
-        set_={"digest": stmt.excluded.digest, "published_at": stmt.excluded.published_at},
-        where=reference_versions.c.digest != stmt.excluded.digest,
+    stmt = upsert(
+        conn,
+        reference_versions,
+        on=[reference_versions.c.kind, reference_versions.c.version],
+        values={"kind": kind, "version": version, "digest": digest, "published_at": now},
+        update=["digest", "published_at"],
+        where=lambda new: reference_versions.c.digest != new.digest,
     )
     # RETURNING, not the row count: the driver answers -1 for an upsert's count.
     return conn.execute(stmt.returning(reference_versions.c.kind)).first() is not None
@@ -111,6 +111,14 @@ def publish_reference_data(conn: Connection, now: dt.datetime, *, actor: str = "
         conn, [(now, actor, "reference.publish", c.kind.value, c.key, {"digest": d}) for c, d in published]
     )
     return [change for change, _ in published]
+
+
+def published_versions(conn: Connection) -> list[Row[Any]]:
+    """Every published version, newest first within each kind (the console's catalog page)."""
+    query = sa.select(reference_versions).order_by(
+        reference_versions.c.kind, reference_versions.c.published_at.desc()
+    )
+    return list(conn.execute(query).all())
 
 
 def current_digests() -> dict[str, str]:

@@ -1,175 +1,134 @@
-"""The registry rows one push reads and writes, held in memory for the whole batch.
+"""Loading and storing the registry slice of a push (:mod:`sync_server.core.ingest.registry_slice`).
 
-A push loads the persons, enrolments and units its cases name with a few ``IN`` queries
-(rows that cases will change are locked ``FOR UPDATE`` on PostgreSQL, so a console edit
-cannot slip in between), the pure core decides what changes, and :meth:`Registry.write`
-stores the final rows with one statement per kind. Later cases of the same batch see
-the changes of earlier ones.
+A push loads the persons, enrolments and units its cases name, and the staff accounts
+its password changes name, with a few ``IN`` queries (rows that cases or password
+changes may change are locked ``FOR UPDATE``, so a console edit cannot
+slip in between); the pure core decides what changes, and :func:`write` stores the final
+rows with one statement per kind. A conflict resolution uses the same two steps.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from schema.records import EnrolmentRecord, PersonRecord
-from sync_server.core.registry_effects import Effect, Enrolment, Person
-from sync_server.db.tables import enrolments, persons, units
+from sync_server.core.feed_change import FeedChange
+from sync_server.core.ingest.registry_slice import RegistrySlice, StaffRow, person_record
+from sync_server.core.registry_effects import Enrolment, Person
+from sync_server.db.tables import enrolments, persons, staff, units
+from sync_server.db.upsert import upsert
 from sync_server.services.bulk import in_list
-from sync_server.services.feed import FeedChange, township_scope
 
-_SEX = {"male": "M", "female": "F", "M": "M", "F": "F"}
+__all__ = ["load", "load_staff", "person_record", "write"]
 
 
-@dataclass
-class Registry:
-    persons: dict[str, Person] = field(default_factory=dict)
-    enrolments: dict[str, dict[str, Enrolment]] = field(default_factory=dict)
-    unit_counties: dict[str, str] = field(default_factory=dict)
-    _loaded_persons: dict[str, Person] = field(default_factory=dict)
-    _loaded_enrolments: dict[tuple[str, str], Enrolment] = field(default_factory=dict)
+# ---- reading ----------------------------------------------------------------------
 
-    def enrolments_of(self, id_number: str) -> dict[str, Enrolment]:
-        return self.enrolments.get(id_number, {})
 
-    def apply(self, effect: Effect) -> None:
-        for p in effect.persons:
-            self.persons[p.id_number] = p
-        for e in effect.enrolments:
-            self.enrolments.setdefault(e.id_number, {})[e.insurance_type] = e
-
-    # ---- reading ------------------------------------------------------------------
-
-    def load(
-        self, conn: Connection, id_numbers: Iterable[str], locked: Iterable[str], usccs: Iterable[str]
-    ) -> None:
-        to_lock = sorted(set(locked))
-        plain = sorted(set(id_numbers) - set(to_lock))
-        for keys, lock in ((to_lock, True), (plain, False)):
-            if keys:
-                self._load_persons(conn, keys, lock=lock)
-        wanted = sorted(set(usccs))
-        if wanted:
-            rows = conn.execute(
-                sa.select(units.c.uscc, units.c.county_code).where(in_list(conn, units.c.uscc, wanted))
-            )
-            self.unit_counties.update({r.uscc: r.county_code for r in rows})
-
-    def _load_persons(self, conn: Connection, keys: list[str], *, lock: bool) -> None:
-        pg = conn.dialect.name == "postgresql"
-        p, e = persons.c, enrolments.c
-        people = (
-            sa.select(
-                p.id_number,
-                p.name,
-                p.sex,
-                p.birth_date,
-                p.township_code,
-                p.phone,
-                p.address,
-                p.version,
-                p.residence_code,
-            )
-            .where(in_list(conn, p.id_number, keys))
-            .order_by(p.id_number)
+def load(
+    conn: Connection,
+    into: RegistrySlice,
+    id_numbers: Iterable[str],
+    locked: Iterable[str],
+    usccs: Iterable[str],
+) -> RegistrySlice:
+    """Read the persons and enrolments of ``id_numbers`` (``locked``: those that may change)
+    and the counties of the units ``usccs`` into the slice."""
+    to_lock = sorted(set(locked))
+    plain = sorted(set(id_numbers) - set(to_lock))
+    for keys, lock in ((to_lock, True), (plain, False)):
+        if keys:
+            _load_persons(conn, into, keys, lock=lock)
+    wanted = sorted(set(usccs))
+    if wanted:
+        rows = conn.execute(
+            sa.select(units.c.uscc, units.c.county_code).where(in_list(conn, units.c.uscc, wanted))
         )
-        for number, name, sex, born, township, phone, address, version, residence in conn.execute(
-            people.with_for_update() if lock and pg else people
-        ).all():
-            person = Person(number, name, sex, born, township, phone, address, int(version), residence)
-            self.persons[number] = self._loaded_persons[number] = person
-        query = (
-            sa.select(
-                e.id_number,
-                e.insurance_type,
-                e.county_code,
-                e.kind,
-                e.status,
-                e.since,
-                e.unit_uscc,
-                e.version,
-            )
-            .where(in_list(conn, e.id_number, keys))
-            .order_by(e.id)
-        )
-        for number, insurance, county, kind, status, since, uscc, version in conn.execute(
-            query.with_for_update() if lock and pg else query
-        ).all():
-            enrolment = Enrolment(number, insurance, county, kind, status, since, uscc, int(version))
-            self.enrolments.setdefault(number, {})[insurance] = enrolment
-            self._loaded_enrolments[(number, insurance)] = enrolment
-
-    # ---- writing ------------------------------------------------------------------
-
-    def changed_persons(self) -> list[tuple[Person | None, Person]]:
-        """(as loaded, as now) for every person created or changed, in key order."""
-        return [
-            (self._loaded_persons.get(k), p)
-            for k, p in sorted(self.persons.items())
-            if self._loaded_persons.get(k) != p
-        ]
-
-    def write(self, conn: Connection, now: dt.datetime) -> list[FeedChange]:
-        """Store every created or changed row; the feed changes that tell the townships."""
-        person_rows = self.changed_persons()
-        enrolment_rows = [
-            (self._loaded_enrolments.get((e.id_number, e.insurance_type)), e)
-            for by_type in self.enrolments.values()
-            for e in by_type.values()
-            if self._loaded_enrolments.get((e.id_number, e.insurance_type)) != e
-        ]
-        _store(conn, persons, [(old, _person_row(p, now)) for old, p in person_rows], ("id_number",))
-        _store(
-            conn,
-            enrolments,
-            [(old, _enrolment_row(e, now)) for old, e in enrolment_rows],
-            ("id_number", "insurance_type"),
-        )
-        return self._feed(person_rows)
-
-    def _feed(self, rows: list[tuple[Person | None, Person]]) -> list[FeedChange]:
-        out: list[FeedChange] = []
-        for old, p in rows:
-            if old is not None and old.township_code and old.township_code != p.township_code:
-                out.append(
-                    FeedChange(township_scope(old.township_code), "person", p.id_number, p.version, {}, True)
-                )
-            if p.township_code:
-                data = person_record(p, self.enrolments_of(p.id_number).values()).model_dump(mode="json")
-                out.append(
-                    FeedChange(township_scope(p.township_code), "person", p.id_number, p.version, data)
-                )
-        return out
+        into.unit_counties.update({r.uscc: r.county_code for r in rows})
+    return into
 
 
-def person_record(p: Person, held: Iterable[Enrolment]) -> PersonRecord:
-    return PersonRecord(
-        id_number=p.id_number,
-        name=p.name,
-        sex=_SEX.get(p.sex, p.sex),
-        birth_date=p.birth_date,
-        township=p.township_code or "",
-        phone=p.phone,
-        address=p.address,
-        version=p.version,
-        enrolments=tuple(
-            EnrolmentRecord(
-                insurance=e.insurance_type,
-                county=e.county_code,
-                status=e.status,
-                since=e.since,
-                unit_uscc=e.unit_uscc,
-                version=e.version,
-            )
-            for e in sorted(held, key=lambda x: x.insurance_type)
-        ),
+def _load_persons(conn: Connection, into: RegistrySlice, keys: list[str], *, lock: bool) -> None:
+    p, e = persons.c, enrolments.c
+    people = (
+        sa.select(p.id_number, p.name, p.sex, p.birth_date, p.township_code, p.phone, p.address,
+                  p.version, p.residence_code)
+        .where(in_list(conn, p.id_number, keys))
+        .order_by(p.id_number)
+    )  # fmt: skip
+    for number, name, sex, born, township, phone, address, version, residence in conn.execute(
+        people.with_for_update() if lock else people
+    ).all():
+        into.loaded_person(Person(number, name, sex, born, township, phone, address, int(version), residence))
+    query = (
+        sa.select(e.id_number, e.insurance_type, e.county_code, e.kind, e.status, e.since, e.unit_uscc,
+                  e.version)
+        .where(in_list(conn, e.id_number, keys))
+        .order_by(e.id)
+    )  # fmt: skip
+    for number, insurance, county, kind, status, since, uscc, version in conn.execute(
+        query.with_for_update() if lock else query
+    ).all():
+        into.loaded_enrolment(Enrolment(number, insurance, county, kind, status, since, uscc, int(version)))
+
+
+def load_staff(conn: Connection, into: RegistrySlice, usernames: Iterable[str]) -> RegistrySlice:
+    """Read (and lock, on PostgreSQL) the accounts a batch's password changes name."""
+    wanted = sorted(set(usernames))
+    if not wanted:
+        return into
+    s = staff.c
+    query = sa.select(
+        s.username, s.display_name, s.role, s.station_id, s.password_hash, s.disabled, s.version,
+        s.must_change_password,
+    ).where(in_list(conn, s.username, wanted))  # fmt: skip
+    for row in conn.execute(query.with_for_update()).all():
+        into.loaded_staff(
+            StaffRow(row.username, row.display_name, row.role, row.station_id, row.password_hash,
+                     bool(row.disabled), int(row.version), bool(row.must_change_password))
+        )  # fmt: skip
+    return into
+
+
+# ---- writing ----------------------------------------------------------------------
+
+
+def write(conn: Connection, changed: RegistrySlice, now: dt.datetime) -> list[FeedChange]:
+    """Store every created or changed row; the feed changes that tell the townships."""
+    _store(
+        conn,
+        persons,
+        [(old, _person_row(p, now)) for old, p in changed.changed_persons()],
+        ("id_number",),
     )
+    _store(
+        conn,
+        enrolments,
+        [(old, _enrolment_row(e, now)) for old, e in changed.changed_enrolments()],
+        ("id_number", "insurance_type"),
+    )
+    accounts = changed.changed_staff()
+    if accounts:
+        conn.execute(
+            sa.update(staff)
+            .where(staff.c.username == sa.bindparam("k_username"))
+            .values(
+                password_hash=sa.bindparam("v_hash"),
+                must_change_password=sa.bindparam("v_must"),
+                version=sa.bindparam("v_version"),
+                updated_at=now,
+            ),
+            [
+                {"k_username": a.username, "v_hash": a.password_hash, "v_must": a.must_change_password,
+                 "v_version": a.version}
+                for a in accounts
+            ],
+        )  # fmt: skip
+    return changed.township_changes()
 
 
 def _person_row(p: Person, now: dt.datetime) -> dict[str, Any]:
@@ -187,8 +146,7 @@ def _store(
     changed = [row for old, row in rows if old is not None]
     if new:
         # Another station's push may have created the same person a moment ago; theirs stands.
-        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        conn.execute(insert(table).on_conflict_do_nothing(index_elements=list(keys)), new)
+        conn.execute(upsert(conn, table, on=[table.c[k] for k in keys]), new)
     if changed:
         columns = [c for c in changed[0] if c not in keys]
         statement = (

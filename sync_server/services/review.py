@@ -10,7 +10,8 @@ Each step, in the caller's transaction: update the case (version + 1), append a
 ``case_events`` row, write the feed change the accepting station pulls (scope
 ``station:<id>``; a decision travels as a ``DecisionRecord`` with its reason, other steps
 as a ``CaseStatusRecord``, both built by :func:`services.case_records.case_change`) and
-append the audit entry.
+append the audit entry: the case's move, built by :func:`core.case_moved.case_moved` as
+ingest and conflict resolution build theirs.
 
 Claiming is one conditional ``UPDATE … WHERE status = 'routed' AND claimed_by IS NULL``:
 when two reviewers claim the same case at the same moment, PostgreSQL lets one update
@@ -31,11 +32,20 @@ from sqlalchemy.engine import Connection
 
 from schema.catalog import load_catalog
 from schema.errors import TransitionError
-from schema.lifecycle import Actor, CaseEvent, CaseFacts, CaseStatus, transition
+from schema.lifecycle import (
+    BACK_OFFICE_EVENTS,
+    Actor,
+    CaseEvent,
+    CaseFacts,
+    CaseStatus,
+    allowed_events,
+    transition,
+)
 from schema.vocabulary import Role, Section, Tier
+from sync_server.core.case_moved import Step, case_moved
 from sync_server.db.tables import case_events, cases
 from sync_server.errors import ApiError
-from sync_server.services import audit, feed
+from sync_server.services import case_moves
 from sync_server.services.case_records import case_change
 
 DbRow = Any  # a result row (SQLAlchemy 2.1 types rows by their columns)
@@ -51,7 +61,7 @@ def load_case(conn: Connection, case_id: str, *, for_update: bool = False) -> Ca
     if not _UUID.fullmatch(case_id or ""):
         raise ApiError("not_found", "找不到该案件。请从队列中重新打开。", {"case_id": case_id})
     query = sa.select(cases).where(cases.c.case_id == case_id)
-    if for_update and conn.dialect.name == "postgresql":
+    if for_update:
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:
@@ -88,21 +98,6 @@ def require_view(row: CaseRow, actor: Actor) -> None:
         )
 
 
-def announce(conn: Connection, row: CaseRow) -> None:
-    """The change the accepting station pulls: its decision, or where its case stands."""
-    change = case_change(dict(row._mapping))
-    feed.emit(
-        conn,
-        feed.FeedChange(
-            scope=feed.station_scope(row.station_id),
-            kind=change.kind.value,
-            key=change.key,
-            version=change.version,
-            data=dict(change.data),
-        ),
-    )
-
-
 def record(
     conn: Connection,
     before: CaseRow,
@@ -124,33 +119,19 @@ def record(
     if done.rowcount != 1:
         _refuse_changed(conn, before.case_id, actor)
     after = load_case(conn, before.case_id)
-    conn.execute(
-        sa.insert(case_events).values(
-            case_id=before.case_id,
-            at=now,
-            actor=actor.username,
-            event=event,
-            from_status=before.status,
-            to_status=after.status,
-            detail=dict(detail),
-        )
-    )
-    announce(conn, after)
-    audit.append(
+    step = Step(now, actor.username, event, before.status, after.status, detail)
+    audited = {
+        "case_number": before.case_number,
+        "from": before.status,
+        "to": after.status,
+        "version": after.version,
+        **detail,
+    }
+    case_moves.write(
         conn,
-        actor=actor.username,
-        action=f"case.{event}",
-        entity="case",
-        entity_id=before.case_id,
-        detail={
-            "case_number": before.case_number,
-            "from": before.status,
-            "to": after.status,
-            "version": after.version,
-            **detail,
-        },
-        at=now,
-    )
+        case_moved(before.case_id, after.station_id, [step], tell=case_change(dict(after._mapping)), at=now,
+                   actor=actor.username, action=f"case.{event}", detail=audited),
+    )  # fmt: skip
     return after
 
 
@@ -274,15 +255,7 @@ def decide(
 
 def allowed_actions(row: CaseRow, actor: Actor) -> set[CaseEvent]:
     """What the case page offers ``actor`` now (the lifecycle decides, the page just asks)."""
-    facts = facts_of(row)
-    offered = set()
-    for event in (CaseEvent.CLAIM, *DECISIONS, CaseEvent.REASSIGN, CaseEvent.RELEASE, CaseEvent.ROUTE):
-        try:
-            transition(facts, event, actor)
-        except TransitionError:
-            continue
-        offered.add(event)
-    return offered
+    return set(allowed_events(facts_of(row), actor, among=BACK_OFFICE_EVENTS))
 
 
 def history(conn: Connection, case_id: str) -> list[DbRow]:

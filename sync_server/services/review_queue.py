@@ -126,7 +126,7 @@ def _done_page(
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
-    return rows[:limit], QueueCursor(None, last.case_id, _utc(last.decided_at)).encode()
+    return rows[:limit], QueueCursor(None, last.case_id, last.decided_at).encode()
 
 
 def _page(
@@ -159,10 +159,6 @@ def _page(
     if len(tail) > room:
         return rows, QueueCursor(None, rows[-1].case_id).encode()
     return rows, None
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def queue_page(

@@ -96,7 +96,7 @@ def _check_placement(role: Role, station_id: str | None, section: Section | None
 
 def get_staff(conn: Connection, username: str, *, for_update: bool = False) -> Row[tuple[Any, ...]]:
     query = sa.select(staff).where(staff.c.username == username.strip())
-    if for_update and conn.dialect.name == "postgresql":
+    if for_update:
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:

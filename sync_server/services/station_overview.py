@@ -46,12 +46,6 @@ class StationRow:
     generation: int
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 def pull_backlog(conn: Connection, row: Any) -> tuple[Count | None, str]:
     if row.last_pull_at is None:
         return None, "尚未下载"
@@ -92,7 +86,7 @@ def station_rows(conn: Connection, *, county: str | None = None, now: dt.datetim
     out = []
     for r in conn.execute(query):
         backlog, note = pull_backlog(conn, r)
-        expires = _aware(r.enrol_expires_at)
+        expires = r.enrol_expires_at
         out.append(
             StationRow(
                 id=r.id,
@@ -101,9 +95,9 @@ def station_rows(conn: Connection, *, county: str | None = None, now: dt.datetim
                 township=divisions.name_of(r.township_code),
                 status=r.status,
                 status_label=STATUS_LABELS.get(r.status, r.status),
-                enrolled_at=_aware(r.enrolled_at),
-                last_push_at=_aware(r.last_push_at),
-                last_pull_at=_aware(r.last_pull_at),
+                enrolled_at=r.enrolled_at,
+                last_push_at=r.last_push_at,
+                last_pull_at=r.last_pull_at,
                 backlog=backlog,
                 backlog_note=note,
                 open_cases=int(open_cases.get(r.id, 0)),

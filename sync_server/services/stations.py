@@ -44,13 +44,6 @@ class IssuedCode:
     expires_at: dt.datetime
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    # Stored times are UTC; SQLite returns them without a zone.
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
-
-
 # ---- enrolment codes ----------------------------------------------------------------
 
 
@@ -96,7 +89,7 @@ def get_station(conn: Connection, station_id: str, *, for_update: bool = False) 
     """The station row; StationError ``station_not_found`` when there is none."""
     code = str(StationCode.parse(station_id))
     query = sa.select(stations).where(stations.c.id == code)
-    if for_update and conn.dialect.name == "postgresql":
+    if for_update:
         query = query.with_for_update()
     row = conn.execute(query).first()
     if row is None:
@@ -252,12 +245,10 @@ def verify_enrolment_code(conn: Connection, code: str, now: dt.datetime) -> Row[
     if normalise_enrolment_code(code) is None:
         raise ApiError("enrol_code_invalid")
     query = sa.select(stations).where(stations.c.enrol_code_hash == enrol_code_hash(code))
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+    row = conn.execute(query.with_for_update()).first()
     if row is None:
         raise ApiError("enrol_code_invalid")
-    expires_at = _aware(row.enrol_expires_at)
+    expires_at = row.enrol_expires_at
     if expires_at is None:
         raise ApiError("enrol_code_used", detail={"station_id": row.id})
     if expires_at <= now:

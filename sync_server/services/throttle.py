@@ -25,24 +25,27 @@ import datetime as dt
 import math
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from sync_server.db.tables import throttle
+from sync_server.db.upsert import upsert
 from sync_server.errors import ApiError
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    # Stored times are UTC; SQLite returns them without a zone.
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
 
 def locked_until(conn: Connection, key: str, now: dt.datetime) -> dt.datetime | None:
     """When the lock on ``key`` ends, or None when it is not locked at ``now``."""
     until = conn.execute(sa.select(throttle.c.locked_until).where(throttle.c.key == key)).scalar()
-    if until is None or _aware(until) <= now:
+    if until is None or until <= now:
         return None
-    return _aware(until)
+    return until  # type: ignore[no-any-return]
+
+
+def locked_keys(conn: Connection, prefix: str, now: dt.datetime) -> dict[str, dt.datetime]:
+    """The keys starting with ``prefix`` that are locked at ``now`` (prefix removed), and until when."""
+    query = sa.select(throttle.c.key, throttle.c.locked_until).where(
+        throttle.c.key.startswith(prefix, autoescape=True), throttle.c.locked_until > now
+    )
+    return {key.removeprefix(prefix): until for key, until in conn.execute(query)}
 
 
 def check(conn: Connection, key: str, now: dt.datetime, *, code: str = "rate_limited") -> None:
@@ -59,17 +62,12 @@ def check(conn: Connection, key: str, now: dt.datetime, *, code: str = "rate_lim
 
 def _lock_row(conn: Connection, key: str, now: dt.datetime) -> tuple[int, dt.datetime, dt.datetime | None]:
     """Make sure the row exists, then lock it (PostgreSQL; SQLite writers are serialised)."""
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    conn.execute(
-        insert(throttle).values(key=key, failures=0, window_start=now).on_conflict_do_nothing(),
-    )
+    conn.execute(upsert(conn, throttle, values={"key": key, "failures": 0, "window_start": now}))
     query = sa.select(throttle.c.failures, throttle.c.window_start, throttle.c.locked_until).where(
         throttle.c.key == key
     )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = conn.execute(query).one()
-    return int(row.failures), _aware(row.window_start), row.locked_until and _aware(row.locked_until)
+    row = conn.execute(query.with_for_update()).one()
+    return int(row.failures), row.window_start, row.locked_until
 
 
 def record_failure(

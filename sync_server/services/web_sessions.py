@@ -46,16 +46,20 @@ CONSOLE_ROLES = frozenset({Role.REVIEWER, Role.CHIEF, Role.SUPERVISOR, Role.ADMI
 _DUMMY_HASH = hash_password("not-a-real-password", salt=b"\x00" * 16)
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 def hash_session_id(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()
 
 
+LOGIN_PREFIX = "login:"
+
+
 def login_key(username: str) -> str:
-    return f"login:{username.strip().lower()[:64]}"
+    return f"{LOGIN_PREFIX}{username.strip().lower()[:64]}"
+
+
+def login_locks(conn: Connection, now: dt.datetime) -> dict[str, dt.datetime]:
+    """Usernames locked out after failed logins at ``now``, and until when."""
+    return throttle.locked_keys(conn, LOGIN_PREFIX, now)
 
 
 @dataclass(frozen=True)
@@ -163,8 +167,8 @@ def resume(db: Database, raw_id: str | None, *, now: dt.datetime, settings: Sett
         account = _staff(conn, found.username) if found is not None else None
     if found is None:
         raise ApiError("session_expired", detail={"reason": "unknown"})
-    idle = now - _aware(found.last_seen_at) > dt.timedelta(minutes=settings.session_idle_minutes)
-    if idle or _aware(found.expires_at) <= now or account is None or account.disabled:
+    idle = now - found.last_seen_at > dt.timedelta(minutes=settings.session_idle_minutes)
+    if idle or found.expires_at <= now or account is None or account.disabled:
         with db.write() as conn:
             conn.execute(sa.delete(web_sessions).where(web_sessions.c.id_hash == id_hash))
         reason = (
@@ -173,7 +177,7 @@ def resume(db: Database, raw_id: str | None, *, now: dt.datetime, settings: Sett
         if reason == "disabled":
             raise ApiError("account_disabled")
         raise ApiError("session_expired", detail={"reason": reason})
-    if (now - _aware(found.last_seen_at)).total_seconds() >= TOUCH_SECONDS:
+    if (now - found.last_seen_at).total_seconds() >= TOUCH_SECONDS:
         with db.write() as conn:
             conn.execute(
                 sa.update(web_sessions).where(web_sessions.c.id_hash == id_hash).values(last_seen_at=now)

@@ -13,6 +13,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from schema.errors import TransitionError
 from schema.lifecycle import (
+    BACK_OFFICE_EVENTS,
+    DECIDED_STATUSES,
+    FINAL_DECISION_STATUSES,
     LIFECYCLE_ERROR_MESSAGES,
     SYSTEM_ACTOR,
     TERMINAL_STATUSES,
@@ -22,7 +25,10 @@ from schema.lifecycle import (
     CaseFacts,
     CaseStatus,
     allowed_events,
+    can_hand_over,
     format_table,
+    is_decided,
+    is_final_decision,
     transition,
 )
 from schema.vocabulary import Role, Section, Tier
@@ -181,12 +187,55 @@ def test_a_missing_edge_names_the_current_state_in_chinese():
 
 
 @pytest.mark.parametrize("status", sorted(TERMINAL_STATUSES))
-def test_terminal_states_accept_nothing(status: CaseStatus):
-    facts = dataclasses.replace(claimed_case(), status=status)
-    for event in CaseEvent:
+def test_terminal_states_accept_nothing_but_handing_the_decision_over(status: CaseStatus):
+    facts = dataclasses.replace(claimed_case(), status=status, claimed_by=None)
+    for event in set(CaseEvent) - {E.HAND_OVER}:
         for actor in ACTORS:
             assert refusal(facts, event, actor).code == "case_terminal"
-        assert all(allowed_events(facts, actor) == () for actor in ACTORS)
+    handing_over = [CLERK, CLERK_SAME_STATION] if status in (S.APPROVED, S.REJECTED) else []
+    assert [a for a in ACTORS if allowed_events(facts, a)] == handing_over
+    assert all(allowed_events(facts, a) == (E.HAND_OVER,) for a in handing_over)
+
+
+def test_a_decision_is_handed_over_by_the_accepting_station_and_changes_nothing():
+    for decision in (E.APPROVE, E.REJECT, E.RETURN_FOR_SUPPLEMENT):
+        decided = step(claimed_case(), decision, REVIEWER)
+        assert transition(decided, E.HAND_OVER, CLERK_SAME_STATION) is decided.status
+        assert refusal(decided, E.HAND_OVER, CLERK_ELSEWHERE).code == "case_actor_not_allowed"
+        assert refusal(decided, E.HAND_OVER, REVIEWER).code == "case_actor_not_allowed"
+    error = refusal(claimed_case(), E.HAND_OVER, CLERK)
+    assert error.code == "case_transition_not_allowed" and "交付审核决定" in error.message
+    withdrawn = step(claimed_case(), E.WITHDRAW, CLERK)
+    assert refusal(withdrawn, E.HAND_OVER, CLERK).code == "case_terminal"
+    assert E.HAND_OVER.value == "handed_over"  # the name the server's case history has stored
+
+
+def test_status_questions_are_answered_from_the_table():
+    assert {S.APPROVED, S.REJECTED, S.RETURNED} == DECIDED_STATUSES
+    assert {S.APPROVED, S.REJECTED} == FINAL_DECISION_STATUSES
+    for status in CaseStatus:
+        assert is_decided(status) is is_decided(status.value) is (status in DECIDED_STATUSES)
+        assert is_final_decision(status.value) is (status in (S.APPROVED, S.REJECTED))
+        assert can_hand_over(status.value) is is_decided(status)
+    assert not is_decided("no_such_status") and not can_hand_over("no_such_status")
+
+
+def test_back_office_events_are_what_section_staff_fire():
+    assert {
+        E.CLAIM,
+        E.APPROVE,
+        E.REJECT,
+        E.RETURN_FOR_SUPPLEMENT,
+        E.REASSIGN,
+        E.RELEASE,
+        E.ROUTE,
+    } == BACK_OFFICE_EVENTS
+    facts = claimed_case()
+    assert allowed_events(facts, CLERK, among=BACK_OFFICE_EVENTS) == ()
+    assert allowed_events(facts, CHIEF, among=BACK_OFFICE_EVENTS) == (E.RELEASE, E.REASSIGN)
+    conflict = step(facts, E.FLAG_CONFLICT, SYSTEM_ACTOR)
+    assert allowed_events(conflict, ADMIN) == (E.RESOLVE_CONFLICT,)
+    assert allowed_events(conflict, ADMIN, among=BACK_OFFICE_EVENTS) == ()
 
 
 def test_the_table_is_closed_and_every_state_is_reachable():
@@ -198,7 +247,7 @@ def test_the_table_is_closed_and_every_state_is_reachable():
                 reached.add(edge.target)
                 queue.append(edge.target)
     assert reached == set(CaseStatus)
-    sources = {source for source, _ in TRANSITIONS}
+    sources = {source for source, event in TRANSITIONS if event is not E.HAND_OVER}
     assert sources == set(CaseStatus) - TERMINAL_STATUSES
     assert re.search(r"^claimed +approve +approved +section_reviewer +complex$", format_table(), re.M)
 
@@ -281,7 +330,9 @@ class CaseMachine(RuleBasedStateMachine):
     @invariant()
     def terminal_is_final(self) -> None:
         if self.facts.status in TERMINAL_STATUSES:
-            assert all(allowed_events(self.facts, actor) == () for actor in ACTORS)
+            assert all(set(allowed_events(self.facts, actor)) <= {E.HAND_OVER} for actor in ACTORS)
+            if E.HAND_OVER in allowed_events(self.facts, CLERK):
+                assert transition(self.facts, E.HAND_OVER, CLERK) is self.facts.status
 
     @invariant()
     def a_general_case_only_ever_completes(self) -> None:

@@ -51,7 +51,6 @@ from schema.protocol import (
     SupplementPayload,
     WithdrawPayload,
     operation_digest,
-    registry_digest,
 )
 from schema.records import (
     CHANGE_RECORDS,
@@ -258,22 +257,6 @@ def test_the_digest_is_unchanged_by_an_absent_optional_field():
     assert raw["payload"]["base_version"] is None
     del raw["payload"]["base_version"]
     assert operation_digest(OPERATION_ADAPTER.validate_python(raw)) == operation_digest(ACCEPT)
-
-
-@given(
-    st.lists(st.tuples(st.text(min_size=1), st.integers(0, 10**9)), unique_by=lambda r: r[0]), st.randoms()
-)
-def test_registry_digest_does_not_depend_on_order(rows, rnd):
-    shuffled = list(rows)
-    rnd.shuffle(shuffled)
-    assert registry_digest(shuffled) == registry_digest(rows)
-
-
-def test_registry_digest_sees_every_version_and_duplicate():
-    rows = [("511102199001010017", 7), ("91511100MA6200000Q", 1)]
-    assert registry_digest([]) == "0" * 64
-    assert registry_digest(rows) != registry_digest([rows[0], ("91511100MA6200000Q", 2)])
-    assert registry_digest([*rows, rows[0], rows[0]]) != registry_digest(rows)  # no XOR cancelling
 
 
 # ── results, pull and records ──────────────────────────────────────────────────────────

@@ -45,6 +45,7 @@ from sync_server.api.app import create_app
 from sync_server.db.engine import Database
 from sync_server.db.tables import enrolments, persons, stations, units
 from sync_server.settings import Settings
+from tests.support.dates import first_months_of_this_year, month_of_this_year
 
 CERT_SHA256 = "c3" * 32
 PUSH_PATH = "/api/v1/push"
@@ -170,6 +171,7 @@ def add_unit(db: Database, uscc: str, county: str) -> None:
 
 # ---- operations -------------------------------------------------------------------------
 
+Q1 = first_months_of_this_year(3)
 FORMS: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
     # item: (form, materials)
     "G02": ({"purpose": "housing", "insurance_types": ["enterprise_pension"]}, ("id_or_ss_card",)),
@@ -185,7 +187,8 @@ FORMS: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
         ("id_card", "hukou"),
     ),
     "G14": (
-        {"base": "5000", "period_start": "2026-01", "period_end": "2026-03", "include_medical": True},
+        # this year's first quarter: the desk collects only months of the acceptance year
+        {"base": "5000", "period_start": Q1[0], "period_end": Q1[1], "include_medical": True},
         ("id_card",),
     ),
     "C012": (
@@ -194,7 +197,7 @@ FORMS: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
     ),
     "C019": (
         {
-            "retirement_month": "2026-12",
+            "retirement_month": month_of_this_year(12),
             "worker_category": "male_60",
             "work_start_date": "1990-07-01",
             "archive_location": "乐山市人才交流中心",
@@ -230,8 +233,12 @@ def accept_op(
     """A ``case_accept`` the way the station's intake writes it (valid unless told otherwise)."""
     item = load_catalog().item(item_code)
     default_form, default_materials = FORMS.get(item_code, ({}, ()))
-    form = dict(default_form if form is None else form)
     accepted_at = accepted_at or station.now()
+    if form is None and "period_start" in default_form:
+        # G14's quarter is of the acceptance year, also for a case backdated over New Year
+        year = accepted_at.astimezone(BEIJING).year
+        default_form = default_form | {"period_start": f"{year}-01", "period_end": f"{year}-03"}
+    form = dict(default_form if form is None else form)
     station.counter += 1
     if item.applicant is ApplicantKind.PERSON:
         applicant = Applicant(

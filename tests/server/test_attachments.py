@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from schema.cases import MAX_ATTACHMENT_BYTES
 from schema.protocol import CHUNK_SIZE, AttachmentStatus
 from schema.signing import sign_request
-from sync_server.api.errors import ApiError
 from sync_server.db.engine import Database
 from sync_server.db.tables import attachment_chunks, attachments, audit_log
+from sync_server.errors import ApiError
 from sync_server.services.attachments import (
     MAX_CHUNK_BYTES,
     ChunkOutcome,

@@ -14,9 +14,10 @@ from schema.workdays import WorkdayCalendar
 from sync_server.core import routing
 from sync_server.core.case_rules import CheckedCase, Rejection, check_accept
 from sync_server.core.registry_effects import Change, Enrolment, Person, effect_of
-from tests.server.factories import Station, accept_op, person_id
+from tests.server.factories import BEIJING, Station, accept_op, person_id
 
 TODAY = dt.date(2026, 11, 26)
+AT = dt.datetime(2026, 11, 26, 10, 0, tzinfo=BEIJING)  # accepted on TODAY: G14 takes 2026's months
 CATALOG, RATES = load_catalog(), load_rates()
 STATION = Station("511102004-00", key=None)  # type: ignore[arg-type]  (no signing here)
 
@@ -26,7 +27,7 @@ def _check(op_payload: object) -> CheckedCase | Rejection:
 
 
 def test_a_valid_fee_case_passes_with_the_recomputed_fee() -> None:
-    checked = _check(accept_op(STATION, "G14").payload)
+    checked = _check(accept_op(STATION, "G14", accepted_at=AT).payload)
     assert isinstance(checked, CheckedCase)
     assert checked.contribution is not None and checked.contribution.total > 0
 
@@ -73,18 +74,18 @@ def test_an_invalid_form_lists_every_problem() -> None:
 
 
 def test_a_fee_off_by_one_fen_is_a_mismatch_with_both_totals() -> None:
-    right = accept_op(STATION, "G14").payload.fee
+    right = accept_op(STATION, "G14", accepted_at=AT).payload.fee
     assert right is not None
     line = right.lines[0].model_copy(update={"amount": right.lines[0].amount + Decimal("0.01")})
     wrong = FeeSummary(kind=right.kind, total=right.total + Decimal("0.01"), lines=(line, *right.lines[1:]))
-    rejected = _check(accept_op(STATION, "G14", fee=wrong).payload)
+    rejected = _check(accept_op(STATION, "G14", fee=wrong, accepted_at=AT).payload)
     assert isinstance(rejected, Rejection) and rejected.code == "op_fee_mismatch"
     assert rejected.detail["server_total"] == str(right.total)
     assert rejected.detail["station_total"] == str(wrong.total)
 
 
 def test_a_fee_item_without_a_fee_is_a_mismatch() -> None:
-    rejected = _check(accept_op(STATION, "G14", fee=None).payload)
+    rejected = _check(accept_op(STATION, "G14", fee=None, accepted_at=AT).payload)
     assert isinstance(rejected, Rejection) and rejected.code == "op_fee_mismatch"
 
 

@@ -21,7 +21,7 @@ from schema.catalog import catalog_digest, parse_catalog
 from schema.protocol import Change, ChangeKind, PullPage, PullRequest, StationDigest
 from schema.rates import RateBook, rates_digest
 from schema.records import CHANGE_RECORDS
-from sync_server.api.errors import ApiError
+from schema.registry_digest import RegistrySum, station_digest
 from sync_server.core.cursor import (
     FeedCursor,
     FeedPosition,
@@ -33,8 +33,9 @@ from sync_server.core.cursor import (
 )
 from sync_server.db.engine import Database
 from sync_server.db.tables import audit_log, changes, enrolments, persons, stations, units
+from sync_server.errors import ApiError
 from sync_server.services import feed, reference
-from sync_server.services.digest import digest_for_station, station_digest
+from sync_server.services.digest import digest_for_station
 from sync_server.services.pull import pull, record_pull, serve_pull
 from sync_server.services.staff import add_staff, set_disabled
 from sync_server.services.start_over import order_start_over
@@ -103,7 +104,7 @@ class Mirror:
             catalog_digest=catalog_digest(catalog),
             rates_digest=rates_digest(RateBook.model_validate(self.held[("rates", "")].data)),
             staff=self.keys("staff"),
-            registry=self.keys("person", "unit"),
+            registry=RegistrySum.of(self.keys("person", "unit")),
         )
 
 

@@ -22,6 +22,7 @@ from sync_server.services.dashboard import GroupBy, dashboard
 from tests.server.console_kit import add_account, console_client, logged_in
 from tests.server.factories import (
     FORMS,
+    Q1,
     TOWNSHIP,
     Station,
     accept_op,
@@ -105,7 +106,7 @@ def test_g12_keeps_the_household_and_stores_the_residence_apart(
     known, newcomer = person_id(42), person_id(43, area="511124")
     add_person(db, known, township=TOWNSHIP)  # 户籍 大佛街道 in the registry
     g12 = {"employment_type": "part_time", "residence_division": SUISHAN, "base": "5000",
-           "period_start": "2026-01", "period_end": "2026-03", "contact_phone": "13912345678"}  # fmt: skip
+           "period_start": Q1[0], "period_end": Q1[1], "contact_phone": "13912345678"}  # fmt: skip
     ops = [
         accept_op(station, "G12", id_number=known, form=g12, materials=("id_card",)),
         accept_op(station, "G12", id_number=newcomer, form={**g12, "household_division": MUCHENG},

@@ -15,6 +15,7 @@ from sync_server.db.tables import audit_log, changes, reference_versions
 from sync_server.services.reference import (
     current_digests,
     publish_reference_data,
+    published_versions,
     reference_changes,
     version_ordinal,
 )
@@ -99,3 +100,18 @@ def test_version_ordinals_order_versions() -> None:
     assert version_ordinal("2026.1") == 2026001
     assert version_ordinal("2026.12") > version_ordinal("2026.2") > version_ordinal("2025.9")
     assert version_ordinal("draft") == 0
+
+
+def test_published_versions_list_each_kind_newest_first(db: Database) -> None:
+    later = NOW + dt.timedelta(days=30)
+    with db.write() as conn:
+        publish_reference_data(conn, NOW)
+        conn.execute(
+            sa.insert(reference_versions).values(
+                kind="catalog", version="2099.1", digest="d" * 64, published_at=later
+            )
+        )
+    with db.read() as conn:
+        listed = [(r.kind, r.version, r.published_at) for r in published_versions(conn)]
+    assert [kind for kind, _, _ in listed] == ["catalog", "catalog", "divisions", "rates"]
+    assert listed[:2] == [("catalog", "2099.1", later), ("catalog", load_catalog().version, NOW)]

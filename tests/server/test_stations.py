@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from schema.divisions import StationCode
 from schema.errors import DivisionError
-from sync_server.api.errors import ApiError
 from sync_server.db.engine import Database
 from sync_server.db.tables import audit_log, stations
+from sync_server.errors import ApiError
 from sync_server.services import audit, throttle
 from sync_server.services.stations import (
     ENROL_ALPHABET,
@@ -238,3 +238,19 @@ def test_a_success_resets_the_count(db: Database) -> None:
         throttle.reset(conn, key)
     assert not _fail(db, key, NOW)
     assert not _fail(db, key, NOW)
+
+
+def test_locked_keys_lists_the_live_locks_under_a_prefix(db: Database) -> None:
+    for key in ("login:wang", "login:li_x", "login:liyz", "enrol:10.0.0.7"):
+        for i in range(3):
+            _fail(db, key, NOW + dt.timedelta(seconds=i))
+    _fail(db, "login:zhao", NOW)  # failed once: not locked
+    until = NOW + dt.timedelta(seconds=2) + LOCKOUT
+    with db.read() as conn:
+        assert throttle.locked_keys(conn, "login:", NOW + dt.timedelta(minutes=1)) == {
+            "wang": until,
+            "li_x": until,
+            "liyz": until,
+        }
+        assert throttle.locked_keys(conn, "login:li_", NOW) == {"x": until}  # "_" is not a wildcard
+        assert throttle.locked_keys(conn, "login:", until) == {}  # the locks have passed

@@ -19,6 +19,7 @@ from station_client.commands.common import PASSWORD_ENV, RECOVERY_ENV
 from station_client.commands.sync import EXIT_UNREACHABLE
 from station_client.transport import MSG_OFFLINE
 from sync_server.tls import create_city_pki
+from tests.support.dates import first_months_of_this_year
 
 CODED_LINE = re.compile(r"^错误（([a-z][a-z0-9_]*)）：\S")
 
@@ -53,7 +54,8 @@ def _bad_id() -> str:
 
 def _case(tmp_path: Path, id_number: str) -> Path:
     path = tmp_path / "case.json"
-    form = {"base": "5000", "period_start": "2026-01", "period_end": "2026-03"}
+    start, end = first_months_of_this_year(3)  # the CLI reads the real clock
+    form = {"base": "5000", "period_start": start, "period_end": end}
     data = {
         "applicant": {"name": KNOWN_NAME, "id_number": id_number},
         "form": form,

@@ -12,8 +12,11 @@ from stationkit import KNOWN_ID, KNOWN_NAME, PASSWORDS, StationHome
 
 from station_client.cli import main
 from station_client.store import open_store
+from tests.support.dates import month_of_this_year, this_year
 
-FLEXIBLE = {"base": "５０００", "period_start": "2026年1月", "period_end": "2026-03"}
+# The CLI reads the real clock: months of this year (G14 collects only those), the start
+# month written the way a clerk types it.
+FLEXIBLE = {"base": "５０００", "period_start": f"{this_year()}年1月", "period_end": month_of_this_year(3)}
 
 
 def _full_width(text: str) -> str:
@@ -158,7 +161,11 @@ def test_the_template_lists_every_field_with_its_type_and_choices_and_the_materi
 def test_a_filled_in_template_is_a_valid_input(home: StationHome, tmp_path):
     template = json.loads(CliRunner().invoke(main, ["intake", "--item", "G14", "--template"]).stdout)
     template["applicant"] |= {"name": KNOWN_NAME, "id_number": KNOWN_ID}
-    template["form"] |= {"base": "5000", "period_start": "2026-01", "period_end": "2026-01"}
+    template["form"] |= {
+        "base": "5000",
+        "period_start": month_of_this_year(1),
+        "period_end": month_of_this_year(1),
+    }
     template["materials_provided"] = ["id_card"]
     path = tmp_path / "filled.json"
     path.write_text(json.dumps(template, ensure_ascii=False), encoding="utf-8-sig")

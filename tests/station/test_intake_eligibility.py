@@ -51,7 +51,7 @@ def _refused(session: Session, request: IntakeRequest, *, now: datetime = NOW) -
 def _payload(session: Session, case_id: object) -> CasePayload:
     doc = cases.get_doc(session.db, session.dek, str(case_id))
     assert doc is not None
-    return CasePayload.model_validate(doc["payload"])
+    return doc.payload
 
 
 def _g09(form: dict[str, object], who: tuple[str, str] = (YOUNG_NAME, YOUNG_ID)) -> IntakeRequest:

@@ -168,7 +168,7 @@ def test_decision_and_status_records_apply_by_version_in_either_order(session: S
     assert status(CaseStatus.RETURNED, 5)
     _decide(session, case_id, CaseStatus.RETURNED, 5, "补交材料")  # same version: fills in the decision
     doc = cases.get_doc(session.db, session.dek, str(case_id))
-    assert doc is not None and doc["decision"]["reason"] == "补交材料"
+    assert doc is not None and doc.decision is not None and doc.decision.reason == "补交材料"
     supplement(session, case_id, form_changes={}, materials_provided=[], now=LATER)
     assert not status(CaseStatus.RETURNED, 5)  # a replayed page does not undo the supplement
     assert cases.get_row(session.db, str(case_id)).status == "supplemented"  # type: ignore[union-attr]

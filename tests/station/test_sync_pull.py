@@ -106,7 +106,7 @@ def test_decisions_come_down_and_are_applied_to_the_local_cases(world):
     row = cases.get_row(session.db, str(returned.case_id))
     assert row is not None and (row.status, row.server_status, row.version) == ("returned", "returned", 2)
     doc = cases.get_doc(session.db, w.dek, str(returned.case_id))
-    assert doc is not None and doc["decision"]["reason"] == "缺少人事档案原件，请补正"
+    assert doc is not None and doc.decision is not None and doc.decision.reason == "缺少人事档案原件，请补正"
     assert cases.get_row(session.db, str(approved.case_id)).status == "approved"  # type: ignore[union-attr]
     untouched = cases.get_row(session.db, str(taken[2].case_id))
     assert untouched is not None and untouched.status == "completed" and untouched.version < 2

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from schema.records import PersonRecord
 from schema.vocabulary import ApplicantKind
 from station_client.core.intake_rules import ApplicantInput
+
+# What the form is for: a new case, a 补正 of a returned case, a correction of a set-aside one.
+INTAKE, SUPPLEMENT, RESEND = "intake", "supplement", "resend"
 
 
 @dataclass(frozen=True)
@@ -36,3 +41,15 @@ class Applicant:
 class DeskState:
     applicant: Applicant | None = None
     item_code: str | None = None
+
+
+def applicant_of(raw: Mapping[str, Any]) -> Applicant:
+    """The applicant of a recorded case (its JSON), back at the desk for a 补正 or a correction."""
+    return Applicant(
+        kind=ApplicantKind(raw.get("kind", "person")),
+        name=str(raw.get("name", "")),
+        id_number=raw.get("id_number"),
+        uscc=raw.get("uscc"),
+        phone=raw.get("phone"),
+        verified=True,
+    )

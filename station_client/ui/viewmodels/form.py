@@ -32,10 +32,9 @@ from schema.vocabulary import InsuranceType
 from station_client.core.fee_preview import FeePreview, preview_fee
 from station_client.core.intake_rules import CheckedIntake, IntakeRefused, Notice, ScanMeta, check_intake
 from station_client.services.intake import IntakeRequest, Scan
-from station_client.ui.viewmodels.desk import Applicant
+from station_client.ui.viewmodels.desk import INTAKE, SUPPLEMENT, Applicant
 from station_client.ui.viewmodels.items import DeskReference
 
-INTAKE, SUPPLEMENT, RESEND = "intake", "supplement", "resend"
 MEDIA_NAMES = {"image/jpeg": "JPG 图片", "image/png": "PNG 图片", "application/pdf": "PDF 文件"}
 RADIO_LIMIT = 4  # up to this many short choices are buttons; more are a drop-down list
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 
 from schema.catalog import load_catalog
 from schema.protocol import EnrolRequest, EnrolResponse
-from sync_server.api.errors import ApiError
+from sync_server.errors import ApiError
 from sync_server.services import enrolment
 from sync_server.tls import certificate_sha256
 

@@ -17,8 +17,8 @@ from pydantic import ValidationError
 
 from schema.protocol import MAX_BATCH_OPERATIONS, MAX_UNCOMPRESSED_BODY_BYTES, PushBatch, PushResponse
 from sync_server.api.auth import SignedRequest, signed_station
-from sync_server.api.errors import ApiError
 from sync_server.api.json_body import load_json
+from sync_server.errors import ApiError
 from sync_server.services import ingest
 
 router = APIRouter(tags=["sync"])

@@ -87,7 +87,8 @@ def test_a_conflict_case_is_shown_without_a_slip_and_its_outcome_comes_down(
     db = open_store(w.paths.home)
     row = case_store.get_row(db, case_id)
     assert row is not None and (row.status, row.server_status) == ("conflict", "conflict")
-    assert (case_store.get_doc(db, w.dek, case_id) or {})["conflict"]["reason"] == "stale_version"
+    doc = case_store.get_doc(db, w.dek, case_id)
+    assert doc is not None and doc.conflict is not None and doc.conflict.reason == "stale_version"
 
     ui = Driver.start(w.paths.home, start_sync=False)
     try:
@@ -118,7 +119,7 @@ def test_a_conflict_case_is_shown_without_a_slip_and_its_outcome_comes_down(
         assert not any("服务器已接收" in t for t in history), history
 
         # A finish screen still open for this case stops offering the slip once the sync says so.
-        ui.app.show(FinishScreen(ui.app, result, auto_print=False))
+        ui.app.nav.show(FinishScreen(ui.app, result, auto_print=False))
         finish = ui.wait_screen(FinishScreen)
         assert finish.print_buttons[0].winfo_ismapped()
         ui.app.cases_changed()
@@ -158,8 +159,9 @@ def test_a_conflict_case_is_shown_without_a_slip_and_its_outcome_comes_down(
         assert any("重印办结单" in t for t in _texts(detail.actions))
         row = case_store.get_row(db, case_id)
         assert row is not None and (row.status, row.version) == ("completed", 2)
-        note = (case_store.get_doc(db, w.dek, case_id) or {})["conflict"]
-        assert (note["resolution"], note["refund"]) == ("station", False)
+        doc = case_store.get_doc(db, w.dek, case_id)
+        note = None if doc is None else doc.conflict
+        assert note is not None and (note.resolution, note.refund) == ("station", False)
     finally:
         ui.close()
         db.close()

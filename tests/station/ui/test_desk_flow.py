@@ -50,7 +50,7 @@ def test_a_wrong_password_says_what_to_do_and_keeps_the_login_window(ui):
 
 def test_an_id_number_is_normalised_as_typed_and_an_invalid_one_says_why(ui):
     ui.login()
-    ui.app.new_applicant()
+    ui.app.nav.new_applicant()
     person = ui.wait_screen(PersonScreen)
     wide = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in KNOWN_ID[:10]) + " " + KNOWN_ID[10:]
     ui.type_into(person.query, wide)  # full-width digits and a space, as a Chinese IME leaves them

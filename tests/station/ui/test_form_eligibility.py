@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from stationkit import YOUNG_ID, YOUNG_NAME
 
-from schema.cases import CasePayload
 from schema.identifiers import make_uscc
 from schema.vocabulary import ApplicantKind
 from station_client.store import cases
@@ -20,7 +19,7 @@ EMPLOYER = make_uscc("91511102MA62ABCDE")
 
 def _open_form(ui, code: str, applicant: Applicant) -> FormScreen:
     ui.app.desk.applicant = applicant
-    ui.app.show(ItemsScreen(ui.app))
+    ui.app.nav.open_items()
     ui.wait_screen(ItemsScreen).pick(code)
     return ui.wait_screen(FormScreen)
 
@@ -59,7 +58,7 @@ def test_c005_a_wage_below_the_floor_waits_for_the_clerks_confirmation(ui, ui_ho
     finish = ui.wait_screen(FinishScreen)
     doc = cases.get_doc(ui_home.db, ui_home.dek, str(finish.result.case_id))  # the test thread's connection
     assert doc is not None
-    form_values = CasePayload.model_validate(doc["payload"]).form
+    form_values = doc.payload.form
     assert (form_values["monthly_wage"], form_values["contribution_base"]) == ("3000.00", "4588.00")
 
 

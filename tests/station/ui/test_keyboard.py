@@ -17,6 +17,7 @@ from station_client.ui.finish import ConfirmScreen
 from station_client.ui.form import FormScreen
 from station_client.ui.items import ItemsScreen
 from station_client.ui.person import PersonScreen
+from tests.support.dates import month_of_this_year
 
 
 def _press_keys(ui, widget, text: str) -> None:
@@ -53,8 +54,9 @@ def _g14_form(ui) -> FormScreen:
     form = ui.wait_screen(FormScreen)
     assert form.item.code == "G14"
     ui.type_into(form.rows["base"].entry, "5000")
-    ui.type_into(form.rows["period_start"].entry, "2026-01")
-    ui.type_into(form.rows["period_end"].entry, "2026-12")
+    # the window reads the real clock: G14 takes only months of this year
+    ui.type_into(form.rows["period_start"].entry, month_of_this_year(1))
+    ui.type_into(form.rows["period_end"].entry, month_of_this_year(12))
     return form
 
 
@@ -121,7 +123,7 @@ def test_enter_on_a_choice_of_an_incomplete_form_shows_the_problems_and_keeps_th
 
 def test_a_refused_id_number_is_selected_so_the_next_swipe_replaces_it(ui):
     ui.login()
-    ui.app.new_applicant()
+    ui.app.nav.new_applicant()
     person = ui.wait_screen(PersonScreen)
     bad = KNOWN_ID[:-1] + ("0" if KNOWN_ID[-1] != "0" else "1")
     _press_keys(ui, person.query, bad)

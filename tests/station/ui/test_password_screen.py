@@ -51,7 +51,7 @@ def test_a_one_time_password_is_changed_at_the_first_login_and_only_the_new_one_
         assert "密码已修改" in ui.banner
         assert not staff.get(ui_home.db, "clerk3").must_change_password
 
-        ui.app.lock()
+        ui.app.covers.lock()
         lock = ui.wait_screen(LockScreen)
         ui.type_into(lock.password, ONE_TIME)
         ui.enter(lock.password)

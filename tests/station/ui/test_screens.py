@@ -29,6 +29,7 @@ from station_client.ui.person import PersonScreen
 from station_client.ui.problems import ProblemsScreen
 from station_client.ui.viewmodels.desk import Applicant
 from station_client.ui.workbench import WorkbenchScreen
+from tests.support.dates import month_of_this_year
 
 TRANSFER = {
     "transfer_kind": "within_city",
@@ -73,7 +74,7 @@ def _open_form(ui, code, applicant=(YOUNG_NAME, YOUNG_ID)):
     ui.app.desk.applicant = Applicant(
         ApplicantKind.PERSON, applicant[0], id_number=applicant[1], verified=True
     )
-    ui.app.show(ItemsScreen(ui.app))
+    ui.app.nav.open_items()
     ui.wait_screen(ItemsScreen).pick(code)
     return ui.wait_screen(FormScreen)
 
@@ -104,8 +105,8 @@ def test_a_fee_item_shows_the_amount_and_its_decomposition_before_confirming(ui)
     ui.login()
     form = _open_form(ui, "G14")
     ui.type_into(form.rows["base"].entry, "5000")
-    ui.type_into(form.rows["period_start"].entry, "2026-01")
-    ui.type_into(form.rows["period_end"].entry, "2026-03")
+    ui.type_into(form.rows["period_start"].entry, month_of_this_year(1))  # the real clock's year
+    ui.type_into(form.rows["period_end"].entry, month_of_this_year(3))
     form.rows["include_medical"].pick(True)
     form.refresh()
     assert form.side.fee_total.cget("text") == "应缴 4835.04 元"
@@ -172,7 +173,7 @@ def test_a_scan_of_the_wrong_type_or_too_large_is_refused_with_what_to_do(ui, tm
 def test_cases_filter_search_and_show_their_history(ui, ui_home):
     accepted = _accept(ui_home)
     ui.login()
-    ui.app.open_cases("waiting_sync")
+    ui.app.nav.open_cases("waiting_sync")
     cases = ui.wait_screen(CasesScreen)
     assert cases.table.rows() == [str(accepted.case_id)]
     assert "待同步" in cases.table.values(str(accepted.case_id))[-1]
@@ -198,7 +199,7 @@ def test_a_returned_case_is_supplemented(ui, ui_home, tmp_path):
     accepted = _accept(ui_home)
     _decide(ui_home, accepted, CaseStatus.RETURNED, "请补交新单位的录用通知原件。")
     ui.login()
-    ui.app.open_cases("returned")
+    ui.app.nav.open_cases("returned")
     cases = ui.wait_screen(CasesScreen)
     cases.open_case(str(accepted.case_id))
     detail = ui.wait_screen(CaseDetailScreen)
@@ -260,7 +261,7 @@ def test_a_set_aside_operation_is_explained_corrected_and_resent(ui, ui_home):
     db.execute("UPDATE cases SET set_aside = 1 WHERE case_id = ?", [str(accepted.case_id)])
     ui.login()
     assert ui.screen.tiles["set_aside"].value == 1
-    ui.app.open_problems()
+    ui.app.nav.open_problems()
     problems = ui.wait_screen(ProblemsScreen)
     assert problems.table.rows() == [str(local_id)]
     assert "新单位起缴年月早于劳动合同起始月" in problems.reason.cget("text")
@@ -282,7 +283,7 @@ def test_the_desk_locks_when_idle_and_the_same_clerk_unlocks(ui_home):
     driver = Driver.start(ui_home.paths.home, start_sync=False, clock=lambda: clock[0])
     try:
         driver.login()
-        driver.app.new_applicant()
+        driver.app.nav.new_applicant()
         driver.wait_screen(PersonScreen)
         clock[0] += timedelta(minutes=11)
         driver.app._check_idle()
@@ -301,7 +302,7 @@ def test_the_desk_locks_when_idle_and_the_same_clerk_unlocks(ui_home):
 
 def test_another_clerk_takes_over_the_desk(ui):
     ui.login()
-    ui.app.switch_clerk()
+    ui.app.covers.switch_clerk()
     from station_client.ui.login import SwitchScreen
 
     switch = ui.wait_screen(SwitchScreen)
@@ -370,16 +371,16 @@ def test_every_screen_fits_a_1366x768_screen(ui, ui_home, tmp_path):
         form.on_enter()
         ui.settle()
         assert _fits(ui.app) == [], code
-        ui.app.back()
-        ui.app.back()
-    ui.app.open_cases()
+        ui.app.nav.back()
+        ui.app.nav.back()
+    ui.app.nav.open_cases()
     ui.wait_screen(CasesScreen).open_case(str(accepted.case_id))
     detail = ui.wait_screen(CaseDetailScreen)
     ui.pump(lambda: detail.detail is not None)
     assert _fits(ui.app) == [], "case detail"
-    ui.app.open_problems()
+    ui.app.nav.open_problems()
     ui.wait_screen(ProblemsScreen)
     assert _fits(ui.app) == [], "problems"
-    ui.app.lock()
+    ui.app.covers.lock()
     ui.wait_screen(LockScreen)
     assert _fits(ui.app) == [], "lock"

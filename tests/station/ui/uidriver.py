@@ -19,7 +19,7 @@ class Driver:
         self.app = app
         self.opened: list[Path] = []
         self.errors: list[tuple[Any, ...]] = []
-        app.opener = self.opened.append
+        app.documents.opener = self.opened.append
         app.report_callback_exception = lambda *exc: self.errors.append(exc)  # type: ignore[method-assign]
 
     @classmethod

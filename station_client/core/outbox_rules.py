@@ -1,9 +1,10 @@
 """The outbox's rules as plain functions: no SQLite, no HTTP, no clock (h11's way).
 
-The shell (``push.py``, ``agent.py``) reads outbox rows into :class:`Entry`, asks these
-functions what to do, and writes the answer back in one transaction.
+The shell reads outbox rows into :class:`Entry` (``store/outbox.py``, the only module that
+touches the table), asks these functions what to do (``sync/push.py``, ``sync/agent.py``,
+``services/resend.py``), and writes the answer back in one transaction.
 
-States of an outbox row (``outbox.state``)::
+States of an outbox row (``outbox.state``), the one vocabulary of the station::
 
     pending ──(applied | duplicate)──▶ done
        ├──(rejected)──▶ set_aside   the clerk corrects it (a new operation id: the store's business)
@@ -20,7 +21,6 @@ reach the server in order and never one behind a rejected one.
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -52,7 +52,7 @@ class Entry:
     local_id: int  # creation order
     op_id: str
     case_id: str
-    state: str
+    state: OpState
     seq: int | None = None
 
 
@@ -232,49 +232,3 @@ def resend_from(entries: Iterable[Entry], missing_seq: int) -> list[int]:
         for e in entries
         if e.seq is not None and e.seq >= missing_seq and e.state in (OpState.DONE, *_REFUSED)
     ]
-
-
-# ── the registry digest, kept incrementally ─────────────────────────────────────────
-
-
-def _row_hash(key: str, version: int) -> int:
-    return int.from_bytes(hashlib.sha256(f"{key}\x1f{version}".encode()).digest(), "big")
-
-
-@dataclass(frozen=True)
-class RegistrySum:
-    """``schema.protocol.registry_digest`` kept row by row, as the station cannot recompute it.
-
-    The station holds ID numbers only inside encrypted rows; re-reading 200,000 of them to
-    check a digest would take seconds, so each applied change adds its row's hash and
-    takes the replaced version's away (the sum is modulo 2**256, like the server's).
-    """
-
-    count: int = 0
-    total: int = 0
-
-    def add(self, key: str, version: int) -> RegistrySum:
-        return RegistrySum(self.count + 1, (self.total + _row_hash(key, version)) % _MOD)
-
-    def remove(self, key: str, version: int) -> RegistrySum:
-        return RegistrySum(self.count - 1, (self.total - _row_hash(key, version)) % _MOD)
-
-    def replace(self, key: str, old: int | None, new: int) -> RegistrySum:
-        return (self if old is None else self.remove(key, old)).add(key, new)
-
-    @property
-    def hex(self) -> str:
-        return f"{self.total:064x}"
-
-    def encode(self) -> str:
-        return f"{self.count}:{self.hex}"
-
-    @classmethod
-    def decode(cls, text: str | None) -> RegistrySum:
-        if not text:
-            return cls()
-        count, _, total = text.partition(":")
-        return cls(int(count), int(total, 16))
-
-
-_MOD = 1 << 256

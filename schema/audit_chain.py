@@ -1,8 +1,13 @@
-"""The hash chain of the audit log, as pure functions.
+"""The hash chain of an audit log, one format for the station and the server.
 
 Each entry's hash covers its own fields and the previous entry's hash, so changing,
 removing or reordering any entry breaks every hash after it. The first entry's
-``prev_hash`` is ``GENESIS``.
+``prev_hash`` is :data:`GENESIS` and its ``seq`` is 1; each next entry's ``seq`` is one
+more. The hashed bytes (:func:`entry_bytes`) are the compact JSON array
+``[seq, at, actor, action, entity, entity_id, detail, prev_hash]`` with sorted keys and
+``at`` as :func:`canonical_time`, so a log checks the same whichever database kept it.
+The server's ``audit_log`` is written this way from the start; the station's local log
+since its store migration 4 (which re-chained the entries written before).
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 GENESIS = "0" * 64
+
+# What a caller appends: (at, actor, action, entity, entity_id, detail).
+AuditItem = tuple[dt.datetime, str, str, str, str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -37,8 +45,9 @@ def canonical_time(at: dt.datetime) -> str:
     return at.isoformat(timespec="microseconds")
 
 
-def entry_hash(entry: AuditEntry) -> str:
-    return _digest(
+def entry_bytes(entry: AuditEntry) -> bytes:
+    """The bytes an entry's hash covers."""
+    return _body(
         entry.seq,
         canonical_time(entry.at),
         entry.actor,
@@ -50,22 +59,24 @@ def entry_hash(entry: AuditEntry) -> str:
     )
 
 
-def _digest(  # noqa: PLR0917  (the hashed fields, in their order)
+def entry_hash(entry: AuditEntry) -> str:
+    return hashlib.sha256(entry_bytes(entry)).hexdigest()
+
+
+def _body(  # noqa: PLR0917  (the hashed fields, in their order)
     seq: int, at: str, actor: str, action: str, entity: str, entity_id: str, detail: dict[str, Any], prev: str
-) -> str:
-    body = json.dumps(
+) -> bytes:
+    text = json.dumps(
         [seq, at, actor, action, entity, entity_id, detail, prev],
         ensure_ascii=False,
         sort_keys=True,
         separators=(",", ":"),
         default=str,
     )
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return text.encode("utf-8")
 
 
-def chain(
-    head_seq: int, head_hash: str, items: Iterable[tuple[dt.datetime, str, str, str, str, dict[str, Any]]]
-) -> list[AuditEntry]:
+def chain(head_seq: int, head_hash: str, items: Iterable[AuditItem]) -> list[AuditEntry]:
     """Entries for ``items`` (at, actor, action, entity, entity_id, detail) appended after the head."""
     out: list[AuditEntry] = []
     seq, prev = head_seq, head_hash
@@ -75,7 +86,8 @@ def chain(
         seq += 1
         if at is not last_at:  # a push stamps all its entries with one time: format it once
             last_at, at_text = at, canonical_time(at)
-        digest = _digest(seq, at_text, actor, action, entity, entity_id, detail, prev)
+        body = _body(seq, at_text, actor, action, entity, entity_id, detail, prev)
+        digest = hashlib.sha256(body).hexdigest()
         out.append(AuditEntry(seq, at, actor, action, entity, entity_id, detail, prev, digest))
         prev = digest
     return out
@@ -83,7 +95,7 @@ def chain(
 
 @dataclass(frozen=True)
 class ChainReport:
-    entries: int
+    entries: int  # how many were read: all of them, or up to and including the first broken
     first_broken_seq: int | None
     reason: str | None
 

@@ -9,12 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schema.protocol import OpResult, OpStatus, PushResponse, registry_digest
-from station_client.sync.core import (
+from schema.protocol import OpResult, OpStatus, PushResponse
+from station_client.core.outbox_rules import (
     BACKOFF_CAP_SECONDS,
     Entry,
     OpState,
-    RegistrySum,
     ResultMismatch,
     apply_response,
     backoff_delay,
@@ -30,7 +29,11 @@ AT = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 def row(local_id: int, case: str = "", state: str = "pending", seq: int | None = None) -> Entry:
     return Entry(
-        local_id=local_id, op_id=f"op-{local_id}", case_id=case or f"case-{local_id}", state=state, seq=seq
+        local_id=local_id,
+        op_id=f"op-{local_id}",
+        case_id=case or f"case-{local_id}",
+        state=OpState(state),
+        seq=seq,
     )
 
 
@@ -52,7 +55,7 @@ def result(entry: Entry, seq: int, status: OpStatus = OpStatus.APPLIED, **kw) ->
 
 
 def uentry(local_id: int, case: str = "", state: str = "pending", seq: int | None = None) -> Entry:
-    return Entry(local_id, str(uuid.UUID(int=local_id)), case or f"case-{local_id}", state, seq)
+    return Entry(local_id, str(uuid.UUID(int=local_id)), case or f"case-{local_id}", OpState(state), seq)
 
 
 # ── selection and numbering ─────────────────────────────────────────────────────────
@@ -116,7 +119,8 @@ def test_a_case_sends_one_operation_at_a_time_so_none_goes_up_behind_a_rejected_
 
 
 def test_a_blocked_row_is_released_once_the_set_aside_row_is_resolved():
-    rows = [row(1, "A", state="corrected", seq=1), row(2, "A", state="blocked"), row(3, "A")]
+    # Resolved: the set-aside row was corrected, sent again and applied.
+    rows = [row(1, "A", state="done", seq=1), row(2, "A", state="blocked"), row(3, "A")]
     assert reconcile_blocked(rows) == {2: OpState.PENDING}
     assert blocked_ids(rows) == set()
 
@@ -243,22 +247,3 @@ def test_backoff_honours_retry_after_but_not_for_days():
 @given(st.integers(min_value=1, max_value=200), st.floats(min_value=0, max_value=1, exclude_max=True))
 def test_backoff_stays_between_zero_and_the_cap(failures, draw):
     assert 0 <= backoff_delay(failures, rand=lambda: draw) <= BACKOFF_CAP_SECONDS
-
-
-# ── registry digest ─────────────────────────────────────────────────────────────────
-
-
-@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c", "d"]), st.integers(1, 5)), max_size=30))
-def test_the_running_registry_sum_equals_the_contract_digest_of_what_is_held(changes):
-    held: dict[str, int] = {}
-    running = RegistrySum()
-    for key, version in changes:
-        if version == 5 and key in held:  # a deletion
-            running = running.remove(key, held.pop(key))
-            continue
-        running = running.replace(key, held.get(key), version)
-        held[key] = version
-    assert running.hex == registry_digest(held.items())
-    assert running.count == len(held)
-    assert RegistrySum.decode(running.encode()) == running
-    assert RegistrySum.decode(None) == RegistrySum()
