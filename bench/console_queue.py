@@ -47,7 +47,7 @@ from sync_server.api.app import create_app
 from sync_server.db.engine import Database
 from sync_server.db.migrate import upgrade
 from sync_server.db.tables import cases, stations
-from sync_server.services.staff import add_staff
+from sync_server.services.admin.staff import add_staff
 from sync_server.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results" / "console_queue.json"

@@ -53,7 +53,7 @@ from sync_server.core.station import StationContext  # noqa: E402
 from sync_server.db.engine import Database  # noqa: E402
 from sync_server.db.migrate import upgrade  # noqa: E402
 from sync_server.db.tables import stations  # noqa: E402
-from sync_server.services.seed import seed_demo  # noqa: E402
+from sync_server.demo.seed import seed_demo  # noqa: E402
 
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 STATION = "511102004-20"
@@ -175,7 +175,7 @@ def through_app(kind: str, total: int, size: int) -> float:
 def direct(kind: str, total: int, size: int, profile: bool) -> tuple[float, float, float, float]:
     """(parse seconds, push seconds, CPU seconds, wall seconds) for the route's work called directly."""
     from sync_server.api.routes.push import check_station, decode_body, parse_batch
-    from sync_server.services import ingest
+    from sync_server.services.ingest import push as ingest
     from sync_server.settings import Settings
 
     db, ops, _ = setup(kind, total)

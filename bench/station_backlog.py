@@ -42,8 +42,8 @@ from station_client.sync import push
 from station_client.sync.agent import SyncAgent
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.station.serve_process import serve
-from tests.station.sync_world import enrol_station
+from tests.support.serve_process import serve
+from tests.support.sync_world import enrol_station
 
 PG_ADMIN = os.environ.get("SSB_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
 EMPLOYER = make_uscc("91511102MA62ABCDE")

@@ -38,8 +38,8 @@ from station_client.paths import StationPaths
 from station_client.services.intake import IntakeRequest, Scan, intake
 from station_client.store import registry
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "station"))
-from stationkit import TOWNSHIP, make_station_home
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.support.stationkit import TOWNSHIP, make_station_home
 
 START = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)  # 09:00 in Leshan
 EMPLOYER = make_uscc("91511102MA62ABCDE")

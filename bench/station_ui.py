@@ -35,18 +35,17 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "station")]
+sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results" / "station_ui.json"
 
 
 def make_home(root: Path) -> Path:
     from datetime import UTC, datetime
 
-    from stationkit import make_station_home
-
     from station_client.paths import StationPaths
     from station_client.store import meta
     from sync_server.tls import create_city_pki
+    from tests.support.stationkit import make_station_home
 
     home = make_station_home(StationPaths.of(root / "station"))
     home.login("clerk1", now=datetime.now(UTC))  # the clerk's key is wrapped on this PC
@@ -81,11 +80,10 @@ def cold_start(command: list[str], home: Path, runs: int) -> list[float]:
 
 def child(home: Path, idle: float) -> None:
     """Run in a child process: log in, idle, print the memory as JSON."""
-    from stationkit import PASSWORDS
-
     from station_client.ui.app import StationApp
     from station_client.ui.login import LoginScreen
     from station_client.ui.workbench import WorkbenchScreen
+    from tests.support.stationkit import PASSWORDS
 
     app = StationApp(home)
 

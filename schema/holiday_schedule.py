@@ -31,7 +31,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from schema.errors import WorkdayError
 from schema.normalize import to_half_width
-from schema.workdays import YearOverride
 
 HOLIDAY_ERROR_MESSAGES: dict[str, str] = {
     "holiday_file_invalid": "节假日安排文件无法读取（不是 UTF-8 编码的 TOML 文件）：请按 docs/server.md 的格式整理后重新导入。",
@@ -43,6 +42,16 @@ HOLIDAY_ERROR_MESSAGES: dict[str, str] = {
     "holiday_workday_not_weekend": "调休上班日应是周六或周日：请核对通知后改正。",
     "holiday_none": "节假日安排中没有放假日：请核对文件是否完整。",
 }
+
+
+class YearOverride(BaseModel):
+    """One year's holiday arrangement, as the State Council's notice gives it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    holidays: frozenset[date]  # days off, weekdays included (放假)
+    workdays: frozenset[date] = frozenset()  # weekend days worked (调休上班)
+    source: str = Field(min_length=1)  # the notice: title / 文号 / URL
 
 
 class HolidayScheduleError(WorkdayError):

@@ -34,9 +34,10 @@ from importlib import resources
 from typing import Literal, Self
 
 import chinese_calendar
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from schema.errors import WorkdayError
+from schema.holiday_schedule import YearOverride, parse_schedule
 from schema.statutory_holidays import has_rule, statutory_days_off
 
 DueKind = Literal["immediate", "working_days", "calendar_days"]
@@ -74,16 +75,6 @@ def _package_knows(year: int) -> bool:
     except NotImplementedError:
         return False
     return True
-
-
-class YearOverride(BaseModel):
-    """One year's holiday arrangement, as the State Council's notice gives it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    holidays: frozenset[date]  # days off, weekdays included (放假)
-    workdays: frozenset[date] = frozenset()  # weekend days worked (调休上班)
-    source: str = Field(min_length=1)  # the notice: title / 文号 / URL
 
 
 class WorkdayOverrides(BaseModel):
@@ -208,7 +199,6 @@ def overrides_from_json(text: str | bytes) -> WorkdayOverrides:
 def shipped_schedules() -> dict[int, YearOverride]:
     """The official years shipped with the package: ``data/holidays/*.toml``, then the
     override table (which wins for a year in both)."""
-    from schema.holiday_schedule import parse_schedule  # it builds on this module
 
     folder = resources.files("schema").joinpath("data/holidays")
     years: dict[int, YearOverride] = {}

@@ -36,19 +36,19 @@ from schema.lifecycle import Actor, CaseEvent  # noqa: E402
 from schema.vocabulary import Section  # noqa: E402
 from sync_server.db.engine import Database  # noqa: E402
 from sync_server.db.tables import cases, enrolments, persons  # noqa: E402
-from sync_server.services import review  # noqa: E402
-from sync_server.services.seed import DemoAccount, seed_demo  # noqa: E402
-from sync_server.services.stations import complete_enrolment  # noqa: E402
-from tests.e2e.console_world import (  # noqa: E402
+from sync_server.demo.seed import DemoAccount, seed_demo  # noqa: E402
+from sync_server.services.admin.stations import complete_enrolment  # noqa: E402
+from sync_server.services.review import decide as review  # noqa: E402
+from tests.support.console_world import (  # noqa: E402
     CHROMIUM,
     by_clerk,
     chromium_args,
     push_ops,
     retirement_case,
 )
-from tests.server.factories import BEIJING, Station, accept_op  # noqa: E402
-from tests.station.serve_process import Served, serve  # noqa: E402
 from tests.support.dates import this_year  # noqa: E402
+from tests.support.factories import BEIJING, Station, accept_op  # noqa: E402
+from tests.support.serve_process import Served, serve  # noqa: E402
 
 VIEWPORT: Any = {"width": 1366, "height": 768}
 C029 = {

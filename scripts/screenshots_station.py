@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "station"), str(ROOT / "tests" / "station" / "ui")]
+sys.path.insert(0, str(ROOT))
 OUT = ROOT / "docs" / "screenshots"
 
 
@@ -63,9 +63,6 @@ def jpeg() -> bytes:
 
 
 def main() -> int:
-    from stationkit import KNOWN_ID, KNOWN_NAME, YOUNG_ID, YOUNG_NAME, make_station_home
-    from uidriver import Driver
-
     from schema.identifiers import make_uscc
     from station_client.core.intake_rules import ApplicantInput
     from station_client.paths import StationPaths
@@ -76,6 +73,8 @@ def main() -> int:
     from station_client.ui.person import PersonScreen
     from sync_server.tls import create_city_pki
     from tests.support.dates import first_months_of_this_year, this_month, this_year
+    from tests.support.stationkit import KNOWN_ID, KNOWN_NAME, YOUNG_ID, YOUNG_NAME, make_station_home
+    from tests.support.uidriver import Driver
 
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

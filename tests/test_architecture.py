@@ -14,8 +14,6 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("schema", "station_client", "sync_server")
 IMPURE = frozenset({"sqlite3", "sqlalchemy", "httpx", "fastapi", "tkinter", "customtkinter"})
@@ -169,15 +167,6 @@ def test_the_graph_sees_the_projects_own_imports() -> None:
 # --- the rules ---------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "cycles still open on 2026-12-06: schema.workdays <-> schema.holiday_schedule (the "
-        "lazy parse_schedule import in workdays.py, no owner yet). Closed during issue 11: "
-        "services.ingest_apply <-> ingest_followups <-> ingest_staff (§3), the twelve station "
-        "screens and then ui.navigation <-> ui.screen (§5); the lead flips this when none is left"
-    ),
-)
 def test_no_import_cycle_between_modules() -> None:
     found = cycles(import_graph())
     assert found == [], "import cycles:\n" + "\n".join(" <-> ".join(c) for c in found)

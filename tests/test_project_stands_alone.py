@@ -71,14 +71,31 @@ def _listed_modules(package: str) -> set[str]:
     init = ROOT / package.replace(".", "/") / "__init__.py"
     doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
     words = set(re.findall(r"\b([a-z][a-z0-9_]*)\b", doc))
-    return {p.stem for p in init.parent.glob("*.py") if p.stem != "__init__"} & words
+    return _modules(init.parent) & words
+
+
+def _modules(folder: Path) -> set[str]:
+    """The modules and subpackages of a package folder."""
+    files = {p.stem for p in folder.glob("*.py") if p.stem != "__init__"}
+    return files | {p.parent.name for p in folder.glob("*/__init__.py")}
+
+
+SERVICE_PACKAGES = (
+    "station_client.services",
+    "sync_server.services",
+    "sync_server.demo",
+    *(
+        f"sync_server.services.{p.parent.name}"
+        for p in sorted((ROOT / "sync_server/services").glob("*/__init__.py"))
+    ),
+)
 
 
 def test_the_services_packages_list_their_modules() -> None:
-    for package in ("station_client.services", "sync_server.services"):
+    for package in SERVICE_PACKAGES:
         init = ROOT / package.replace(".", "/") / "__init__.py"
         doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
-        modules = {p.stem for p in init.parent.glob("*.py") if p.stem != "__init__"}
+        modules = _modules(init.parent)
         # a module name at the start of a docstring line is a listing; each must exist …
         listed = set(re.findall(r"^\s*([a-z][a-z0-9_]*)\s{2,}", doc, re.M))
         assert listed - modules == set(), f"{package} lists modules that do not exist"

@@ -25,7 +25,7 @@ import logging
 import sys
 import tkinter as tk
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
 from types import TracebackType
@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import customtkinter as ctk
 from sqlite_utils import Database
 
+from station_client.core.case_numbering import local_day
 from station_client.paths import StationPaths
 from station_client.ui import documents, errors, events, theme
 from station_client.ui.covers import CoverLayer
@@ -202,6 +203,10 @@ class StationApp(SyncLink, ctk.CTk):  # type: ignore[misc]
     def _key_action(self, action: Callable[[], object], _event: tk.Event) -> None:
         if self.session is not None and self.covers.current is None:
             action()
+
+    def today(self) -> date:
+        """Today in Beijing: the desk judges months and ages by the local date, not UTC's."""
+        return local_day(self.clock())
 
     @property
     def top(self) -> Screen | None:

@@ -69,7 +69,7 @@ class FormScreen(Screen):
             self.item,
             reference,
             app.desk.applicant,
-            app.clock().date(),
+            app.today(),
             mode=mode,
             initial=initial if initial is not None else (case.form_values if case is not None else None),
             provided=provided,

@@ -10,7 +10,7 @@ Importing this module imports no Tk and no screen (a test walks the imports).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -128,6 +128,10 @@ class App(Protocol):
 
     @property
     def clock(self) -> Callable[[], datetime]: ...
+
+    def today(self) -> date:
+        """Today in Beijing (the desk's date), whatever zone the PC's clock is in."""
+        ...
 
     @property
     def sync(self) -> SyncState: ...

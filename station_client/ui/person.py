@@ -118,7 +118,7 @@ class PersonScreen(Screen):
         if not text.strip() or not vm.looks_like_code(text):
             self.check.configure(text="")
             return
-        today = self.app.clock().date()
+        today = self.app.today()
         check = vm.check_uscc(text) if self.kind is ApplicantKind.UNIT else vm.check_id(text, today)
         if not check.ok and len(check.value) < (18 if self.kind is ApplicantKind.UNIT else 15):
             self.check.configure(text=f"已输入 {len(check.value)} 位", text_color=theme.MUTED)
@@ -156,7 +156,7 @@ class PersonScreen(Screen):
         self.name.focus_set()
 
     def _by_id(self, text: str) -> None:
-        today = self.app.clock().date()
+        today = self.app.today()
         check = vm.check_id(text, today)
         self.check.configure(text=check.message, text_color=theme.SUCCESS if check.ok else theme.DANGER)
         if not check.ok:
@@ -238,7 +238,7 @@ class PersonScreen(Screen):
         self.query.insert(0, record.id_number)
         self._last_text = record.id_number
         self._reset()
-        self.checked = vm.check_id(record.id_number, self.app.clock().date())
+        self.checked = vm.check_id(record.id_number, self.app.today())
         self._show_person(record)
 
     def _show_person(self, record: Any) -> None:
@@ -259,7 +259,7 @@ class PersonScreen(Screen):
             self.name.focus_set()
             return
         self.found = record
-        card = vm.person_card(record, self.app.clock().date())
+        card = vm.person_card(record, self.app.today())
         for row, (key, value) in enumerate(card.lines):
             label(self.result, key, muted=True).grid(row=row, column=0, sticky="w", padx=(16, 10), pady=2)
             label(self.result, value, bold=key == "姓名").grid(row=row, column=1, sticky="w", pady=2)

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from sync_server.api.errors import install_error_handlers
 from sync_server.api.limits import BodySizeLimit
 from sync_server.db.engine import Database
-from sync_server.services.station_auth import NoncePruning
+from sync_server.services.access.station_auth import NoncePruning
 from sync_server.settings import Settings
 
 
@@ -51,7 +51,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
 
 def _publish_reference_data(db: Database) -> None:
     """A new catalog or rate book shipped with this server version reaches stations at start-up."""
-    from sync_server.services.reference import publish_reference_data
+    from sync_server.services.admin.reference import publish_reference_data
 
     with db.write() as conn:
         publish_reference_data(conn, dt.datetime.now(dt.UTC))

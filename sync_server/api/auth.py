@@ -30,7 +30,7 @@ from schema.signing import HEADER_NONCE, HEADER_STATION_ID, SIGNED_HEADERS, Auth
 from sync_server.core.station import StationContext
 from sync_server.db.engine import Database
 from sync_server.errors import ApiError
-from sync_server.services import rate_limit, station_auth
+from sync_server.services.access import rate_limit, station_auth
 from sync_server.settings import Settings
 
 __all__ = ["SignedRequest", "StationContext", "signed_station"]

@@ -50,7 +50,7 @@ def _read(path: str) -> bytes:
 def import_(data_dir: str | None, file: str) -> None:
     """导入一年的节假日安排（TOML 文件），并重新计算暂定的承诺办结日期。"""
     from schema.holiday_schedule import parse_schedule
-    from sync_server.services.holidays import import_schedule
+    from sync_server.services.admin.holidays import import_schedule
 
     schedule = parse_schedule(_read(file))
     with open_database(data_dir) as (_, db), db.write() as conn:
@@ -88,7 +88,7 @@ def show(data_dir: str | None, year: int) -> None:
     """显示某年的节假日安排：已导入的通知、随系统提供的，或暂定的计算结果。"""
     from schema.statutory_holidays import statutory_days_off
     from schema.workdays import shipped_schedules
-    from sync_server.services.holidays import stored_schedule
+    from sync_server.services.admin.holidays import stored_schedule
 
     with open_database(data_dir) as (_, db), db.read() as conn:
         loaded = stored_schedule(conn, year)

@@ -194,7 +194,7 @@ def render(report: ClearingReport, fmt: str) -> bytes:
 )
 def clearing_report(data_dir: str | None, period: str, fmt: str) -> None:
     """各区县社保费代收代付清算表：征收区县 × 归属区县，按险种、账户，并校验平衡。"""
-    from sync_server.services.clearing import clearing_for_period
+    from sync_server.services.reports.clearing import clearing_for_period
 
     with open_database(data_dir) as (_settings, db), db.read() as conn:
         report = clearing_for_period(conn, period)

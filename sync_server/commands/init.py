@@ -69,8 +69,8 @@ def _create_first_admin(url: str) -> tuple[str | None, str]:
 
     from sync_server.db.migrate import current_revision, upgrade
     from sync_server.db.tables import staff
-    from sync_server.services.reference import publish_reference_data
-    from sync_server.services.staff import add_staff
+    from sync_server.services.admin.reference import publish_reference_data
+    from sync_server.services.admin.staff import add_staff
 
     db = connect(url, must_exist=False)
     try:

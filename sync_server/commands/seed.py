@@ -42,7 +42,7 @@ def seed_demo(data_dir: str | None, persons_count: int, seed: int) -> None:
     """为空数据库生成演示数据：乐山各区县的参保人员、单位、参保登记、演示服务站和账号。"""
     from schema.divisions import load_divisions
     from schema.vocabulary import label
-    from sync_server.services.seed import seed_demo as run_seed
+    from sync_server.demo.seed import seed_demo as run_seed
 
     with open_database(data_dir) as (settings, db):
         click.echo(f"正在生成 {persons_count:,} 名演示人员（种子 {seed}）…")

@@ -41,7 +41,7 @@ def add(
 ) -> None:
     """新增工作人员账号，并显示一次性密码。"""
     from schema.vocabulary import Role, label
-    from sync_server.services.staff import add_staff
+    from sync_server.services.admin.staff import add_staff
 
     with open_database(data_dir) as (_, db), db.write() as conn:
         issued = add_staff(
@@ -70,7 +70,7 @@ def add(
 def list_(data_dir: str | None, station_id: str | None, role: str | None) -> None:
     """列出工作人员账号。"""
     from schema.vocabulary import Role, Section, labels
-    from sync_server.services.staff import list_staff
+    from sync_server.services.admin.staff import list_staff
 
     role_labels, section_labels = labels(Role), labels(Section)
     with open_database(data_dir) as (_, db), db.read() as conn:
@@ -97,7 +97,7 @@ def list_(data_dir: str | None, station_id: str | None, role: str | None) -> Non
 @click.argument("username", metavar="用户名")
 def disable(data_dir: str | None, username: str) -> None:
     """停用账号（柜员账号在服务站下次同步后失效）。"""
-    from sync_server.services.staff import set_disabled
+    from sync_server.services.admin.staff import set_disabled
 
     with open_database(data_dir) as (_, db), db.write() as conn:
         set_disabled(conn, username, True, now=utcnow(), actor=cli_actor())
@@ -109,7 +109,7 @@ def disable(data_dir: str | None, username: str) -> None:
 @click.argument("username", metavar="用户名")
 def enable(data_dir: str | None, username: str) -> None:
     """重新启用已停用的账号。"""
-    from sync_server.services.staff import set_disabled
+    from sync_server.services.admin.staff import set_disabled
 
     with open_database(data_dir) as (_, db), db.write() as conn:
         set_disabled(conn, username, False, now=utcnow(), actor=cli_actor())
@@ -121,7 +121,7 @@ def enable(data_dir: str | None, username: str) -> None:
 @click.argument("username", metavar="用户名")
 def reset(data_dir: str | None, username: str) -> None:
     """重置密码（同时解除登录锁定），并显示新的一次性密码。"""
-    from sync_server.services.staff import reset_password
+    from sync_server.services.admin.staff import reset_password
 
     with open_database(data_dir) as (_, db), db.write() as conn:
         issued = reset_password(conn, username, now=utcnow(), actor=cli_actor())

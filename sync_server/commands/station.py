@@ -17,7 +17,7 @@ from sync_server.commands.common import (
 
 
 def _status_labels() -> dict[str, str]:
-    from sync_server.services.stations import STATUS_LABELS
+    from sync_server.services.admin.stations import STATUS_LABELS
 
     return STATUS_LABELS
 
@@ -44,7 +44,7 @@ def station() -> None:
 def add(data_dir: str | None, division: str, name: str, point: int | None) -> None:
     """登记一个服务站并发放一次性注册码。"""
     from schema.divisions import load_divisions
-    from sync_server.services.stations import add_station
+    from sync_server.services.admin.stations import add_station
 
     with open_database(data_dir) as (settings, db), db.write() as conn:
         issued = add_station(
@@ -67,7 +67,7 @@ def add(data_dir: str | None, division: str, name: str, point: int | None) -> No
 def list_(data_dir: str | None, status: str | None) -> None:
     """列出服务站：编码、名称、区县、状态、最近同步时间。"""
     from schema.divisions import load_divisions
-    from sync_server.services.stations import STATUS_LABELS, list_stations
+    from sync_server.services.admin.stations import STATUS_LABELS, list_stations
 
     with open_database(data_dir) as (_, db), db.read() as conn:
         rows = list_stations(conn, status=status)
@@ -97,7 +97,7 @@ def list_(data_dir: str | None, status: str | None) -> None:
 @click.argument("station_id", metavar="服务站编码")
 def revoke(data_dir: str | None, station_id: str) -> None:
     """注销服务站（如电脑遗失）：其同步请求将被拒绝。"""
-    from sync_server.services.stations import revoke_station
+    from sync_server.services.admin.stations import revoke_station
 
     with open_database(data_dir) as (_, db), db.write() as conn:
         revoke_station(conn, station_id, now=utcnow(), actor=cli_actor())
@@ -110,7 +110,7 @@ def revoke(data_dir: str | None, station_id: str) -> None:
 @click.argument("station_id", metavar="服务站编码")
 def new_code(data_dir: str | None, station_id: str) -> None:
     """重新发放注册码（新装、重装或更换电脑）；注册时换用新密钥，旧注册码作废。"""
-    from sync_server.services.stations import issue_enrolment_code
+    from sync_server.services.admin.stations import issue_enrolment_code
 
     with open_database(data_dir) as (settings, db), db.write() as conn:
         issued = issue_enrolment_code(
@@ -127,7 +127,7 @@ def new_code(data_dir: str | None, station_id: str) -> None:
 @click.option("--reason", default="", metavar="原因", help="记入审计日志的原因。")
 def start_over(data_dir: str | None, station_id: str, reason: str) -> None:
     """命令服务站重新下载全部参考数据和本乡镇人员信息（数据校验不一致时使用）。"""
-    from sync_server.services.start_over import order_start_over
+    from sync_server.services.feed.start_over import order_start_over
 
     with open_database(data_dir) as (_, db), db.write() as conn:
         generation = order_start_over(conn, station_id.strip(), cli_actor(), reason=reason, now=utcnow())

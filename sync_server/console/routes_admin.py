@@ -18,9 +18,11 @@ from schema.vocabulary import Role, Section, Tier, label, labels
 from sync_server.console.security import PREFIX, ConsoleRoute, ConsoleUser, now_utc, redirect, require
 from sync_server.console.templating import render
 from sync_server.errors import ApiError
-from sync_server.services import conflicts, reference, staff, station_overview, stations, web_sessions
-from sync_server.services import throttle as throttling
-from sync_server.services.start_over import order_start_over
+from sync_server.services.access import throttle as throttling
+from sync_server.services.access import web_sessions
+from sync_server.services.admin import reference, staff, station_overview, stations
+from sync_server.services.feed.start_over import order_start_over
+from sync_server.services.review import conflicts
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 Admin = Annotated[ConsoleUser, Depends(require(Role.ADMIN))]

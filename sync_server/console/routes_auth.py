@@ -28,7 +28,7 @@ from sync_server.console.security import (
 )
 from sync_server.console.templating import render
 from sync_server.errors import ApiError, status_for
-from sync_server.services import web_sessions
+from sync_server.services.access import web_sessions
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 AnyUser = Annotated[ConsoleUser, Depends(require(password_change_ok=True))]

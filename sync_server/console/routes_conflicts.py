@@ -11,8 +11,8 @@ from schema.catalog import load_catalog
 from schema.vocabulary import Role
 from sync_server.console.security import PREFIX, ConsoleRoute, ConsoleUser, now_utc, redirect, require
 from sync_server.console.templating import render
-from sync_server.services import conflicts
-from sync_server.services.review import load_case
+from sync_server.services.review import conflicts
+from sync_server.services.review.decide import load_case
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 Admin = Annotated[ConsoleUser, Depends(require(Role.ADMIN))]

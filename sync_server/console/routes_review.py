@@ -22,8 +22,11 @@ from sync_server.console.templating import render
 from sync_server.core.clock import beijing_date
 from sync_server.core.queue_filters import Tab, parse_cursor, parse_filters, section_items
 from sync_server.errors import ApiError
-from sync_server.services import case_view, review, review_chief, review_queue
-from sync_server.services.attachments import read_attachment
+from sync_server.services.ingest.attachments import read_attachment
+from sync_server.services.review import case_view
+from sync_server.services.review import chief as review_chief
+from sync_server.services.review import decide as review
+from sync_server.services.review import queue as review_queue
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 _REVIEWERS = (Role.REVIEWER, Role.CHIEF)

@@ -19,8 +19,8 @@ from sync_server.core.clock import beijing_date
 from sync_server.core.dashboard_stats import GroupStats
 from sync_server.core.dashboard_stats import parse_period as parse_dates
 from sync_server.core.svg_charts import PALETTE, Series, bar_chart
-from sync_server.services.clearing import clearing_for_period
-from sync_server.services.dashboard import Dashboard, GroupBy, dashboard
+from sync_server.services.reports.clearing import clearing_for_period
+from sync_server.services.reports.dashboard import Dashboard, GroupBy, dashboard
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 Supervisor = Annotated[ConsoleUser, Depends(require(Role.SUPERVISOR))]

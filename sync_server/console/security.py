@@ -40,7 +40,7 @@ from schema.lifecycle import Actor
 from schema.vocabulary import Role, Section, label
 from sync_server.console.templating import render
 from sync_server.errors import ApiError, status_for
-from sync_server.services import web_sessions
+from sync_server.services.access import web_sessions
 
 log = logging.getLogger("sync_server.console")
 

@@ -29,11 +29,18 @@ from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwrig
 
 from schema.lifecycle import Actor
 from schema.vocabulary import Role, Section
-from sync_server.services import review
-from tests.e2e.console_world import CHROMIUM, chromium_args, pull_all, pull_until, push_ops, retirement_case
-from tests.server.console_kit import PASSWORD, add_account
-from tests.server.factories import Station, accept_op, add_person, enrolled_station, person_id
-from tests.station.serve_process import Served, serve
+from sync_server.services.review import decide as review
+from tests.support.console_kit import PASSWORD, add_account
+from tests.support.console_world import (
+    CHROMIUM,
+    chromium_args,
+    pull_all,
+    pull_until,
+    push_ops,
+    retirement_case,
+)
+from tests.support.factories import Station, accept_op, add_person, enrolled_station, person_id
+from tests.support.serve_process import Served, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -24,10 +24,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from schema.signing import sign_request
 from sync_server.db.tables import cases, ledger_entries
 from sync_server.services import audit
-from sync_server.services.stations import add_station
+from sync_server.services.admin.stations import add_station
 from sync_server.tls import certificate_sha256, create_city_pki
-from tests.server.factories import Station, accept_op, batch_bytes, public_key_b64, push
-from tests.station.serve_process import Served, serve
+from tests.support.factories import Station, accept_op, batch_bytes, public_key_b64, push
+from tests.support.serve_process import Served, serve
 
 pytestmark = pytest.mark.slow
 

@@ -20,7 +20,7 @@ import pytest
 
 from station_client.transport import make_client
 from sync_server.commands.init import initialise
-from tests.station.serve_process import SYNC_SERVER, free_port
+from tests.support.serve_process import SYNC_SERVER, free_port
 
 pytestmark = pytest.mark.slow
 

@@ -21,14 +21,14 @@ from schema.signing import sign_request
 from sync_server.db.engine import Database
 from sync_server.db.tables import attachment_chunks, attachments, audit_log
 from sync_server.errors import ApiError
-from sync_server.services.attachments import (
+from sync_server.services.ingest.attachments import (
     MAX_CHUNK_BYTES,
     ChunkOutcome,
     attachment_status,
     put_chunk,
     read_attachment,
 )
-from tests.server.factories import Station, enrolled_station, make_client
+from tests.support.factories import Station, enrolled_station, make_client
 
 NOW = dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.UTC)
 STATION = "511102004-00"

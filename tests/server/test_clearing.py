@@ -19,7 +19,7 @@ from sync_server.core.clearing_matrix import Entry, parse_period
 from sync_server.core.clearing_matrix import clearing_report as build_report
 from sync_server.db.engine import Database
 from sync_server.db.tables import ledger_entries
-from sync_server.services.clearing import clearing_for_period
+from sync_server.services.reports.clearing import clearing_for_period
 from sync_server.settings import write_settings_file
 
 SHIZHONG, SHAWAN, QIANWEI = "511102", "511111", "511123"

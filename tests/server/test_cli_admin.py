@@ -29,7 +29,7 @@ from sync_server.cli import main
 from sync_server.db.engine import Database
 from sync_server.db.migrate import head_revision
 from sync_server.db.tables import audit_log, cases, changes, staff, stations
-from sync_server.services.stations import enrol_code_hash
+from sync_server.services.admin.stations import enrol_code_hash
 
 CLEAN_ENV = {"SSB_DATA_DIR": None, "SSB_DATABASE_URL": None, "SSB_SECRET_KEY": None}
 

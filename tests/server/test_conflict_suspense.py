@@ -19,9 +19,9 @@ from sync_server.core.suspense import in_suspense
 from sync_server.db.engine import Database
 from sync_server.db.tables import audit_log, changes, conflicts, ledger_entries
 from sync_server.services import audit
-from sync_server.services import conflicts as service
-from sync_server.services.clearing import clearing_for_period
-from tests.server.factories import (
+from sync_server.services.reports.clearing import clearing_for_period
+from sync_server.services.review import conflicts as service
+from tests.support.factories import (
     COUNTY,
     Station,
     accept_op,

@@ -18,9 +18,9 @@ from sync_server.db.engine import Database
 from sync_server.db.tables import audit_log, case_events, changes, conflicts, persons
 from sync_server.errors import ApiError
 from sync_server.services import audit
-from sync_server.services import conflicts as service
-from tests.server.console_kit import add_account, case_row, console_client, logged_in, post
-from tests.server.factories import Station, accept_op, add_person, enrolled_station, person_id, push
+from sync_server.services.review import conflicts as service
+from tests.support.console_kit import add_account, case_row, console_client, logged_in, post
+from tests.support.factories import Station, accept_op, add_person, enrolled_station, person_id, push
 
 ADMIN = Actor.admin("demo.admin")
 

@@ -14,7 +14,7 @@ from schema.vocabulary import Role
 from sync_server.db.engine import Database
 from sync_server.db.tables import audit_log, throttle, web_sessions
 from sync_server.services import audit
-from tests.server.console_kit import (
+from tests.support.console_kit import (
     PASSWORD,
     add_account,
     console_client,
@@ -25,7 +25,7 @@ from tests.server.console_kit import (
     post,
     push_case,
 )
-from tests.server.factories import enrolled_station
+from tests.support.factories import enrolled_station
 
 
 @pytest.fixture

@@ -18,9 +18,8 @@ from schema.vocabulary import Role
 from sync_server.core.clock import posting_period
 from sync_server.db.engine import Database
 from sync_server.db.tables import changes, staff, stations
-from sync_server.services.stations import verify_enrolment_code
-from tests.e2e.console_world import retirement_case
-from tests.server.console_kit import (
+from sync_server.services.admin.stations import verify_enrolment_code
+from tests.support.console_kit import (
     add_account,
     case_row,
     console_client,
@@ -29,7 +28,8 @@ from tests.server.console_kit import (
     post,
     push_case,
 )
-from tests.server.factories import Station, accept_op, add_person, enrolled_station, person_id, push
+from tests.support.console_world import retirement_case
+from tests.support.factories import Station, accept_op, add_person, enrolled_station, person_id, push
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from schema.workdays import WorkdayCalendar
 from sync_server.core import routing
 from sync_server.core.case_rules import CheckedCase, Rejection, check_accept
 from sync_server.core.registry_effects import Change, Enrolment, Person, effect_of
-from tests.server.factories import BEIJING, Station, accept_op, person_id
+from tests.support.factories import BEIJING, Station, accept_op, person_id
 
 TODAY = dt.date(2026, 11, 26)
 AT = dt.datetime(2026, 11, 26, 10, 0, tzinfo=BEIJING)  # accepted on TODAY: G14 takes 2026's months

@@ -24,9 +24,10 @@ from sync_server.core.dashboard_stats import (
 )
 from sync_server.db.engine import Database
 from sync_server.db.tables import cases
-from sync_server.services import dashboard, review
-from tests.server.console_kit import add_account, console_client, push_case
-from tests.server.factories import accept_op, enrolled_station, push
+from sync_server.services.reports import dashboard
+from sync_server.services.review import decide as review
+from tests.support.console_kit import add_account, console_client, push_case
+from tests.support.factories import accept_op, enrolled_station, push
 
 UTC = dt.UTC
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beijing
@@ -149,7 +150,7 @@ def test_the_dashboard_over_pushed_and_decided_cases(db: Database, tmp_path: Pat
 
 
 def test_the_dashboard_page_draws_its_charts(db: Database, tmp_path: Path) -> None:
-    from tests.server.console_kit import logged_in
+    from tests.support.console_kit import logged_in
 
     client = console_client(db, tmp_path)
     station = enrolled_station(db)

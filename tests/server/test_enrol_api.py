@@ -13,8 +13,8 @@ from schema.catalog import load_catalog
 from sync_server.db.engine import Database
 from sync_server.db.tables import audit_log, stations
 from sync_server.services import audit
-from sync_server.services.stations import add_station, issue_enrolment_code
-from tests.server.factories import CERT_SHA256, Station, accept_op, make_client, public_key_b64, push
+from sync_server.services.admin.stations import add_station, issue_enrolment_code
+from tests.support.factories import CERT_SHA256, Station, accept_op, make_client, public_key_b64, push
 
 ENROL = "/api/v1/enrol"
 

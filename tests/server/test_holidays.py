@@ -24,10 +24,12 @@ from sync_server.core import routing
 from sync_server.core.station import StationContext
 from sync_server.db.engine import Database
 from sync_server.db.tables import audit_log, cases, changes, holiday_schedules, stations
-from sync_server.services import audit, holidays, ingest
-from sync_server.services.snapshot import snapshot_page
+from sync_server.services import audit
+from sync_server.services.admin import holidays
+from sync_server.services.feed.snapshot import snapshot_page
+from sync_server.services.ingest import push as ingest
 from sync_server.settings import Settings
-from tests.server.factories import BEIJING, accept_op, enrolled_station
+from tests.support.factories import BEIJING, accept_op, enrolled_station
 
 CATALOG = load_catalog()
 COMPLEX = [item for item in CATALOG if item.tier is Tier.COMPLEX]

@@ -19,9 +19,10 @@ from sync_server.api.errors import ApiError
 from sync_server.core.station import StationContext
 from sync_server.db.engine import Database
 from sync_server.db.tables import case_events, cases, ledger_entries, operations, stations
-from sync_server.services import audit, ingest
+from sync_server.services import audit
+from sync_server.services.ingest import push as ingest
 from tests.conftest import table_count
-from tests.server.factories import accept_op, enrolled_station, make_settings
+from tests.support.factories import accept_op, enrolled_station, make_settings
 
 
 def _push_twice_at_once(

@@ -44,9 +44,9 @@ from sync_server.core.registry_effects import Enrolment, Person
 from sync_server.core.station import StationContext
 from sync_server.db.engine import Database
 from sync_server.db.tables import changes
-from sync_server.services import ingest
+from sync_server.services.ingest import push as ingest
 from sync_server.settings import Settings
-from tests.server.factories import (
+from tests.support.factories import (
     BEIJING,
     COUNTY,
     TOWNSHIP,

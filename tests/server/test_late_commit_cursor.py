@@ -25,8 +25,8 @@ from schema.protocol import PullRequest
 from sync_server.core.cursor import FeedCursor, decode
 from sync_server.db.engine import Database
 from sync_server.db.tables import changes
-from sync_server.services import feed
-from sync_server.services.pull import pull
+from sync_server.services.feed import changes as feed
+from sync_server.services.feed.pull import pull
 from sync_server.settings import Settings
 
 STATION = "511102004-00"

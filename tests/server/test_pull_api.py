@@ -16,9 +16,10 @@ from schema.protocol import ChangeKind, PullPage, PullRequest
 from schema.signing import sign_request
 from sync_server.db.engine import Database
 from sync_server.db.tables import stations
-from sync_server.services import feed, reference
-from sync_server.services.start_over import order_start_over
-from tests.server.factories import Station, add_person, enrolled_station, make_client, person_id
+from sync_server.services.admin import reference
+from sync_server.services.feed import changes as feed
+from sync_server.services.feed.start_over import order_start_over
+from tests.support.factories import Station, add_person, enrolled_station, make_client, person_id
 
 PULL = "/api/v1/pull"
 NOW = dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.UTC)

@@ -34,12 +34,13 @@ from sync_server.core.cursor import (
 from sync_server.db.engine import Database
 from sync_server.db.tables import audit_log, changes, enrolments, persons, stations, units
 from sync_server.errors import ApiError
-from sync_server.services import feed, reference
-from sync_server.services.digest import digest_for_station
-from sync_server.services.pull import pull, record_pull, serve_pull
-from sync_server.services.staff import add_staff, set_disabled
-from sync_server.services.start_over import order_start_over
-from sync_server.services.stations import add_station
+from sync_server.services.admin import reference
+from sync_server.services.admin.staff import add_staff, set_disabled
+from sync_server.services.admin.stations import add_station
+from sync_server.services.feed import changes as feed
+from sync_server.services.feed.digest import digest_for_station
+from sync_server.services.feed.pull import pull, record_pull, serve_pull
+from sync_server.services.feed.start_over import order_start_over
 from sync_server.settings import Settings
 
 NOW = dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.UTC)
@@ -179,7 +180,7 @@ def add_person(conn: sa.Connection, number: int, township: str, version: int = 1
 
 def person_feed(conn: sa.Connection, id_number: str, township: str, version: int) -> None:
     """What the registry emits when it changes a person (shape and version as the snapshot's)."""
-    from sync_server.services.snapshot import person_change
+    from sync_server.services.feed.snapshot import person_change
 
     row = conn.execute(sa.select(persons).where(persons.c.id_number == id_number)).one()
     held = conn.execute(sa.select(enrolments).where(enrolments.c.id_number == id_number)).all()

@@ -32,7 +32,7 @@ from sync_server.db.tables import (
 )
 from sync_server.services import audit
 from tests.conftest import table_count
-from tests.server.factories import (
+from tests.support.factories import (
     PUSH_PATH,
     Station,
     accept_op,

@@ -17,10 +17,10 @@ from sync_server.core.clearing_export import clearing_csv
 from sync_server.core.clock import posting_period
 from sync_server.db.engine import Database
 from sync_server.db.tables import cases, enrolments, ledger_entries, persons
-from sync_server.services.clearing import clearing_for_period
-from sync_server.services.dashboard import GroupBy, dashboard
-from tests.server.console_kit import add_account, console_client, logged_in
-from tests.server.factories import (
+from sync_server.services.reports.clearing import clearing_for_period
+from sync_server.services.reports.dashboard import GroupBy, dashboard
+from tests.support.console_kit import add_account, console_client, logged_in
+from tests.support.factories import (
     FORMS,
     Q1,
     TOWNSHIP,

@@ -22,7 +22,7 @@ from sync_server.db.engine import Database
 from sync_server.db.tables import cases
 from sync_server.services import audit
 from tests.conftest import table_count
-from tests.server.factories import (
+from tests.support.factories import (
     BEIJING,
     FORMS,
     Station,

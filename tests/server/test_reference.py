@@ -12,7 +12,7 @@ from schema.protocol import ChangeKind
 from schema.rates import RateBook, load_rates, rates_digest
 from sync_server.db.engine import Database
 from sync_server.db.tables import audit_log, changes, reference_versions
-from sync_server.services.reference import (
+from sync_server.services.admin.reference import (
     current_digests,
     publish_reference_data,
     published_versions,

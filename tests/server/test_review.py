@@ -21,11 +21,15 @@ from sync_server.core.queue_filters import QueueFilters, Tab, parse_cursor
 from sync_server.db.engine import Database
 from sync_server.db.tables import audit_log, case_events, cases, changes
 from sync_server.errors import ApiError
-from sync_server.services import audit, case_view, review, review_chief, review_queue
-from tests.e2e.console_world import pull_all, pull_until
-from tests.server.console_kit import add_account, case_row, console_client, push_case
-from tests.server.factories import Station, enrolled_station
-from tests.server.lock_waits import blocked_on_lock
+from sync_server.services import audit
+from sync_server.services.review import case_view
+from sync_server.services.review import chief as review_chief
+from sync_server.services.review import decide as review
+from sync_server.services.review import queue as review_queue
+from tests.support.console_kit import add_account, case_row, console_client, push_case
+from tests.support.console_world import pull_all, pull_until
+from tests.support.factories import Station, enrolled_station
+from tests.support.lock_waits import blocked_on_lock
 
 PENSION = Section.PENSION
 A = Actor.reviewer("review.a", PENSION)

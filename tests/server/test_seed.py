@@ -14,9 +14,9 @@ from schema.identifiers import Sex, parse_resident_id, parse_uscc
 from schema.vocabulary import Role
 from sync_server.db.engine import Database
 from sync_server.db.tables import audit_log, enrolments, persons, staff, stations, units
+from sync_server.demo.seed import SeedError, seed_demo
+from sync_server.demo.seed_registry import COUNTY_WEIGHTS, REFERENCE_DATE, RegistryGenerator
 from sync_server.services import audit
-from sync_server.services.seed import SeedError, seed_demo
-from sync_server.services.seed_registry import COUNTY_WEIGHTS, REFERENCE_DATE, RegistryGenerator
 
 NOW = dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.UTC)
 D = load_divisions()

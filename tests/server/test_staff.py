@@ -11,7 +11,7 @@ from schema.passwords import verify_password
 from schema.records import StaffAccount
 from sync_server.db.engine import Database
 from sync_server.db.tables import audit_log, changes
-from sync_server.services.staff import (
+from sync_server.services.admin.staff import (
     StaffError,
     add_staff,
     get_staff,
@@ -19,7 +19,7 @@ from sync_server.services.staff import (
     reset_password,
     set_disabled,
 )
-from sync_server.services.stations import add_station
+from sync_server.services.admin.stations import add_station
 
 NOW = dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.UTC)
 STATION = "511123100-00"

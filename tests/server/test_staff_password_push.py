@@ -18,8 +18,8 @@ from schema.records import StaffAccount
 from sync_server.db.engine import Database
 from sync_server.db.tables import audit_log, changes
 from sync_server.services import audit
-from sync_server.services.staff import add_staff, get_staff, reset_password, set_disabled
-from tests.server.factories import Station, enrolled_station, make_client, push
+from sync_server.services.admin.staff import add_staff, get_staff, reset_password, set_disabled
+from tests.support.factories import Station, enrolled_station, make_client, push
 
 NOW = dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.UTC)
 NEW_PASSWORD = "Desk-Spring-2026"

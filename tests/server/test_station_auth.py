@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sync_server.db.engine import Database
 from sync_server.db.tables import nonces, stations
 from sync_server.errors import ApiError
-from sync_server.services.station_auth import NoncePruning, admit, signing_station
+from sync_server.services.access.station_auth import NoncePruning, admit, signing_station
 
 NOW = dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.UTC)
 KEY = bytes(range(32))

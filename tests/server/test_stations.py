@@ -12,8 +12,9 @@ from schema.errors import DivisionError
 from sync_server.db.engine import Database
 from sync_server.db.tables import audit_log, stations
 from sync_server.errors import ApiError
-from sync_server.services import audit, throttle
-from sync_server.services.stations import (
+from sync_server.services import audit
+from sync_server.services.access import throttle
+from sync_server.services.admin.stations import (
     ENROL_ALPHABET,
     StationError,
     add_station,

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from stationkit import StationHome, make_station_home
 
 from station_client.paths import StationPaths
 from station_client.services.session import Session
+from tests.support.stationkit import StationHome, make_station_home
 
 
 @pytest.fixture

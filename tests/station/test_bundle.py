@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.station.stationkit import make_station_home
+from tests.support.stationkit import make_station_home
 
 pytestmark = [pytest.mark.slow, pytest.mark.gui]
 

@@ -8,7 +8,6 @@ from uuid import UUID
 
 import pytest
 from pydantic import ValidationError
-from stationkit import KNOWN_ID, KNOWN_NAME, NOW
 
 from schema.identifiers import make_uscc
 from schema.lifecycle import CaseStatus
@@ -22,6 +21,7 @@ from station_client.services.intake import IntakeRequest, intake
 from station_client.services.session import Session
 from station_client.services.supplement import supplement, withdraw
 from station_client.store import cases, outbox
+from tests.support.stationkit import KNOWN_ID, KNOWN_NAME, NOW
 
 TRANSFER = {
     "transfer_kind": "within_city",

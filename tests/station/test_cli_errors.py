@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from stationkit import KNOWN_ID, KNOWN_NAME, PASSWORDS, StationHome
 
 from schema.error_codes import error_codes
 from station_client.cli import main
@@ -20,6 +19,7 @@ from station_client.commands.sync import EXIT_UNREACHABLE
 from station_client.transport import MSG_OFFLINE
 from sync_server.tls import create_city_pki
 from tests.support.dates import first_months_of_this_year
+from tests.support.stationkit import KNOWN_ID, KNOWN_NAME, PASSWORDS, StationHome
 
 CODED_LINE = re.compile(r"^错误（([a-z][a-z0-9_]*)）：\S")
 

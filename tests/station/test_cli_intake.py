@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from stationkit import KNOWN_ID, KNOWN_NAME, PASSWORDS, StationHome
 
 from station_client.cli import main
 from station_client.store import open_store
 from tests.support.dates import month_of_this_year, this_year
+from tests.support.stationkit import KNOWN_ID, KNOWN_NAME, PASSWORDS, StationHome
 
 # The CLI reads the real clock: months of this year (G14 collects only those), the start
 # month written the way a clerk types it.

@@ -7,12 +7,12 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from stationkit import NOW, StationHome, staff_account
 
 from station_client.cli import main
 from station_client.services.errors import ServiceError
 from station_client.services.session import login
 from station_client.store import open_store, staff
+from tests.support.stationkit import NOW, StationHome, staff_account
 
 ONE_TIME = "Kq7mXp2Rt9Zw"
 NEW = "Spring-Desk-88"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from stationkit import KNOWN_ID, KNOWN_NAME, NOW, UNKNOWN_ID, StationHome
 
 from station_client.core.intake_rules import ApplicantInput
 from station_client.crypto import station_key
@@ -20,6 +19,7 @@ from station_client.crypto.wraps import (
 )
 from station_client.services.intake import IntakeRequest, Scan, intake
 from station_client.store import keys, open_store, registry
+from tests.support.stationkit import KNOWN_ID, KNOWN_NAME, NOW, UNKNOWN_ID, StationHome
 
 
 def test_a_sealed_field_opens_only_with_its_key_and_its_row():

@@ -6,7 +6,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from stationkit import KNOWN_ID, KNOWN_NAME, NOW, YOUNG_ID, YOUNG_NAME
 
 from schema.catalog import load_catalog
 from schema.identifiers import make_uscc
@@ -16,6 +15,7 @@ from station_client.services.caselist import CaseFilter
 from station_client.services.errors import ServiceError
 from station_client.services.intake import IntakeRequest, intake
 from station_client.store import audit
+from tests.support.stationkit import KNOWN_ID, KNOWN_NAME, NOW, YOUNG_ID, YOUNG_NAME
 
 FLEXIBLE = {"base": "5000", "period_start": "2026-01", "period_end": "2026-03", "include_medical": True}
 TRANSFER = {

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from stationkit import KNOWN_ID, KNOWN_NAME, StationHome
-
 from schema.holiday_schedule import parse_schedule
 from schema.identifiers import make_uscc
 from schema.lifecycle import CaseStatus
@@ -16,6 +14,7 @@ from station_client.services import caselist, decisions, reference
 from station_client.services.intake import IntakeRequest, intake
 from station_client.store import cases
 from station_client.ui.viewmodels.cases import row_values
+from tests.support.stationkit import KNOWN_ID, KNOWN_NAME, StationHome
 
 # A test fixture, not the State Council's notice.
 FIXTURE_2027 = (

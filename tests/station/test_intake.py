@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from stationkit import KNOWN_ID, KNOWN_NAME, NOW, PASSWORDS, UNKNOWN_ID, YOUNG_ID, YOUNG_NAME, StationHome
 
 from schema.cases import CasePayload
 from schema.errors import CatalogError
@@ -22,6 +21,16 @@ from station_client.services.errors import ServiceError
 from station_client.services.intake import IntakeRequest, Scan, intake
 from station_client.services.session import Session
 from station_client.store import audit, cases, outbox
+from tests.support.stationkit import (
+    KNOWN_ID,
+    KNOWN_NAME,
+    NOW,
+    PASSWORDS,
+    UNKNOWN_ID,
+    YOUNG_ID,
+    YOUNG_NAME,
+    StationHome,
+)
 
 FLEXIBLE = {"base": "5000", "period_start": "2026-01", "period_end": "2026-03", "include_medical": True}
 EMPLOYER = make_uscc("91511102MA62ABCDE")

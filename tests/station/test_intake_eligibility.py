@@ -8,7 +8,6 @@ import subprocess
 from datetime import UTC, date, datetime
 
 import pytest
-from stationkit import KNOWN_ID, KNOWN_NAME, NOW, YOUNG_ID, YOUNG_NAME, StationHome, person
 
 from schema.cases import CasePayload
 from schema.identifiers import make_uscc
@@ -18,6 +17,7 @@ from station_client.services import receipt_pdf, receipts
 from station_client.services.intake import IntakeRequest, intake
 from station_client.services.session import Session
 from station_client.store import cases, registry
+from tests.support.stationkit import KNOWN_ID, KNOWN_NAME, NOW, YOUNG_ID, YOUNG_NAME, StationHome, person
 
 G09 = {"grade": "300", "year": 2026, "household_division": "511102004", "not_in_other_pension": True,
        "contact_phone": "13912345678"}  # fmt: skip

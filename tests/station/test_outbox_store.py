@@ -7,8 +7,6 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from stationkit import KNOWN_ID, KNOWN_NAME, NOW
-
 from schema.identifiers import make_uscc
 from schema.lifecycle import CaseStatus
 from schema.protocol import OpResult, OpStatus
@@ -19,6 +17,7 @@ from station_client.services.intake import IntakeRequest, intake
 from station_client.services.session import Session
 from station_client.services.supplement import withdraw
 from station_client.store import cases, outbox
+from tests.support.stationkit import KNOWN_ID, KNOWN_NAME, NOW
 
 STATION = Path(__file__).resolve().parents[2] / "station_client"
 OWNER = STATION / "store" / "outbox.py"

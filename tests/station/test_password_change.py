@@ -5,7 +5,6 @@ the same transaction and queues the new hash (never the password) for the server
 from __future__ import annotations
 
 import pytest
-from stationkit import NOW, StationHome, staff_account
 
 from schema.passwords import verify_password
 from schema.protocol import OperationKind, staff_subject_id
@@ -14,6 +13,7 @@ from station_client.services.errors import ServiceError
 from station_client.services.password_change import change_password
 from station_client.services.session import login
 from station_client.store import audit, outbox, staff
+from tests.support.stationkit import NOW, StationHome, staff_account
 
 ONE_TIME = "Kq7mXp2Rt9Zw"
 NEW = "Spring-Desk-88"

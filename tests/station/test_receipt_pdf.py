@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from stationkit import KNOWN_ID, KNOWN_NAME, NOW
 
 from schema.identifiers import make_uscc
 from station_client.core.intake_rules import ApplicantInput
@@ -18,6 +17,7 @@ from station_client.services.errors import ServiceError
 from station_client.services.intake import IntakeRequest, intake
 from station_client.services.pdf_fonts import find_font
 from station_client.store import meta
+from tests.support.stationkit import KNOWN_ID, KNOWN_NAME, NOW
 
 FLEXIBLE = {"base": "5000", "period_start": "2026-01", "period_end": "2026-03", "include_medical": True}
 TRANSFER = {

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from stationkit import NOW, PASSWORDS, StationHome, staff_account
 
 from station_client.services.errors import ServiceError
 from station_client.services.session import SessionPolicy, login
 from station_client.store import keys, open_store, staff
+from tests.support.stationkit import NOW, PASSWORDS, StationHome, staff_account
 
 
 def _fail(fn, code: str) -> ServiceError:

@@ -6,7 +6,6 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
-from stationkit import KNOWN_ID, KNOWN_NAME, NOW, StationHome, person, staff_account
 
 from schema.protocol import CaseAcceptOp
 from station_client.crypto.keys import DataKey
@@ -22,6 +21,7 @@ from station_client.store import (
     staff,
 )
 from station_client.store.migrations import user_version
+from tests.support.stationkit import KNOWN_ID, KNOWN_NAME, NOW, StationHome, person, staff_account
 
 # docs/station.md, table by table.
 DOCUMENTED = {

@@ -8,11 +8,11 @@ import sqlite3
 from datetime import timedelta
 
 from sqlite_utils import Database
-from stationkit import NOW
 
 from schema.audit_chain import GENESIS, chain
 from station_client.store import audit, open_store
 from station_client.store.migrations import MIGRATIONS, user_version
+from tests.support.stationkit import NOW
 
 ITEMS = [
     (NOW, "clerk1", "case.accept", "case", "c1", {"case_number": "511102004-20261126-0001"}),

@@ -6,7 +6,6 @@ from datetime import timedelta
 from uuid import UUID
 
 import pytest
-from stationkit import KNOWN_ID, KNOWN_NAME, NOW
 
 from schema.errors import TransitionError
 from schema.identifiers import make_uscc
@@ -22,6 +21,7 @@ from station_client.services.intake import IntakeRequest, Scan, intake
 from station_client.services.session import Session
 from station_client.services.supplement import hand_over, supplement, withdraw
 from station_client.store import cases, outbox
+from tests.support.stationkit import KNOWN_ID, KNOWN_NAME, NOW
 
 EMPLOYER = make_uscc("91511102MA62ABCDE")
 OTHER_EMPLOYER = make_uscc("91511102MA62FGHJK")

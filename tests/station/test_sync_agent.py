@@ -24,8 +24,8 @@ from station_client.sync.agent import SyncAgent
 from station_client.sync.status import read_status
 from station_client.transport import MSG_OFFLINE, Transport
 from sync_server.db.tables import case_events, cases, operations, stations
-from tests.server.factories import make_client
-from tests.station.sync_world import World, enrol_station, in_process
+from tests.support.factories import make_client
+from tests.support.sync_world import World, enrol_station, in_process
 
 
 @pytest.fixture

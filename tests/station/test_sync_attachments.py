@@ -18,7 +18,7 @@ from station_client.services.intake import IntakeRequest, Scan, intake
 from station_client.sync.agent import SyncAgent
 from station_client.sync.status import read_status
 from sync_server.db.tables import attachments
-from tests.station.sync_world import FORM, ITEM, MATERIALS, World, in_process
+from tests.support.sync_world import FORM, ITEM, MATERIALS, World, in_process
 
 SCAN = b"%PDF-1.4\n" + os.urandom(CHUNK_SIZE * 2 + 1000)  # three chunks
 

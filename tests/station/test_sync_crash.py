@@ -27,9 +27,9 @@ from station_client.store import meta, open_store
 from station_client.sync.agent import SyncAgent
 from sync_server.db.tables import audit_log, cases, operations, stations
 from sync_server.services import audit as server_audit
-from sync_server.services.staff import add_staff
-from tests.station.serve_process import Served, serve
-from tests.station.sync_world import World, enrol_station, now
+from sync_server.services.admin.staff import add_staff
+from tests.support.serve_process import Served, serve
+from tests.support.sync_world import World, enrol_station, now
 
 pytestmark = pytest.mark.slow
 

@@ -19,8 +19,8 @@ from station_client.commands.sync import EXIT_IN_STEP, EXIT_REFUSED, EXIT_UNREAC
 from station_client.sync.agent import SyncAgent
 from station_client.transport import MSG_UNTRUSTED, UntrustedServerError, make_client
 from sync_server.tls import create_city_pki
-from tests.station.serve_process import Served, serve
-from tests.station.sync_world import CLERK_PASSWORD, World, enrol_station
+from tests.support.serve_process import Served, serve
+from tests.support.sync_world import CLERK_PASSWORD, World, enrol_station
 
 pytestmark = pytest.mark.slow
 

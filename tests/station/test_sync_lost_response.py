@@ -20,7 +20,7 @@ from station_client.store import open_store
 from station_client.sync.agent import SyncAgent
 from station_client.transport import PUSH_PATH
 from sync_server.db.tables import cases, ledger_entries, operations
-from tests.station.sync_world import World, in_process
+from tests.support.sync_world import World, in_process
 
 
 class LosesAnswers(httpx.BaseTransport):

@@ -23,8 +23,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from station_client.sync.agent import SyncAgent
 from station_client.transport import PUSH_PATH
 from sync_server.db.engine import Database
-from tests.server.factories import make_client
-from tests.station.sync_world import World, enrol_station
+from tests.support.factories import make_client
+from tests.support.sync_world import World, enrol_station
 
 FAULTS = ("none", "lose_request", "lose_answer", "twice")
 

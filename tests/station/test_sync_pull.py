@@ -20,10 +20,10 @@ from station_client.sync import pull
 from station_client.sync.agent import SyncAgent
 from station_client.sync.status import read_status
 from sync_server.db.engine import Database
-from sync_server.services import feed
-from sync_server.services.start_over import order_start_over
-from tests.server.factories import add_person, person_id
-from tests.station.sync_world import TOWNSHIP, World, in_process
+from sync_server.services.feed import changes as feed
+from sync_server.services.feed.start_over import order_start_over
+from tests.support.factories import add_person, person_id
+from tests.support.sync_world import TOWNSHIP, World, in_process
 
 
 def _registry(db: Database) -> None:

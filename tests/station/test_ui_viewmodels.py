@@ -5,8 +5,6 @@ from __future__ import annotations
 import sys
 from datetime import UTC, date, datetime, timedelta
 
-from stationkit import KNOWN_ID, KNOWN_NAME, TODAY, person
-
 from schema.cases import MAX_ATTACHMENT_BYTES
 from schema.catalog import load_catalog
 from schema.rates import load_rates
@@ -23,6 +21,7 @@ from station_client.ui.viewmodels.divisions import division_index
 from station_client.ui.viewmodels.form import FormModel, ScanDraft, check_scan, sniff, widget_kind
 from station_client.ui.viewmodels.items import FAVOURITES, DeskReference, choose
 from station_client.ui.viewmodels.sync import SyncState, sync_view, when
+from tests.support.stationkit import KNOWN_ID, KNOWN_NAME, TODAY, person
 
 CATALOG = load_catalog()
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)

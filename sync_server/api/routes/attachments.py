@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from schema.protocol import AttachmentStatus
 from sync_server.api.auth import SignedRequest, signed_station
 from sync_server.errors import ApiError
-from sync_server.services import attachments
+from sync_server.services.ingest import attachments
 
 router = APIRouter(tags=["attachments"])
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from schema.catalog import load_catalog
 from schema.protocol import EnrolRequest, EnrolResponse
 from sync_server.errors import ApiError
-from sync_server.services import enrolment
+from sync_server.services.admin import enrolment
 from sync_server.tls import certificate_sha256
 
 router = APIRouter(tags=["sync"])

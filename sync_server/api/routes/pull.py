@@ -18,7 +18,7 @@ from schema.protocol import PullPage, PullRequest
 from sync_server.api.auth import SignedRequest, signed_station
 from sync_server.api.json_body import load_json
 from sync_server.errors import ApiError
-from sync_server.services.pull import serve_pull
+from sync_server.services.feed.pull import serve_pull
 
 router = APIRouter(tags=["sync"])
 GZIP_MIN_BYTES = 1024

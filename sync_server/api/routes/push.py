@@ -19,7 +19,7 @@ from schema.protocol import MAX_BATCH_OPERATIONS, MAX_UNCOMPRESSED_BODY_BYTES, P
 from sync_server.api.auth import SignedRequest, signed_station
 from sync_server.api.json_body import load_json
 from sync_server.errors import ApiError
-from sync_server.services import ingest
+from sync_server.services.ingest import push as ingest
 
 router = APIRouter(tags=["sync"])
 

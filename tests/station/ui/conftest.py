@@ -15,10 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from stationkit import StationHome
-from uidriver import Driver
 
 from station_client.store import meta
+from tests.support.stationkit import StationHome
+from tests.support.uidriver import Driver
 
 DEAD_SERVER = "https://127.0.0.1:9"  # nothing listens: a sync round fails at once, "offline"
 

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from uidriver import Driver
 
 from schema.lifecycle import Actor
 from station_client.core.intake_rules import ApplicantInput
@@ -28,9 +27,10 @@ from station_client.ui.finish import FinishScreen
 from station_client.ui.problems import CONFLICT_ROW, ProblemsScreen
 from station_client.ui.workbench import WorkbenchScreen
 from sync_server.db.tables import conflicts, persons
-from sync_server.services import conflicts as conflict_service
-from tests.server.factories import add_person, person_id
-from tests.station.sync_world import CLERK_PASSWORD, World, in_process
+from sync_server.services.review import conflicts as conflict_service
+from tests.support.factories import add_person, person_id
+from tests.support.sync_world import CLERK_PASSWORD, World, in_process
+from tests.support.uidriver import Driver
 
 INSURED = person_id(77)
 SENT = "数据与市局记录冲突，已转综合业务科处理"

@@ -8,7 +8,6 @@ import io
 import subprocess
 
 from PIL import Image
-from stationkit import KNOWN_ID, KNOWN_NAME, UNKNOWN_ID
 
 from schema.identifiers import make_uscc
 from station_client.ui.finish import ConfirmScreen, FinishScreen
@@ -16,6 +15,7 @@ from station_client.ui.form import FormScreen
 from station_client.ui.items import ItemsScreen
 from station_client.ui.person import PersonScreen
 from station_client.ui.workbench import WorkbenchScreen
+from tests.support.stationkit import KNOWN_ID, KNOWN_NAME, UNKNOWN_ID
 
 EMPLOYER = make_uscc("91511102MA62ABCDE")
 

@@ -4,8 +4,6 @@ inline, before the confirm step."""
 
 from __future__ import annotations
 
-from stationkit import YOUNG_ID, YOUNG_NAME
-
 from schema.identifiers import make_uscc
 from schema.vocabulary import ApplicantKind
 from station_client.store import cases
@@ -13,6 +11,7 @@ from station_client.ui.finish import ConfirmScreen, FinishScreen
 from station_client.ui.form import FormScreen
 from station_client.ui.items import ItemsScreen
 from station_client.ui.viewmodels.desk import Applicant
+from tests.support.stationkit import YOUNG_ID, YOUNG_NAME
 
 EMPLOYER = make_uscc("91511102MA62ABCDE")
 

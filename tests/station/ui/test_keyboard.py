@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import tkinter as tk
 
-from stationkit import KNOWN_ID
-
 from station_client.ui.finish import ConfirmScreen
 from station_client.ui.form import FormScreen
 from station_client.ui.items import ItemsScreen
 from station_client.ui.person import PersonScreen
 from tests.support.dates import month_of_this_year
+from tests.support.stationkit import KNOWN_ID
 
 
 def _press_keys(ui, widget, text: str) -> None:

@@ -11,8 +11,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from stationkit import YOUNG_ID, YOUNG_NAME
-
 import station_client.ui as ui_package
 from schema.vocabulary import ApplicantKind
 from station_client.ui.finish import ConfirmScreen, FinishScreen
@@ -22,6 +20,7 @@ from station_client.ui.login import SwitchScreen
 from station_client.ui.person import PersonScreen
 from station_client.ui.viewmodels.desk import Applicant, applicant_of
 from station_client.ui.workbench import WorkbenchScreen
+from tests.support.stationkit import YOUNG_ID, YOUNG_NAME
 
 UI = Path(ui_package.__file__).parent
 PREFIX = "station_client.ui"

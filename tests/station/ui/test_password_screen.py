@@ -4,13 +4,12 @@ logs in on a fresh window without the recovery key, and the old one is refused."
 
 from __future__ import annotations
 
-from stationkit import NOW, staff_account
-from uidriver import Driver
-
 from station_client.services.session import login
 from station_client.store import staff
 from station_client.ui.login import LockScreen, LoginScreen, PasswordScreen
 from station_client.ui.workbench import WorkbenchScreen
+from tests.support.stationkit import NOW, staff_account
+from tests.support.uidriver import Driver
 
 ONE_TIME = "Kq7mXp2Rt9Zw"
 NEW = "Spring-Desk-88"

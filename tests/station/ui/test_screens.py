@@ -10,9 +10,6 @@ import tkinter as tk
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from stationkit import KNOWN_ID, KNOWN_NAME, PASSWORDS, YOUNG_ID, YOUNG_NAME
-from uidriver import Driver
-
 from schema.identifiers import make_uscc
 from schema.lifecycle import CaseStatus
 from schema.records import DecisionRecord
@@ -30,6 +27,8 @@ from station_client.ui.problems import ProblemsScreen
 from station_client.ui.viewmodels.desk import Applicant
 from station_client.ui.workbench import WorkbenchScreen
 from tests.support.dates import month_of_this_year
+from tests.support.stationkit import KNOWN_ID, KNOWN_NAME, PASSWORDS, YOUNG_ID, YOUNG_NAME
+from tests.support.uidriver import Driver
 
 TRANSFER = {
     "transfer_kind": "within_city",

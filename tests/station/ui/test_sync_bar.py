@@ -7,12 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from uidriver import Driver
 
 from sync_server.commands.init import initialise
 from sync_server.db.engine import Database
-from tests.station.serve_process import Served, free_port, serving
-from tests.station.sync_world import CLERK_PASSWORD, enrol_station
+from tests.support.serve_process import Served, free_port, serving
+from tests.support.sync_world import CLERK_PASSWORD, enrol_station
+from tests.support.uidriver import Driver
 
 pytestmark = pytest.mark.slow
 

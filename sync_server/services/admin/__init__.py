@@ -1,0 +1,9 @@
+"""Administration: stations, staff and the reference data 综合业务科 publishes.
+
+stations          registering stations, one-time enrolment codes, revoking
+enrolment         a station trades its code for a bound public key
+staff             accounts issued centrally with a role; passwords, roles, disabling
+station_overview  what 综合业务科 sees of each station (last push and pull, backlog)
+reference         catalog, rate book and divisions published to stations
+holidays          official holiday schedules; provisional due dates recounted
+"""

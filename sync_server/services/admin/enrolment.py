@@ -1,0 +1,75 @@
+"""Enrolment: a station trades its one-time code for a bound public key.
+
+Wrong, expired and used codes count toward a lockout keyed on the client address (in
+the ``throttle`` table, so every server process sees it): after
+``enrolment_max_failures`` failures the address gets ``enrol_locked`` for
+``lockout_minutes``. The refused attempt's own transaction rolls back, so its failure is
+counted (and audited) in a transaction of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from schema.protocol import EnrolRequest, EnrolResponse
+from sync_server.db.engine import Database
+from sync_server.errors import ApiError
+from sync_server.services import audit
+from sync_server.services.access import throttle
+from sync_server.services.admin import stations
+from sync_server.settings import Settings
+
+
+def enrol_key(client: str) -> str:
+    return f"enrol:{client}"
+
+
+def enrol(
+    db: Database,
+    request: EnrolRequest,
+    *,
+    client: str,
+    now: dt.datetime,
+    settings: Settings,
+    catalog_version: str,
+    cert_sha256: str,
+) -> EnrolResponse:
+    key = enrol_key(client)
+    with db.write() as conn:
+        throttle.check(conn, key, now, code="enrol_locked")
+        try:
+            row = stations.verify_enrolment_code(conn, request.enrolment_code, now)
+        except ApiError as exc:
+            failure = exc
+        else:
+            stations.complete_enrolment(
+                conn, row.id, request.public_key_bytes(), now=now, actor=f"station:{row.id}"
+            )
+            throttle.reset(conn, key)
+            return EnrolResponse(
+                station_id=row.id,
+                station_code=row.id,
+                division_code=row.township_code,
+                catalog_version=catalog_version,
+                server_cert_sha256=cert_sha256,
+            )
+    lockout = dt.timedelta(minutes=settings.lockout_minutes)
+    with db.write() as conn:
+        locked = throttle.record_failure(
+            conn, key, now, max_failures=settings.enrolment_max_failures, lockout=lockout
+        )
+        audit.append(
+            conn,
+            actor=f"client:{client}"[:64],
+            action="station.enrol_failed",
+            entity="station",
+            entity_id=str(failure.detail.get("station_id", "-")),
+            detail={"code": failure.code, "client": client, "locked": locked},
+            at=now,
+        )
+    if locked:
+        seconds = int(lockout.total_seconds())
+        raise ApiError(
+            "enrol_locked", detail={"retry_after_seconds": seconds}, headers={"Retry-After": str(seconds)}
+        )
+    raise failure

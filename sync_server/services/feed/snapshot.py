@@ -1,0 +1,179 @@
+"""A station's first download (or its download after a start-over), read from the tables.
+
+Served page by page in the phases of :class:`core.cursor.Phase`, each ordered by key:
+reference data, the station's staff accounts, the station's own cases (their status, or
+the decision with its reason), the persons and then the units of its township. Records are built by the same functions the feed's writers use
+(``services.staff.staff_account``, ``services.registry_updates.person_record``), so a
+station applies a snapshot change and a feed change alike (by ``Change.version``: newer
+replaces older).
+
+The pages are read in separate transactions while other transactions commit, so a row
+changed during the snapshot may be served twice: once by a later page and again by the
+feed that follows (which starts from the position taken before the first page). That is
+harmless because stations apply by version. Nothing is lost: a change either committed
+before the position was taken (so every later page reads it from the tables) or is in
+the feed after the position.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from schema.protocol import Change, ChangeKind
+from schema.records import UnitRecord
+from sync_server.core.cursor import Phase, SnapshotCursor, next_phase
+from sync_server.core.registry_effects import Enrolment, Person
+from sync_server.db.tables import cases, enrolments, persons, staff, units
+from sync_server.services.admin import holidays, reference
+from sync_server.services.admin.staff import staff_account
+from sync_server.services.feed.case_records import case_change
+from sync_server.services.feed.digest import station_staff
+from sync_server.services.ingest.registry_updates import person_record
+
+
+def staff_change(row: Row[Any]) -> Change:
+    """A clerk's account, exactly as ``services.staff`` puts it in the feed."""
+    account = staff_account(row)
+    return Change(
+        kind=ChangeKind.STAFF, key=row.username, version=account.version, data=account.model_dump(mode="json")
+    )
+
+
+def person_change(row: Row[Any], enrolment_rows: Sequence[Row[Any]]) -> Change:
+    """A person of the registry with their enrolments, as ``services.registry_updates`` emits them."""
+    person = Person(
+        row.id_number,
+        row.name,
+        row.sex,
+        row.birth_date,
+        row.township_code,
+        row.phone,
+        row.address,
+        int(row.version),
+    )
+    held = [
+        Enrolment(
+            e.id_number,
+            e.insurance_type,
+            e.county_code,
+            e.kind,
+            e.status,
+            e.since,
+            e.unit_uscc,
+            int(e.version),
+        )
+        for e in enrolment_rows
+    ]
+    record = person_record(person, held)
+    return Change(
+        kind=ChangeKind.PERSON, key=row.id_number, version=record.version, data=record.model_dump(mode="json")
+    )
+
+
+def unit_change(row: Row[Any]) -> Change:
+    record = UnitRecord(
+        uscc=row.uscc,
+        name=row.name,
+        county=row.county_code,
+        township=row.township_code,
+        version=int(row.version),
+    )
+    return Change(
+        kind=ChangeKind.UNIT, key=row.uscc, version=record.version, data=record.model_dump(mode="json")
+    )
+
+
+def _reference(conn: Connection, after: str, limit: int) -> list[Change]:
+    # Ordered by kind: catalog, divisions, rates, then the loaded holiday schedules (workdays).
+    loaded = holidays.workdays_change(conn)
+    every = [*reference.reference_changes(), *([loaded] if loaded else [])]
+    return [c for c in every if c.kind.value > after][:limit]
+
+
+def _staff(conn: Connection, station_id: str, after: str, limit: int) -> list[Change]:
+    rows = conn.execute(
+        sa.select(staff)
+        .where(station_staff(station_id), staff.c.username > after)
+        .order_by(staff.c.username)
+        .limit(limit)
+    )
+    return [staff_change(r) for r in rows]
+
+
+def _cases(conn: Connection, station_id: str, after: str, limit: int) -> list[Change]:
+    rows = conn.execute(
+        sa.select(cases)
+        .where(cases.c.station_id == station_id, cases.c.case_id > after)
+        .order_by(cases.c.case_id)
+        .limit(limit)
+    )
+    return [case_change(dict(r._mapping)) for r in rows]
+
+
+def _persons(conn: Connection, township: str, after: str, limit: int) -> list[Change]:
+    rows = conn.execute(
+        sa.select(persons)
+        .where(persons.c.township_code == township, persons.c.id_number > after)
+        .order_by(persons.c.id_number)
+        .limit(limit)
+    ).all()
+    held: dict[str, list[Row[Any]]] = defaultdict(list)
+    if rows:
+        for e in conn.execute(
+            sa.select(enrolments)
+            .where(enrolments.c.id_number.in_([r.id_number for r in rows]))
+            .order_by(enrolments.c.id_number, enrolments.c.insurance_type)
+        ):
+            held[e.id_number].append(e)
+    return [person_change(r, held[r.id_number]) for r in rows]
+
+
+def _units(conn: Connection, township: str, after: str, limit: int) -> list[Change]:
+    rows = conn.execute(
+        sa.select(units)
+        .where(units.c.township_code == township, units.c.uscc > after)
+        .order_by(units.c.uscc)
+        .limit(limit)
+    )
+    return [unit_change(r) for r in rows]
+
+
+def _read(
+    conn: Connection, phase: Phase, *, station_id: str, township: str, after: str, limit: int
+) -> list[Change]:
+    if phase == Phase.REFERENCE:
+        return _reference(conn, after, limit)
+    if phase == Phase.STAFF:
+        return _staff(conn, station_id, after, limit)
+    if phase == Phase.CASE:
+        return _cases(conn, station_id, after, limit)
+    if phase == Phase.PERSON:
+        return _persons(conn, township, after, limit)
+    return _units(conn, township, after, limit)
+
+
+def _phase_key(phase: Phase, change: Change) -> str:
+    # The reference phase is keyed by kind (one change each); the others by record key.
+    return change.kind.value if phase == Phase.REFERENCE else change.key
+
+
+def snapshot_page(
+    conn: Connection, station_id: str, township: str, cursor: SnapshotCursor, limit: int
+) -> tuple[list[Change], SnapshotCursor | None]:
+    """Up to ``limit`` changes from ``cursor`` on; the next cursor, or None once all is served."""
+    out: list[Change] = []
+    phase: Phase | None = cursor.phase
+    after = cursor.after
+    while phase is not None:
+        room = limit - len(out)
+        page = _read(conn, phase, station_id=station_id, township=township, after=after, limit=room)
+        out += page
+        if len(page) == room:
+            return out, SnapshotCursor(cursor.resume, phase, _phase_key(phase, page[-1]))
+        phase, after = next_phase(phase), ""
+    return out, None

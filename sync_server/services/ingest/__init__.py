@@ -1,0 +1,7 @@
+"""Ingest: a station's batch taken exactly once, and its scans.
+
+push              one batch exactly once, in one transaction: load, apply (the pure
+                  core, ``sync_server.core.ingest``), write
+registry_updates  loading and storing the registry slice a push reads and writes
+attachments       scans on their own resumable path, by SHA-256
+"""

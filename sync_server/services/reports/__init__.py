@@ -1,0 +1,5 @@
+"""Reports: what supervisors and finance read.
+
+dashboard         the supervisors' figures
+clearing          the county clearing report
+"""

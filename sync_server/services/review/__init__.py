@@ -1,0 +1,10 @@
+"""Review: the back office's work on a case (docs/console.md).
+
+decide            claim and decide
+chief             reassign, release, re-route
+queue             the section queue and its workload
+case_view         everything the case page shows
+conflicts         conflict cases: both versions side by side, and their resolution
+conflict_money    moving a conflict case's desk money out of suspense on resolution
+case_moves        writing a case's move (``core.case_moved``): events, feed, audit
+"""

@@ -1,0 +1,1 @@
+"""Helpers the test suites share: factories, station homes, window drivers, served processes, dates."""
