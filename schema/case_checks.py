@@ -11,7 +11,8 @@ into notices and a 一次性告知单, the server into a ``Rejection``. In order
    rules, the item's applicant age range);
 3. at the desk only, derived fields (``schema.eligibility.derive``): the server checks
    what the station recorded;
-4. eligibility, ``schema.eligibility.check_eligibility``;
+4. eligibility, ``schema.eligibility.check_eligibility``, and for C019/C021 the statutory
+   retirement age and minimum years, ``schema.retirement_checks.retirement_problems``;
 5. the materials still missing, ``schema.catalog.missing_materials``;
 6. the fee, ``schema.fees.compute_fee``, when nothing before it is an error.
 
@@ -32,6 +33,7 @@ from schema.errors import FeeError, IdentifierError, WorkdayError
 from schema.fees import Contribution, FeeRequest, compute_fee, fee_request_from_form
 from schema.identifiers import ResidentId, Uscc, parse_resident_id, parse_uscc, uscc_warning
 from schema.rates import RateBook
+from schema.retirement_checks import retirement_problems
 from schema.vocabulary import ApplicantKind, InsuranceType
 from schema.workdays import DueDate, DueKind, WorkdayCalendar, default_calendar, due
 
@@ -109,19 +111,25 @@ def check_case(
     fill_derived: bool = False,
     with_fee: bool = True,
     fee_rule: FeeRule = compute_fee,
+    contribution_months: int | None = None,
 ) -> CaseCheck:
     """Run the chain over a case accepted on ``today``.
 
     ``enrolled``: the schemes the registry holds for the applicant (not stopped), None when
     unknown. ``fill_derived``: merge derived fields (at the desk). ``with_fee=False``: the
     caller already found an error of its own, so the fee is not worked out. ``fee_rule``:
-    ``compute_fee``, or a caching wrapper of it.
+    ``compute_fee``, or a caching wrapper of it. ``contribution_months``: the applicant's
+    enterprise-pension contribution months from the registry's records, None when unknown
+    (C019/C021's minimum years are then left to the back office).
     """
     result = validate_form(item, form, today=today, applicant=identified.person)
     values = dict(result.values)
     if fill_derived:
         values |= derive(item, result.values, accepted_on=today, rates=rates)
     eligibility = check_eligibility(item, values, accepted_on=today, rates=rates, enrolled=enrolled)
+    eligibility += retirement_problems(
+        item, values, applicant=identified.person, contribution_months=contribution_months
+    )
     missing = tuple(missing_materials(item, materials, values))
     fee: Contribution | None = None
     fee_error: FeeError | None = None

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from functools import cache
 
 from schema.api_errors import API_ERROR_MESSAGES, API_ERROR_STATUS
+from schema.benefit_rates import BENEFIT_ERROR_MESSAGES
 from schema.catalog.data_errors import CATALOG_DATA_ERROR_MESSAGES
+from schema.catalog.effects import EFFECT_ERROR_MESSAGES
 from schema.catalog.problems import FORM_ERROR_MESSAGES
 from schema.divisions import DIVISION_ERROR_MESSAGES
 from schema.eligibility import ELIGIBILITY_ERROR_MESSAGES
@@ -23,6 +25,7 @@ from schema.holiday_schedule import HOLIDAY_ERROR_MESSAGES
 from schema.identifiers import ID_ERROR_MESSAGES, USCC_ERROR_MESSAGES
 from schema.lifecycle import LIFECYCLE_ERROR_MESSAGES
 from schema.passwords import PASSWORD_ERROR_MESSAGES
+from schema.retirement_checks import RETIREMENT_ERROR_MESSAGES
 from schema.server_error_codes import SERVER_ERROR_CODES
 from schema.station_error_codes import STATION_ERROR_CODES
 
@@ -89,7 +92,10 @@ def error_codes() -> dict[str, ErrorCodeInfo]:
     add("行政区划", DIVISION_ERROR_MESSAGES.items())
     add("业务表单", FORM_ERROR_MESSAGES.items())
     add("受理条件", ELIGIBILITY_ERROR_MESSAGES.items())
+    add("退休条件", RETIREMENT_ERROR_MESSAGES.items())
+    add("待遇计算", BENEFIT_ERROR_MESSAGES.items())
     add("案件流转", LIFECYCLE_ERROR_MESSAGES.items())
+    add("记录生效", EFFECT_ERROR_MESSAGES.items())
     add("节假日安排", HOLIDAY_ERROR_MESSAGES.items())
     add("密码", PASSWORD_ERROR_MESSAGES.items())
     add("接口", API_ERROR_MESSAGES.items())

@@ -8,6 +8,7 @@ Simplified-Chinese ``message`` that tells a clerk what is wrong and what to do n
     ├── DivisionError        unknown or out-of-city division code    (schema.divisions)
     ├── CatalogError         unknown item, malformed catalog data    (schema.catalog)
     ├── FeeError             base outside limits, no rate in force   (schema.fees, schema.rates)
+    ├── BenefitError         no benefit parameter, inputs out of range (schema.pension, …)
     ├── WorkdayError         no holiday data for a year               (schema.workdays)
     ├── TransitionError      illegal case state change / wrong actor  (schema.lifecycle)
     ├── CaseNumberError      malformed case number                    (schema.cases)
@@ -52,6 +53,10 @@ class CatalogError(ContractError):
 
 class FeeError(ContractError):
     """A contribution cannot be computed as asked (base outside limits, no rate in force ...)."""
+
+
+class BenefitError(ContractError):
+    """A benefit cannot be calculated as asked (no rate-book parameter, inputs out of range)."""
 
 
 class WorkdayError(ContractError):

@@ -4,7 +4,10 @@ A :class:`RateBook` holds two dated series:
 
 * ``limits``: the contribution base limits of a year (Sichuan codes the year as a
   natural year, effective 1 January);
-* ``tables``: the rates of every scheme the stations collect or the server computes.
+* ``tables``: the rates of every scheme the stations collect or the server computes;
+
+and ``benefits``, the parameters pensions and unemployment benefit are computed from
+(:mod:`schema.benefit_rates`).
 
 **A record is valid from its ``effective_from`` until the next record of the same
 series starts**, with no end date of its own. So when a year's limits are not yet
@@ -31,6 +34,7 @@ from typing import Annotated, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from schema.benefit_rates import BenefitRates
 from schema.errors import FeeError
 from schema.vocabulary import InsuranceType
 
@@ -194,6 +198,7 @@ class RateBook(_Record):
     note: str = ""
     limits: tuple[BaseLimits, ...]
     tables: tuple[RateTable, ...]
+    benefits: BenefitRates = BenefitRates()  # pension / unemployment parameters (schema.benefit_rates)
 
     @model_validator(mode="after")
     def _distinct_dates(self) -> Self:
@@ -226,7 +231,7 @@ class RateBook(_Record):
             for name in ("work_injury", "flexible_pension", "flexible_medical", "resident_pension"):
                 if not getattr(t, name).confirmed:
                     found.append(f"{prefix}.{name}")
-        return found
+        return found + self.benefits.unconfirmed()
 
 
 def _no_rates(on: date, what: str) -> FeeError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -87,7 +88,43 @@ class EnrolmentRecord(BaseModel):
     version: int = Field(ge=1)
 
 
+_Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]  # YYYY-MM
+
+
+class BenefitRecord(BaseModel):
+    """A monthly benefit as the desk needs it (G06/G24): what, how much, whether it is paid."""
+
+    model_config = _FROZEN
+
+    kind: Annotated[str, StringConstraints(max_length=32)]  # e.g. employee_pension
+    monthly_amount: Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+    status: Literal["in_payment", "suspended", "ended"]  # 发放中 / 暂停 / 终止
+    start_month: _Month
+    end_month: _Month | None = None  # the last month paid, once ended
+
+
+class LastContribution(BaseModel):
+    """The latest month paid for one insurance (net of refunds). An archived year without
+    its months says the year only (``month`` = ``YYYY``)."""
+
+    model_config = _FROZEN
+
+    insurance: InsuranceType
+    month: Annotated[str, StringConstraints(pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$")]
+
+
+CardState = Literal["applied", "in_production", "active", "temp_lost", "lost", "cancelled"]
+
+
 class PersonRecord(BaseModel):
+    """A person of the township's slice: the registry row, and the records the desk needs.
+
+    ``version`` is the registry row's version (what a registry-changing case is based on);
+    ``records_version`` counts changes of the carried records (benefits, card, contributions,
+    status), so a payment at the desk never makes a later change of the person stale.
+    Stations keep the record with the higher :attr:`slice_version`.
+    """
+
     model_config = _FROZEN
 
     id_number: Annotated[str, StringConstraints(pattern=r"^\d{17}[\dX]$")]
@@ -99,6 +136,18 @@ class PersonRecord(BaseModel):
     address: _Text | None = None
     version: int = Field(ge=1)
     enrolments: tuple[EnrolmentRecord, ...] = ()
+    residence: _Township | None = None  # 经常居住地, apart from the 户籍 (township)
+    status: Literal["alive", "deceased"] = "alive"
+    death_date: date | None = None
+    benefits: tuple[BenefitRecord, ...] = ()
+    card_status: CardState | None = None  # the latest card's; None: no card on record
+    last_contributions: tuple[LastContribution, ...] = ()
+    records_version: int = Field(default=0, ge=0)
+
+    @property
+    def slice_version(self) -> int:
+        """Grows with every change of the row or of its records (both counters only grow)."""
+        return self.version + self.records_version
 
 
 class UnitRecord(BaseModel):

@@ -84,6 +84,19 @@ SERVER_ERROR_CODES: dict[str, tuple[str, str]] = {
         "人员账号",
         "这是最后一个可用的系统管理员账号，不能停用或改为其他角色。请先添加另一个管理员。",
     ),
+    # the records of the one database (person show, unit show, the console person page)
+    "person_not_found": (
+        "参保人信息",
+        "参保登记库中没有该身份证号码的人员。请核对号码（18 位，末位可为 X）；新参保人员须先办理参保登记。",
+    ),
+    "person_search_empty": (
+        "参保人信息",
+        "请填写身份证号码，或同时填写姓名和户籍所在乡镇（街道）后再查询。",
+    ),
+    "unit_not_found": (
+        "参保人信息",
+        "参保登记库中没有该统一社会信用代码的单位。请核对代码（18 位）；新单位须先办理单位参保登记（C001）。",
+    ),
     # problems inside op_validation_failed (detail.problems[].code), beside the form_* codes
     "tier_mismatch": ("上报校验", "上报的业务类别（一般/复杂）与事项目录不符：请同步事项目录后重新办理。"),
     "case_number_station": ("上报校验", "案件编号中的服务站编码与本站不符：请检查本机的服务站设置。"),

@@ -66,7 +66,8 @@ def wait_until_healthy(url: str, ca: Path, server: subprocess.Popen[bytes], seco
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path, default=ROOT / "demo-data")
-    parser.add_argument("--persons", type=int, default=50_000)
+    # 20,000 persons with their histories (~800,000 records) seed in about ten seconds on SQLite.
+    parser.add_argument("--persons", type=int, default=20_000)
     parser.add_argument("--port", type=int, default=8443)
     parser.add_argument("--no-wait", action="store_true")
     args = parser.parse_args()

@@ -87,10 +87,13 @@ def _register_commands() -> None:
         clearing,
         db,
         init,
+        ledger,
+        person,
         seed,
         serve,
         staff,
         station,
+        unit,
     )
 
     main.add_command(init.init)
@@ -104,6 +107,9 @@ def _register_commands() -> None:
     main.add_command(catalog.catalog)
     main.add_command(clearing.clearing_report)
     main.add_command(calendar.calendar)
+    main.add_command(ledger.ledger)
+    main.add_command(person.person)
+    main.add_command(unit.unit)
 
 
 _register_commands()

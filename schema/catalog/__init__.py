@@ -9,6 +9,7 @@
     problems   Problem, FormResult and the form_* codes with their Chinese messages
     forms      validate_form(): a whole form, with cross-field rules
     materials  missing_materials() and notice_text(): 一次性告知
+    effects    ItemEffect: what a finished item does to the records (effect_doc: docs/item_effects.md)
 
 Routing of complex items to back-office sections (业务科室), as recorded in the data:
 
@@ -37,6 +38,7 @@ the data they change, where there is one.
 
 from __future__ import annotations
 
+from schema.catalog.effects import ItemEffect
 from schema.catalog.forms import validate_form
 from schema.catalog.item import CatalogItem
 from schema.catalog.loader import Catalog, catalog_digest, catalog_json, load_catalog, parse_catalog
@@ -74,6 +76,7 @@ __all__ = [
     "FormField",
     "FormResult",
     "FormValue",
+    "ItemEffect",
     "ItemGroup",
     "Material",
     "Problem",

@@ -8,6 +8,7 @@ from typing import Annotated, NoReturn, Self
 
 from pydantic import Field, model_validator
 
+from schema.catalog.effects import ItemEffect
 from schema.catalog.models import (
     CHOICE_TYPES,
     FEE_FIELDS,
@@ -58,6 +59,7 @@ class CatalogItem(FrozenModel):
     form: tuple[FormField, ...]
     fee_kind: FeeKind | None = None
     fee_condition: Condition | None = None  # the fee is collected only when this holds
+    effect: ItemEffect  # what a finished case does to the records (schema.catalog.effects)
     changes_registry: bool = False
     registry_fields: tuple[str, ...] = ()
     applicant_age: AgeRange | None = None

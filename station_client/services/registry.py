@@ -49,3 +49,8 @@ def apply_change(db: Database, dek: DataKey, change: Change) -> bool:
 def version_of(db: Database, dek: DataKey, id_number: str) -> int | None:
     """The local PersonRecord version (a registry-changing case's ``base_version``)."""
     return store.person_version(db, dek, id_number)
+
+
+def slice_version_of(db: Database, dek: DataKey, id_number: str) -> int | None:
+    """The version of the whole record held (``PersonRecord.slice_version``): pulls compare it."""
+    return store.slice_version(db, dek, id_number)

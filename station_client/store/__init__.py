@@ -11,7 +11,7 @@ associated-data convention ``<table>:<row key>`` lives in one place):
     keys         key_wraps (put_wrap, get_wrap) and secrets (put_secret, get_secret)
     staff        apply_account (by version), get, list_all, record_failure, clear_failures
     reference    put / get / version / clear   (catalog, rates, divisions, workdays)
-    registry     upsert_person (by version), get_person, person_version, find_by_name
+    registry     upsert_person (by slice version), get_person, person_version (the row's, a case's base), slice_version, find_by_name
     cases        insert_case, update_case, get_row, get_doc (a CaseDocument), find_by_number, list_rows,
                  mark_set_aside, record_server_answers
     outbox       the only owner of the outbox table: enqueue, replace_refused, read_json / stored_bytes,

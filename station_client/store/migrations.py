@@ -224,7 +224,21 @@ def _v4(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: Database) -> None:
+    # The township's slice carries each person's records (alive or deceased, benefits, card,
+    # last months paid) under a slice version (``PersonRecord.slice_version``, in ``version``);
+    # the registry row's own version, the base of a registry-changing case, moves to
+    # ``registry_version``. Rows pulled before hold none of those records, so the slice is
+    # dropped and the cursor cleared: the next pull is a snapshot (cases, the outbox, staff
+    # and reference data stay; a snapshot brings decisions again, applied by version).
+    db.execute("ALTER TABLE persons ADD COLUMN registry_version INTEGER")
+    db.execute("DELETE FROM persons")
+    db.execute(
+        "DELETE FROM meta WHERE key IN ('pull_cursor', 'registry_sum', 'unit_versions', 'digest_restarted_for')"
+    )
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -3,7 +3,10 @@
 ``key_hmac`` = ``DataKey.index(id_number)`` (primary key, so a look-up by ID number is
 one B-tree probe); ``name_hmac`` = ``DataKey.name_index(name)`` for exact-name search;
 ``enc`` = the PersonRecord JSON sealed with associated data ``persons:<key_hmac>``.
-:func:`upsert_person` applies by version: an older record never overwrites a newer one.
+``version`` is the record's ``slice_version`` (the registry row and the records it carries):
+:func:`upsert_person` applies by it, an older record never overwrites a newer one.
+``registry_version`` (store v5) is the registry row's own version, what a case that changes
+the row is based on (:func:`person_version`).
 """
 
 from __future__ import annotations
@@ -26,11 +29,20 @@ def upsert_person(db: Database, dek: DataKey, record: PersonRecord) -> bool:
     key = dek.index(record.id_number)
     blob = dek.seal(record.model_dump_json().encode("utf-8"), _aad(key))
     cursor = db.execute(
-        """INSERT INTO persons (key_hmac, township_code, version, name_hmac, enc) VALUES (?, ?, ?, ?, ?)
+        """INSERT INTO persons (key_hmac, township_code, version, registry_version, name_hmac, enc)
+        VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (key_hmac) DO UPDATE SET township_code = excluded.township_code,
-            version = excluded.version, name_hmac = excluded.name_hmac, enc = excluded.enc
+            version = excluded.version, registry_version = excluded.registry_version,
+            name_hmac = excluded.name_hmac, enc = excluded.enc
         WHERE excluded.version > persons.version""",
-        [key, record.township, record.version, dek.name_index(clean_text(record.name)), blob],
+        [
+            key,
+            record.township,
+            record.slice_version,
+            record.version,
+            dek.name_index(clean_text(record.name)),
+            blob,
+        ],
     )
     return cursor.rowcount > 0
 
@@ -51,6 +63,15 @@ def get_person(db: Database, dek: DataKey, id_number: str) -> PersonRecord | Non
 
 
 def person_version(db: Database, dek: DataKey, id_number: str) -> int | None:
+    """The registry row's version: what a case changing the row is based on."""
+    row = db.execute(
+        "SELECT registry_version FROM persons WHERE key_hmac = ?", [dek.index(id_number)]
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def slice_version(db: Database, dek: DataKey, id_number: str) -> int | None:
+    """The version of the record held (registry row and carried records): what pulls compare."""
     row = db.execute("SELECT version FROM persons WHERE key_hmac = ?", [dek.index(id_number)]).fetchone()
     return None if row is None else int(row[0])
 

@@ -61,7 +61,7 @@ class PullReport:
 
 
 def _apply_person(db: Database, dek: DataKey, change: Change, running: RegistrySum) -> RegistrySum:
-    old = registry.version_of(db, dek, change.key)
+    old = registry.slice_version_of(db, dek, change.key)
     if change.deleted:
         registry.apply_change(db, dek, change)
         return running if old is None else running.remove(change.key, old)

@@ -1,5 +1,7 @@
 """找人: by ID number (checked and normalised as typed, the reason shown when wrong), by
-name within the township's slice, or a unit by its credit code; then on to the items."""
+name within the township's slice, or a unit by its credit code; then on to the items.
+A person found shows what the slice carries: 参保状态, enrolments with the last month paid,
+benefits, the card, and 已死亡 (with the date) above everything."""
 
 from __future__ import annotations
 
@@ -66,6 +68,8 @@ class PersonScreen(Screen):
         self.next_button.grid(row=0, column=4)
         self.matches: Table | None = None
         self.found: Any = None  # PersonRecord
+        self.card: vm.PersonCard | None = None  # what the result panel shows of ``found``
+        self.deceased_label: ctk.CTkLabel | None = None
         self.checked: vm.Check | None = None
         self.looked_up = False
         self._last_text = ""
@@ -91,6 +95,7 @@ class PersonScreen(Screen):
         for child in self.result.winfo_children():
             child.destroy()
         self.found, self.checked, self.looked_up, self.matches = None, None, False, None
+        self.card, self.deceased_label = None, None
         self.check.configure(text="")
         self.banner.clear()
 
@@ -259,28 +264,45 @@ class PersonScreen(Screen):
             self.name.focus_set()
             return
         self.found = record
-        card = vm.person_card(record, self.app.today())
-        for row, (key, value) in enumerate(card.lines):
-            label(self.result, key, muted=True).grid(row=row, column=0, sticky="w", padx=(16, 10), pady=2)
-            label(self.result, value, bold=key == "姓名").grid(row=row, column=1, sticky="w", pady=2)
+        self.deceased_label = None
+        card = self.card = vm.person_card(record, self.app.today())
+        top = 0
+        if card.deceased:  # above everything: the desk must not take a payment for the dead
+            self.deceased_label = label(self.result, card.deceased, bold=True, wrap=1280)
+            self.deceased_label.configure(text_color=theme.DANGER, fg_color=theme.ERROR_BG, corner_radius=6)
+            self.deceased_label.grid(row=0, column=0, columnspan=2, sticky="ew", padx=16, pady=(6, 0))
+            top = 1
+        # Two frames side by side, each with its own rows: the tables never stretch the lines.
+        left = ctk.CTkFrame(self.result, fg_color="transparent")
+        left.grid(row=top, column=0, sticky="nw", padx=(16, 10), pady=6)
+        lines = [*card.lines, ("参保地", card.insured_places)]
+        for row, (key, value) in enumerate(lines):
+            label(left, key, muted=True).grid(row=row, column=0, sticky="w", padx=(0, 10))
+            label(left, value, bold=key in ("姓名", "参保状态"), wrap=400).grid(row=row, column=1, sticky="w")
         right = ctk.CTkFrame(self.result, fg_color="transparent")
-        right.grid(row=0, column=2, rowspan=len(card.lines), sticky="ne", padx=16, pady=8)
-        label(right, f"参保地：{card.insured_places}", bold=True).grid(row=0, column=0, sticky="w")
+        right.grid(row=top, column=1, sticky="ne", padx=16, pady=6)
         if card.enrolments:
             table = Table(
                 right,
                 [
-                    Column("ins", "险种", 220),
-                    Column("county", "参保地", 200),
-                    Column("status", "状态", 110),
-                    Column("since", "起始", 120),
+                    Column("ins", "险种", 200),
+                    Column("county", "参保地", 150),
+                    Column("status", "状态", 100),
+                    Column("since", "起始", 110),
+                    Column("last", "最近缴费", 130),
                 ],
-                height=min(5, len(card.enrolments)),
+                height=min(3, len(card.enrolments)),
             )
             for n, values in enumerate(card.enrolments):
                 table.add(str(n), values)
-            table.grid(row=1, column=0, sticky="ew", pady=(6, 0))
+            table.grid(row=0, column=0, sticky="ew")
             table.view.configure(takefocus=0)
+        # Benefits as lines under the table (a second table would not fit 1366×700 beside
+        # the person's lines): each starts with the benefit's name.
+        for n, text in enumerate(card.benefit_lines(), start=1):
+            line = label(right, text, muted=not card.benefits, wrap=700, size=theme.SMALL)
+            line.configure(height=24)  # small type, tighter lines: three fit under the table
+            line.grid(row=n, column=0, sticky="w", pady=(6 if n == 1 else 0, 0))
         self.name.insert(0, record.name)
         if record.phone:
             self.phone.insert(0, record.phone)

@@ -19,7 +19,7 @@ import click
 
 from sync_server.commands.catalog import display_width
 from sync_server.commands.common import data_dir_option, format_table, open_database
-from sync_server.core.clearing_export import DETAIL_HEADERS, detail_row
+from sync_server.core.clearing_export import DETAIL_HEADERS, HOLDINGS_TITLE, detail_row
 from sync_server.core.clearing_matrix import (
     ClearingReport,
     county_label,
@@ -106,11 +106,16 @@ def render_table(report: ClearingReport) -> str:
         f"{vocabulary_label(u.insurance_type)} {vocabulary_label(u.account)} {u.contribution_month or ''} 差额 {_money(u.total)}"
         for u in report.unbalanced
     ]
-    if report.holdings:  # conflict cases' desk money: no county's income
-        out += ["", "五、暂收款与应退款（数据冲突待处理的业务所收款项，不计入任何区县收入）"]
+    if report.holdings:  # desk money held for nobody yet: no county's income
+        out += ["", HOLDINGS_TITLE]
         out += [
             f"  {county_label(h.county)}：暂收款 {_money(h.suspense)} 元，应退款 {_money(h.refund)} 元"
             for h in report.holdings
+        ]
+    if report.refunds:
+        out += ["", "六、应退款明细（不予核准或撤回的业务，所收款项应退还申请人）"]
+        out += [
+            f"  案件 {r.case_id}：{county_label(r.county)}应退 {_money(r.amount)} 元" for r in report.refunds
         ]
     return "\n".join(out)
 

@@ -39,7 +39,7 @@ def _placement(value: str | None) -> str:
     "--seed", type=IntRange(0, 2**31 - 1), default=1, show_default=True, help="随机种子：种子相同，数据相同。"
 )
 def seed_demo(data_dir: str | None, persons_count: int, seed: int) -> None:
-    """为空数据库生成演示数据：乐山各区县的参保人员、单位、参保登记、演示服务站和账号。"""
+    """为空数据库生成演示数据：乐山各区县的参保人员、单位、参保登记及其缴费记录、个人账户、待遇和社保卡，演示服务站和账号。"""
     from schema.divisions import load_divisions
     from schema.vocabulary import label
     from sync_server.demo.seed import seed_demo as run_seed
@@ -58,6 +58,10 @@ def seed_demo(data_dir: str | None, persons_count: int, seed: int) -> None:
     click.echo(
         f"完成：{report.persons:,} 名人员、{report.enrolments:,} 条参保登记、{report.units:,} 个单位，"
         f"用时 {report.seconds:.1f} 秒。"
+    )
+    click.echo(
+        f"参保历史：{report.contributions:,} 条月度缴费记录、{report.summaries:,} 条往年缴费汇总、"
+        f"{report.account_years:,} 条个人账户年度记录、{report.benefits:,} 项待遇、{report.cards:,} 张社保卡。"
     )
     if report.skipped:
         click.echo(f"以下演示服务站或账号已存在，未改动：{'、'.join(report.skipped)}")

@@ -20,12 +20,20 @@ def register_console(app: FastAPI) -> None:
         routes_admin,
         routes_auth,
         routes_conflicts,
+        routes_person,
         routes_review,
         routes_supervise,
     )
 
     static_dir = resources.files("sync_server").joinpath("static")
     app.mount(STATIC_PATH, StaticFiles(directory=str(static_dir)), name="console-static")
-    for module in (routes_auth, routes_review, routes_admin, routes_conflicts, routes_supervise):
+    for module in (
+        routes_auth,
+        routes_review,
+        routes_admin,
+        routes_conflicts,
+        routes_supervise,
+        routes_person,
+    ):
         app.include_router(module.router)
     app.include_router(routes_auth.fallback)  # last: every other /console path is matched first

@@ -8,7 +8,9 @@ Three sections, each introduced by a title row and its own header row:
 3. 各区县及市本级净额: what each party (a county or 市本级) collected for others, what others collected for it, the
    net (positive: pays out; negative: is owed), and a 合计 row whose net is 0.00 when
    the counties balance, followed by the result of every balance check;
-5. 暂收款与应退款 (only when there are any): conflict cases' desk money per collecting county.
+5. 暂收款与应退款 (only when there are any): desk money no county owns yet, per collecting
+   county (a complex item's fee before its decision, a conflict case's, refunds owed);
+6. 应退款明细 (only when there are any): each refund payable of the period, case by case.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ POSITION_HEADERS = (
 )
 TOTAL_LABEL = "合计"
 HOLDING_HEADERS = ("区县代码", "区县", "暂收款（元）", "应退款（元）")
+HOLDINGS_TITLE = (
+    "五、暂收款与应退款（待审核决定或数据冲突处理的业务所收款项、应退还申请人的款项，不计入任何区县收入）"
+)
+REFUND_HEADERS = ("案件标识", "退款区县代码", "退款区县", "应退款（元）")
 
 
 def _money(value: Decimal) -> str:
@@ -114,10 +120,16 @@ def clearing_csv(report: ClearingReport) -> bytes:
     w.writerow(["不平衡的分录对", str(len(report.unbalanced))])
     w.writerow(["收付方向不明的分录", str(len(report.unknown_sides))])
     w.writerow(["结论", "平衡" if report.balanced else "不平衡"])
-    if report.holdings:  # conflict cases' desk money: held by the collector, no county's income
+    if report.holdings:  # desk money held by the collector for nobody yet: no county's income
         w.writerow([])
-        w.writerow(["五、暂收款与应退款（数据冲突待处理的业务所收款项，不计入任何区县收入）"])
+        w.writerow([HOLDINGS_TITLE])
         w.writerow(HOLDING_HEADERS)
         for h in report.holdings:
             w.writerow([h.county, county_label(h.county), _money(h.suspense), _money(h.refund)])
+    if report.refunds:  # what each county pays back, to whom: finance pays these out
+        w.writerow([])
+        w.writerow(["六、应退款明细（不予核准或撤回的业务，所收款项应退还申请人）"])
+        w.writerow(REFUND_HEADERS)
+        for due in report.refunds:
+            w.writerow([due.case_id, due.county, county_label(due.county), _money(due.amount)])
     return buffer.getvalue().encode("utf-8-sig")

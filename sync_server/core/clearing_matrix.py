@@ -13,9 +13,12 @@ collector. From them:
   of all its entries, computed without the matrix) equals its net position; every pair
   sums to zero. A report that fails a check names what is wrong.
 
-Desk money of a conflict case sits in suspense (``core.suspense``: sides ``held``,
-``suspense``, ``refund`` at the collecting county). It is no county's income: it stays
-out of the matrix and the net positions and is reported per county as ``holdings``.
+Desk money nobody owns yet sits in suspense (``core.suspense``: sides ``held``,
+``suspense``, ``refund`` at the collecting county): a complex item's fee until its
+decision, a conflict case's until it is resolved, and what is owed back after a rejection
+or a withdrawal. It is no county's income: it stays out of the matrix and the net
+positions and is reported per county as ``holdings``, the refunds also case by case
+(``refunds``: what each collecting county must pay back to whom).
 """
 
 from __future__ import annotations
@@ -87,6 +90,15 @@ class Holding:
 
 
 @dataclass(frozen=True, slots=True)
+class RefundDue:
+    """应退款 of one case made in the period: the collecting county pays it back."""
+
+    case_id: str
+    county: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class UnbalancedPair:
     """Entries of one case, pair of counties, insurance type, account and month not summing to zero."""
 
@@ -109,6 +121,7 @@ class ClearingReport:
     unknown_sides: tuple[str, ...]  # case ids with an entry whose side is neither collected nor owed
     # 暂收款 and 应退款 per collecting county (core.suspense): held, never any county's income
     holdings: tuple[Holding, ...] = ()
+    refunds: tuple[RefundDue, ...] = ()  # the refunds payable of the period, case by case
 
     @property
     def net_total(self) -> Decimal:
@@ -144,6 +157,7 @@ def clearing_report(period: str, entries: Iterable[Entry]) -> ClearingReport:
     pairs: dict[tuple[str, str, str, str, str, str | None], Decimal] = defaultdict(lambda: ZERO)
     unknown: set[str] = set()
     held: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    refunds: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
     count = 0
     for e in entries:
         count += 1
@@ -153,6 +167,8 @@ def clearing_report(period: str, entries: Iterable[Entry]) -> ClearingReport:
             pairs[_pair_key(e)] += e.amount
             if e.side != HELD:
                 held[(e.county_code, e.side)] -= e.amount
+            if e.side == REFUND:
+                refunds[(e.case_id, e.county_code)] -= e.amount
             continue
         if e.side not in ("collected", "owed"):
             unknown.add(e.case_id)
@@ -192,6 +208,9 @@ def clearing_report(period: str, entries: Iterable[Entry]) -> ClearingReport:
             Holding(county, held[(county, SUSPENSE)], held[(county, REFUND)])
             for county in sorted({c for c, _ in held})
             if held[(county, SUSPENSE)] or held[(county, REFUND)]
+        ),
+        refunds=tuple(
+            RefundDue(case, county, amount) for (case, county), amount in sorted(refunds.items()) if amount
         ),
     )
 

@@ -2,9 +2,11 @@
 
 General items are finished at the desk, so their registry changes apply when the case
 arrives: G08 phone/address, G09 a residents' pension enrolment, G11 household, phone,
-G12 a flexible worker's enrolment, G13 a flexible worker's stop. Other items either keep
-their data elsewhere (card, benefit and contribution records: no table here) or change
-the registry when the back office approves them.
+G12 a flexible worker's enrolment, G13 a flexible worker's stop, inside the push's
+registry slice. Every other item's declared effect (``CatalogItem.effect``: cards, benefit
+accounts, contributions, benefits, units, and every complex item on approval) is applied
+by the effect functions of :mod:`sync_server.core.effects`, written with the records
+writer; ``core.effects.REGISTRY_SLICE_ITEMS`` names the items left here.
 
 Optimistic concurrency: the case carries ``base_version``, the version of the row the
 clerk saw (``None``/0: no row). Each item has one *primary row* (the person for person

@@ -115,6 +115,11 @@ persons = sa.Table(
     sa.Column("residence_code", sa.String(9)),  # 经常居住地 (flexible workers register there)
     sa.Column("phone", sa.String(20)),
     sa.Column("address", sa.String(200)),
+    sa.Column("status", sa.String(10), nullable=False, server_default="alive"),  # alive | deceased
+    sa.Column("death_date", sa.Date),
+    # Changes of the records a township's stations carry (benefits, card, contributions,
+    # status): the slice's version is version + records_version (schema.records.PersonRecord).
+    sa.Column("records_version", sa.Integer, nullable=False, server_default="0"),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
     sa.Column("updated_at", TS, nullable=False, server_default=_now()),
 )
@@ -127,6 +132,8 @@ units = sa.Table(
     sa.Column("county_code", sa.String(6), nullable=False, index=True),
     sa.Column("township_code", sa.String(9)),
     sa.Column("risk_class", sa.SmallInteger),  # 工伤保险行业风险类别 1..8
+    sa.Column("status", sa.String(10), nullable=False, server_default="active"),  # active | closed
+    sa.Column("closed_on", sa.Date),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
     sa.Column("updated_at", TS, nullable=False, server_default=_now()),
 )
@@ -142,9 +149,188 @@ enrolments = sa.Table(
     sa.Column("status", sa.String(12), nullable=False),  # active | suspended | stopped
     sa.Column("unit_uscc", sa.String(18)),
     sa.Column("since", sa.Date, nullable=False),
+    sa.Column("until", sa.Date),  # the last day covered once stopped
+    sa.Column("stop_reason", sa.String(40)),  # schema.person_records.StopReason
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
     sa.Column("updated_at", TS, nullable=False, server_default=_now()),
     sa.UniqueConstraint("id_number", "insurance_type"),
+)
+
+# ---- the records of the one database (一库), schema.person_records --------------------
+# Contribution years, the average contribution index and the account balance are derived
+# from these rows (schema.record_derivations), never typed in.
+
+_BigId = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+Index4 = sa.Numeric(12, 4)  # contribution index (缴费指数) and its sums
+
+# Every change to a person's key fields, with the old value kept (C008, C018, G12...).
+person_changes = sa.Table(
+    "person_changes",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True, autoincrement=True),
+    sa.Column("id_number", sa.String(18), nullable=False),
+    sa.Column("field", sa.String(32), nullable=False),
+    sa.Column("old_value", sa.Text),
+    sa.Column("new_value", sa.Text),
+    sa.Column("case_id", sa.String(36)),
+    sa.Column("source", sa.String(16), nullable=False),  # desk | review | import | demo
+    sa.Column("at", TS, nullable=False),
+    sa.Index("ix_person_changes_person", "id_number", "at"),
+)
+
+# 缴费记录: one row per person × month × insurance × source; a refund is a negative row.
+contribution_records = sa.Table(
+    "contribution_records",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True, autoincrement=True),
+    sa.Column("id_number", sa.String(18), nullable=False),
+    sa.Column("insurance_type", sa.String(24), nullable=False),
+    sa.Column("month", sa.String(7), nullable=False),  # YYYY-MM contributed for
+    sa.Column("base", Money, nullable=False),
+    sa.Column("employer_part", Money, nullable=False),
+    sa.Column("personal_part", Money, nullable=False),
+    sa.Column("account_part", Money, nullable=False),  # credited to the personal account
+    # desk | unit_declaration | back_payment | refund | transfer_in
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("case_id", sa.String(36)),
+    sa.Column("county_code", sa.String(6), nullable=False),  # 参保地 the money belongs to
+    sa.Column("unit_uscc", sa.String(18)),
+    sa.Column("recorded_at", TS, nullable=False, server_default=_now()),
+    sa.Index("ix_contribution_records_person", "id_number", "insurance_type", "month"),
+    sa.Index("ix_contribution_records_month", "month", "county_code"),
+    # most rows (unit declarations, archived history) name no case: index only those that do
+    sa.Index(
+        "ix_contribution_records_case",
+        "case_id",
+        postgresql_where=sa.text("case_id IS NOT NULL"),
+        sqlite_where=sa.text("case_id IS NOT NULL"),
+    ),
+)
+
+# Archived (closed) years: one row per person × insurance × year, the same figures the
+# monthly rows would give.
+contribution_year_summaries = sa.Table(
+    "contribution_year_summaries",
+    metadata,
+    sa.Column("id_number", sa.String(18), primary_key=True),
+    sa.Column("insurance_type", sa.String(24), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("months", sa.SmallInteger, nullable=False),
+    sa.Column("base_sum", Money, nullable=False),
+    sa.Column("employer_sum", Money, nullable=False),
+    sa.Column("personal_sum", Money, nullable=False),
+    sa.Column("account_sum", Money, nullable=False),
+    sa.Column("index_sum", Index4, nullable=False),
+    sa.Column("county_code", sa.String(6), nullable=False),  # 参保地 at the year's end
+)
+
+# 个人账户: the yearly statement per person and insurance (记账利率 of that year).
+personal_accounts = sa.Table(
+    "personal_accounts",
+    metadata,
+    sa.Column("id_number", sa.String(18), primary_key=True),
+    sa.Column("insurance_type", sa.String(24), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("opening", Money, nullable=False),
+    sa.Column("credited", Money, nullable=False),
+    sa.Column("interest", Money, nullable=False),
+    sa.Column("rate", sa.Numeric(8, 6), nullable=False),
+    sa.Column("closing", Money, nullable=False),
+)
+
+# 待遇: a monthly benefit with the calculation that produced it (inputs and steps).
+benefits = sa.Table(
+    "benefits",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True, autoincrement=True),
+    sa.Column("id_number", sa.String(18), nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),  # schema.person_records.BenefitKind
+    sa.Column("monthly_amount", Money, nullable=False),
+    sa.Column("calculation", JSONType, nullable=False),
+    sa.Column("start_month", sa.String(7), nullable=False),
+    sa.Column("end_month", sa.String(7)),  # the last month paid, once ended
+    sa.Column("status", sa.String(12), nullable=False),  # in_payment | suspended | ended
+    sa.Column("status_reason", sa.String(200)),
+    sa.Column("paid_through", sa.String(7)),  # the last month already paid out
+    sa.Column("bank_name", sa.String(64)),
+    sa.Column("bank_account", sa.String(32)),
+    sa.Column("county_code", sa.String(6), nullable=False),
+    sa.Column("case_id", sa.String(36)),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("updated_at", TS, nullable=False, server_default=_now()),
+    sa.Index("ix_benefits_status", "status", "county_code"),
+)
+
+# One-off lines to pay out or recover: 丧葬补助金, 一次性工亡补助金, 个人账户余额退还,
+# 退费, 追回多发待遇...
+payables = sa.Table(
+    "payables",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True, autoincrement=True),
+    sa.Column("id_number", sa.String(18), index=True),  # None: the payee is a unit
+    sa.Column("unit_uscc", sa.String(18)),
+    sa.Column("payee_name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),  # schema.person_records.PayableKind
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("direction", sa.String(8), nullable=False),  # pay | recover
+    sa.Column("status", sa.String(10), nullable=False),  # open | paid | cancelled
+    sa.Column("case_id", sa.String(36), index=True),
+    sa.Column("county_code", sa.String(6), nullable=False),
+    sa.Column("fund", sa.String(24), nullable=False),  # insurance type, or "suspense"
+    sa.Column("detail", JSONType, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("settled_at", TS),
+    sa.Index("ix_payables_open", "status", "county_code"),
+)
+
+# 社保卡: one row per card issued; ``history`` keeps every status with its time and case.
+cards = sa.Table(
+    "cards",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True, autoincrement=True),
+    sa.Column("id_number", sa.String(18), nullable=False, index=True),
+    sa.Column("card_number", sa.String(20)),  # known once produced
+    # applied | in_production | active | temp_lost | lost | cancelled
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("bank_name", sa.String(64)),
+    sa.Column("history", JSONType, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("updated_at", TS, nullable=False, server_default=_now()),
+)
+
+# 转移接续: months and money carried in or out of Leshan.
+transfers = sa.Table(
+    "transfers",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True, autoincrement=True),
+    sa.Column("id_number", sa.String(18), nullable=False, index=True),
+    sa.Column("direction", sa.String(4), nullable=False),  # in | out
+    sa.Column("insurance_type", sa.String(24), nullable=False),
+    sa.Column("region_from", sa.String(100), nullable=False),
+    sa.Column("region_to", sa.String(100), nullable=False),
+    sa.Column("months", sa.Integer, nullable=False),
+    sa.Column("pooled_amount", Money, nullable=False),
+    sa.Column("account_amount", Money, nullable=False),
+    sa.Column("county_code", sa.String(6), nullable=False),
+    sa.Column("case_id", sa.String(36)),
+    sa.Column("at", TS, nullable=False),
+)
+
+# 认定、鉴定、备案结论 (工伤认定, 劳动能力鉴定, 视同缴费年限, 异地就医备案…) of a person or a unit.
+determinations = sa.Table(
+    "determinations",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True, autoincrement=True),
+    sa.Column("id_number", sa.String(18), index=True),  # None: a unit's determination
+    sa.Column("unit_uscc", sa.String(18), index=True),
+    sa.Column("kind", sa.String(32), nullable=False),  # schema.determinations.DETERMINATION_KINDS
+    sa.Column("item_code", sa.String(4), nullable=False),
+    sa.Column("result", JSONType, nullable=False),
+    sa.Column("valid_from", sa.Date, nullable=False),
+    sa.Column("valid_until", sa.Date),
+    sa.Column("county_code", sa.String(6), nullable=False),
+    sa.Column("case_id", sa.String(36), index=True),
+    sa.Column("created_at", TS, nullable=False),
 )
 
 # ---- sync -------------------------------------------------------------------------

@@ -1,5 +1,8 @@
 """Demo data, apart from production code: ``sync-server seed-demo``.
 
-seed              stations, staff and a synthetic registry
-seed_registry     the synthetic, deterministic Leshan registry
+seed              stations, staff, the synthetic registry and its histories, loaded in bulk
+seed_registry     the synthetic, deterministic Leshan registry: units, persons, enrolments
+seed_lives        each person's standing: history, benefits (with their calculation), card
+seed_histories    contribution records, archived year summaries and personal accounts
+seed_params       the yearly wages and 记账利率 the histories use (rate book, else demo series)
 """

@@ -15,7 +15,7 @@ import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from schema.divisions import HISTORICAL_AREA_CODES, DivisionLevel, load_divisions, short_name
+from schema.divisions import CITY_LEVEL_CODE, HISTORICAL_AREA_CODES, DivisionLevel, load_divisions, short_name
 from schema.identifiers import USCC_ALPHABET, make_resident_id, make_uscc
 from schema.vocabulary import InsuranceType
 
@@ -36,6 +36,9 @@ COUNTY_WEIGHTS: dict[str, float] = {
     "511181": 41,  # 峨眉山市
 }
 CITY_CENTRE = "511102"  # where people from other counties most often work
+# Larger employers registered with the city bureau (市本级, USCC area 511100) sit in the centre.
+CITY_LEVEL_SHARE = 0.04
+CITY_LEVEL_INDUSTRIES = (("电力", 4), ("城市燃气", 5), ("公交", 3), ("水务", 3), ("银行", 1), ("投资集团", 1))
 
 # Age bands 16–95 and their share of adults (shape of the 2020 census pyramid).
 AGE_BANDS = ((16, 19, 4.5), (20, 29, 13), (30, 39, 16), (40, 49, 15), (50, 59, 17), (60, 69, 13),
@@ -156,19 +159,26 @@ class RegistryGenerator:
         divisions = load_divisions()
         for _ in range(count):
             county = self.counties[_pick(rng, self.county_codes, cum)]
+            city_level = rng.random() < CITY_LEVEL_SHARE
+            if city_level:  # registered with the city bureau, located in the centre
+                county = self.counties[CITY_CENTRE]
             township = _pick(rng, county.townships, county.cum_weights)
             specialties = SPECIALTIES[county.code]
             noun, risk = rng.choice(specialties) if rng.random() < 0.3 else rng.choice(INDUSTRIES)
+            if city_level:
+                noun, risk = rng.choice(CITY_LEVEL_INDUSTRIES)
             place = "乐山" if county.code == CITY_CENTRE else short_name(divisions.name_of(county.code))
             name = f"{place}{rng.choice(BRANDS)}{noun}有限公司"
+            party = CITY_LEVEL_CODE if city_level else county.code
             while True:
                 body = "".join(rng.choice(USCC_ALPHABET[:10] if i < 8 else USCC_ALPHABET) for i in range(9))
-                uscc = make_uscc("91" + county.code + body)
+                uscc = make_uscc("91" + party + body)
                 if uscc not in seen:
                     break
             seen.add(uscc)
-            rows.append((uscc, name, county.code, township, risk))
-            self.units_by_county.setdefault(county.code, []).append(uscc)
+            rows.append((uscc, name, party, township, risk))
+            # 市本级 units employ people from every county, most from the centre's.
+            self.units_by_county.setdefault(CITY_CENTRE if city_level else party, []).append(uscc)
             self.all_units.append(uscc)
         return rows
 

@@ -11,6 +11,7 @@ Services are grouped by capability; each group's ``__init__`` lists its modules.
     admin             stations, enrolment, staff, reference data, holiday schedules
     access            console sessions, throttling, rate limits, station signatures
     reports           the supervisors' dashboard and the county clearing report
+    records           a person's records in the one database: load, write, person and unit views
     audit             appending to and verifying the hash-chained audit log
     bulk              many rows in one round trip (COPY on PostgreSQL)
 

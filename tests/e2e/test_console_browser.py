@@ -73,6 +73,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             )
         with served.client() as client:
             approve = retirement_case(client, station, clerk="clerk.dafo.2", name="王建华")
+            # 王建华 is insured here: approving his retirement stops that enrolment (一库)
+            add_person(db, approve.payload.applicant.id_number, enrolled={"enterprise_pension": "511102"})
             clerks = retirement_case(client, station, clerk="clerk.dafo.9", name="刘洋")
             target = accept_op(station, "C019", name="陈静")
             fees = [
@@ -240,3 +242,22 @@ def test_a_form_posted_without_its_csrf_token_fails(page: Page, world: World) ->
     expect(page.locator("main")).to_contain_text("页面已过期或来源不明")
     page.goto(f"{world.served.url}/console/cases/{world.csrf_case}")
     expect(page.locator("#case-status")).to_have_text("待认领")
+
+
+def test_a_reviewer_looks_a_person_up_and_the_id_number_stays_out_of_urls_and_the_log(
+    page: Page, world: World
+) -> None:
+    insured = person_id(3, area="511102")  # enrolled in the world's registry
+    log_in(page, world, "review.pension")
+    page.get_by_role("link", name="参保人信息").click()
+    expect(page).to_have_url(f"{world.served.url}/console/person")
+    page.fill('input[name="id_number"]', insured)
+    page.locator("#person-search").get_by_role("button", name="查询").click()
+    expect(page.locator("#person-page")).to_contain_text(insured)
+    expect(page.locator("#person-status")).to_have_text("正常")
+    expect(page.locator("#enrolments")).to_contain_text("企业职工基本养老保险")
+    expect(page).to_have_url(f"{world.served.url}/console/person")  # POST: nothing in the address bar
+    page.go_back()
+    assert insured not in page.url  # nor in the history
+    log = (world.served.data_dir / "serve.log").read_text(errors="replace")
+    assert "POST /console/person" in log and insured not in log

@@ -150,3 +150,36 @@ def test_malformed_books_are_refused(spoil):
     spoil(data)
     with pytest.raises(ValidationError):
         RateBook.model_validate(data)
+
+
+def test_benefit_parameters_carry_source_and_are_listed_until_confirmed():
+    benefits = load_rates().benefits
+    # the national 记账利率 published for each year since 2016
+    assert {r.year: r.rate for r in benefits.account_interest} == {
+        2016: Decimal("0.0831"), 2017: Decimal("0.0712"), 2018: Decimal("0.0829"), 2019: Decimal("0.0761"),
+        2020: Decimal("0.0604"), 2021: Decimal("0.0669"), 2022: Decimal("0.0612"), 2023: Decimal("0.0397"),
+        2024: Decimal("0.0262"),
+    }  # fmt: skip
+    assert benefits.transition().rate == Decimal("0.012") and not benefits.transition().confirmed
+    assert benefits.resident_basic(date(2025, 6, 1)).amount == Decimal("143")
+    assert benefits.resident_basic(date(2024, 12, 31)).amount == Decimal("123")
+    unconfirmed = load_rates().unconfirmed()
+    assert "benefits.transition_coefficient" in unconfirmed
+    assert "benefits.unemployment_benefit.2025-01-01" in unconfirmed
+    assert all(r.source for r in benefits.account_interest)
+
+
+def test_a_book_without_benefit_parameters_still_parses():
+    data = shipped_data()
+    del data["benefits"]
+    book = RateBook.model_validate(data)
+    assert book.benefits.account_interest == () and not any(
+        u.startswith("benefits.") for u in book.unconfirmed()
+    )
+
+
+def test_two_interest_rates_for_one_year_are_refused():
+    data = shipped_data()
+    data["benefits"]["account_interest"].append(dict(data["benefits"]["account_interest"][0]))
+    with pytest.raises(ValidationError):
+        RateBook.model_validate(data)

@@ -26,8 +26,8 @@ from sync_server.db.engine import Database
 from sync_server.db.tables import cases
 from sync_server.services.reports import dashboard
 from sync_server.services.review import decide as review
-from tests.support.console_kit import add_account, console_client, push_case
-from tests.support.factories import accept_op, enrolled_station, push
+from tests.support.console_kit import add_account, case_row, console_client, push_case
+from tests.support.factories import accept_op, add_person, enrolled_station, push
 
 UTC = dt.UTC
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beijing
@@ -118,6 +118,8 @@ def test_the_dashboard_over_pushed_and_decided_cases(db: Database, tmp_path: Pat
     assert push(client, dafo, [accept_op(dafo, "G02"), accept_op(dafo, "G14")]).status_code == 200
     actor = Actor.reviewer("review.a", Section.PENSION)
     now = dt.datetime.now(UTC)
+    # the retiring applicant is insured here, so the approval has an enrolment to stop
+    add_person(db, case_row(db, ids[0]).applicant_key, enrolled={"enterprise_pension": "511102"})
     with db.write() as conn:
         for case_id, event in zip(
             ids[:3], (CaseEvent.APPROVE, CaseEvent.REJECT, CaseEvent.RETURN_FOR_SUPPLEMENT), strict=True

@@ -131,7 +131,10 @@ def test_general_complex_and_fee_cases_are_applied_attributed_and_routed(
     assert events == ["accept", "submit", "route"]
     assert [(c, o, Decimal(s)) for c, o, s in collected] == [("511102", "511123", ops[2].payload.fee.total)]  # type: ignore[union-attr]
     assert _ledger_sum(db) == 0
-    assert sorted(feed) == [("station:511102004-00", "case_status", 1)] * 4
+    # The G14 payer's last month paid goes down to the township (records_version 1: slice 2).
+    assert sorted(feed) == [("station:511102004-00", "case_status", 1)] * 4 + [
+        ("township:511102004", "person", 2)
+    ]
 
 
 def test_a_bad_id_number_is_rejected_and_the_rest_of_the_batch_applies(
@@ -371,9 +374,10 @@ def test_supplement_of_a_returned_case_routes_it_again(
     )
 
 
-def test_withdrawing_a_fee_case_reverses_its_ledger_and_a_finished_case_cannot_be_withdrawn(
+def test_withdrawing_a_fee_case_makes_its_money_a_refund_and_a_finished_case_cannot_be_withdrawn(
     db: Database, client: TestClient, station: Station
 ) -> None:
+    """The C012 fee waited in suspense for the decision: withdrawn, it is owed back (应退款)."""
     fee_case, general = accept_op(station, "C012"), accept_op(station, "G02")
     push(client, station, [fee_case, general])
     paid = _ledger_sum(db)
@@ -385,10 +389,10 @@ def test_withdrawing_a_fee_case_reverses_its_ledger_and_a_finished_case_cannot_b
     assert (refused["status"], refused["code"]) == ("rejected", "case_terminal")
     assert paid == 0 and _ledger_sum(db) == 0
     with db.read() as conn:
-        collected = conn.execute(
-            sa.select(sa.func.sum(ledger_entries.c.amount)).where(ledger_entries.c.side == "collected")
-        ).scalar_one()
-    assert Decimal(collected) == 0
+        e = ledger_entries.c
+        sides = dict(conn.execute(sa.select(e.side, sa.func.sum(e.amount)).group_by(e.side)).all())
+    assert fee_case.payload.fee is not None and "collected" not in sides
+    assert (Decimal(sides["suspense"]), -Decimal(sides["refund"])) == (0, fee_case.payload.fee.collected)
 
 
 def test_a_case_accepted_and_withdrawn_in_the_same_batch(

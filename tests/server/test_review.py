@@ -28,7 +28,7 @@ from sync_server.services.review import decide as review
 from sync_server.services.review import queue as review_queue
 from tests.support.console_kit import add_account, case_row, console_client, push_case
 from tests.support.console_world import pull_all, pull_until
-from tests.support.factories import Station, enrolled_station
+from tests.support.factories import Station, add_person, enrolled_station
 from tests.support.lock_waits import blocked_on_lock
 
 PENSION = Section.PENSION
@@ -40,6 +40,11 @@ MEDICAL = Actor.reviewer("review.medical", Section.MEDICAL)
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def insured(db: Database, case_id: str) -> None:
+    """The applicant of a retirement case is insured here: its approval stops that enrolment."""
+    add_person(db, case_row(db, case_id).applicant_key, enrolled={"enterprise_pension": "511102"})
 
 
 @pytest.fixture
@@ -221,6 +226,7 @@ def test_an_approval_reaches_the_accepting_station_through_its_pull(
     client, station = world
     other = enrolled_station(db, point=1)
     case_id = push_case(client, station)
+    insured(db, case_id)
     _, cursor = pull_all(client, station)
     with db.write() as conn:
         review.claim(conn, case_id, actor=A, now=now())
@@ -248,7 +254,8 @@ def test_an_approval_reaches_the_accepting_station_through_its_pull(
         )
         assert audit.verify(conn).intact
     assert scopes == [(f"station:{station.id}",)]
-    assert actions[-2:] == ["case.claim", "case.approve"]
+    # the approval's record changes are audited in the same transaction as the decision
+    assert actions[-3:] == ["case.claim", "records_changed", "case.approve"]
 
 
 def test_the_chief_reassigns_releases_and_reroutes(db: Database, world: tuple[TestClient, Station]) -> None:
@@ -323,6 +330,7 @@ def test_the_queue_filters_sorts_counts_and_pages_without_offset(
     with db.read() as conn:
         capped = review_queue.capped_count(conn, [cases.c.section == "pension"], cap=5)
     assert (capped.value, capped.capped, capped.text) == (5, True, "5+")
+    insured(db, ids[1])
     with db.write() as conn:
         review.claim(conn, ids[1], actor=A, now=now())
         review.decide(conn, ids[1], CaseEvent.APPROVE, actor=A, now=now())

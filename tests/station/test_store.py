@@ -33,7 +33,7 @@ DOCUMENTED = {
         "failed_logins", "locked_until",
     ],
     "reference": ["kind", "version", "digest", "data"],
-    "persons": ["key_hmac", "township_code", "version", "name_hmac", "enc"],
+    "persons": ["key_hmac", "township_code", "version", "name_hmac", "enc", "registry_version"],
     "cases": [
         "case_id", "case_number", "item_code", "tier", "status", "applicant_hmac", "accepted_at", "promised_date",
         "due_date", "server_status", "version", "set_aside", "handed_over_at", "updated_at", "enc",

@@ -113,7 +113,8 @@ def test_the_registry_card_shows_where_the_person_is_insured():
         }
     )
     card = person_vm.person_card(record, TODAY)
-    assert card.enrolments == [("企业职工基本养老保险", "乐山市市中区", "正常参保", "2005年3月")]
+    # The last month paid comes with the slice (issue 12); a record without it says so.
+    assert card.enrolments == [("企业职工基本养老保险", "乐山市市中区", "正常参保", "2005年3月", "无记录")]
     assert card.insured_places == "乐山市市中区"
     assert "离线" in person_vm.unknown_note(False) and "未核实" in person_vm.unknown_note(True)
 

@@ -26,8 +26,9 @@ from fastapi.testclient import TestClient
 
 from schema.cases import Applicant, CasePayload, FeeSummary, case_number
 from schema.catalog import load_catalog, validate_form
+from schema.errors import IdentifierError
 from schema.fees import compute_fee, fee_request_from_form
-from schema.identifiers import make_resident_id, make_uscc
+from schema.identifiers import Sex, make_resident_id, make_uscc, parse_resident_id
 from schema.protocol import (
     CaseAcceptOp,
     CaseSupplementOp,
@@ -39,6 +40,7 @@ from schema.protocol import (
     canonical_json,
 )
 from schema.rates import load_rates
+from schema.retirement_age import WorkerCategory, statutory_retirement
 from schema.signing import sign_request
 from schema.vocabulary import ApplicantKind, Tier
 from sync_server.api.app import create_app
@@ -217,6 +219,18 @@ def fee_for(item_code: str, form: Mapping[str, Any], today: dt.date) -> FeeSumma
     return FeeSummary.of(compute_fee(fee_request_from_form(item.fee_kind, values), load_rates()))
 
 
+def _at_statutory_age(form: dict[str, Any], id_number: str | None, day: dt.date) -> dict[str, Any]:
+    """C019's default form with the applicant's own category and statutory retirement month:
+    a retirement before it is refused (schema.retirement_checks)."""
+    try:
+        applicant = parse_resident_id(id_number or "", today=day)
+    except IdentifierError:
+        return form  # a test of a bad ID number: that is what gets reported
+    category = WorkerCategory.MALE_60 if applicant.sex is Sex.MALE else WorkerCategory.FEMALE_WORKER_50
+    month = statutory_retirement(applicant.birth_date, category).month
+    return form | {"worker_category": category.value, "retirement_month": month}
+
+
 def accept_op(
     station: Station,
     item_code: str,
@@ -238,6 +252,7 @@ def accept_op(
         # G14's quarter is of the acceptance year, also for a case backdated over New Year
         year = accepted_at.astimezone(BEIJING).year
         default_form = default_form | {"period_start": f"{year}-01", "period_end": f"{year}-03"}
+    own_form = form is not None
     form = dict(default_form if form is None else form)
     station.counter += 1
     if item.applicant is ApplicantKind.PERSON:
@@ -247,6 +262,8 @@ def accept_op(
     else:
         applicant = Applicant(kind=ApplicantKind.UNIT, name=name, uscc=uscc or unit_uscc(next(_ids)))
     day = accepted_at.astimezone(BEIJING).date()
+    if item_code == "C019" and not own_form:
+        form = _at_statutory_age(form, applicant.id_number, day)
     payload = CasePayload(
         case_id=uuid.uuid4(),
         case_number=case_number(station.id, day, station.counter, tier=item.tier),

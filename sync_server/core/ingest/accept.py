@@ -34,6 +34,8 @@ from sync_server.core.attribution import (
 from sync_server.core.case_moved import Step
 from sync_server.core.case_rules import CheckedCase, Rejection, case_exists, check_enrolments, subject_of
 from sync_server.core.clock import TrustedTime
+from sync_server.core.contribution_rows import Paid, contribution_rows, source_of
+from sync_server.core.effects import Arrival, applies_on_arrival
 from sync_server.core.ingest.batch import IngestBatch
 from sync_server.core.ingest.case import IngestCase
 from sync_server.core.json_doc import model_json
@@ -80,6 +82,9 @@ def accept(b: IngestBatch, op: CaseAcceptOp, key: str) -> OpResult:
     conflict = effect.conflict
     if conflict is None:
         _store_effect(b, effect)
+        if applies_on_arrival(item):  # cards, benefit accounts...: the records path, when written
+            b.out.arrivals.append(Arrival(case_id, item.code, checked.values, p.applicant.id_number or "",
+                                          p.applicant.name, attribution.county, t.local_date, p.clerk))  # fmt: skip
     route = routing.route(item, t.local_date, conflict=conflict is not None, calendar=c.calendar)
     flags = attribution.flags_json() or None
     case = IngestCase(
@@ -101,11 +106,7 @@ def accept(b: IngestBatch, op: CaseAcceptOp, key: str) -> OpResult:
     if conflict is not None:
         _open_conflict(b, case, conflict)
     if fee is not None:
-        rows = _ledger_rows(b, fee, attribution.county)
-        if conflict is not None:  # nobody's income until 综合业务科 resolves the conflict
-            rows = suspense.hold(ledger.post_fee(fee.lines, collecting_county=c.station.county_code,
-                                                 owed_county=attribution.county, posted_at=c.received_at))  # fmt: skip
-        b.out.ledger.extend({"case_id": case_id, "posted_at": c.received_at, **row} for row in rows)
+        _take_fee(b, case, fee, held=conflict is not None or suspense.held_until_decision(case.tier))
     b.cases[case_id] = case
     b.accepted.add(case_id)
     b.taken_numbers.add(p.case_number)
@@ -168,6 +169,23 @@ def _attribute(
             transfer=item.code in TRANSFER_ITEMS,
         )
     )
+
+
+def _take_fee(b: IngestBatch, case: IngestCase, fee: Contribution, *, held: bool) -> None:
+    """The desk money: in suspense while nobody owns it yet (a conflict for 综合业务科, a
+    complex item before its decision); otherwise the counties' pairs and, from the same
+    lines, the months of contribution it paid for (``core.contribution_rows``)."""
+    c, owed = b.ctx, case.registration_county or case.county_code
+    if held:
+        rows = suspense.hold(ledger.post_fee(fee.lines, collecting_county=c.station.county_code,
+                                             owed_county=owed, posted_at=c.received_at))  # fmt: skip
+    else:
+        rows = _ledger_rows(b, fee, owed)
+        paid = Paid(case.applicant_key, owed, source_of(case.tier), case.case_id, fee.base, fee.year)
+        b.out.contributions.extend(
+            contribution_rows(fee.lines, paid, rates=c.rates, recorded_at=c.received_at)
+        )
+    b.out.ledger.extend({"case_id": case.case_id, "posted_at": c.received_at, **row} for row in rows)
 
 
 def _ledger_rows(b: IngestBatch, fee: Contribution, owed_county: str) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from schema.records import ConflictNote
 from sync_server.core.case_moved import AuditItem, CaseMoved, Step, case_moved
 from sync_server.core.case_rules import CheckedCase, Rejection
 from sync_server.core.clock import TrustedTime
+from sync_server.core.effects.case import Arrival
 from sync_server.core.feed_change import FeedChange
 from sync_server.core.ingest.case import IngestCase
 from sync_server.core.ingest.context import BatchContext, check_date, trusted_for
@@ -32,7 +33,10 @@ class Outputs:
     case_updates: dict[str, IngestCase] = field(default_factory=dict)  # cases held before, by id
     events: list[dict[str, Any]] = field(default_factory=list)
     ledger: list[dict[str, Any]] = field(default_factory=list)
+    contributions: list[dict[str, Any]] = field(default_factory=list)  # contribution_records rows
+    payables: list[dict[str, Any]] = field(default_factory=list)  # refunds payable (payables rows)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    arrivals: list[Arrival] = field(default_factory=list)  # general items' effects on the records
     feed: list[FeedChange] = field(default_factory=list)
     audit: list[AuditItem] = field(default_factory=list)
 

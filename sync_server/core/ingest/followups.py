@@ -8,6 +8,8 @@ the lifecycle's own code (``case_terminal``, ``case_transition_not_allowed`` …
 
 from __future__ import annotations
 
+from typing import Any
+
 from schema.api_errors import API_ERROR_MESSAGES
 from schema.cases import CasePayload, FeeSummary
 from schema.errors import TransitionError
@@ -97,25 +99,32 @@ def withdraw(b: IngestBatch, op: CaseWithdrawOp, key: str) -> OpResult:
         withdrawn = transition(case.facts(), CaseEvent.WITHDRAW, clerk)
     except TransitionError as exc:
         return b.reject(op, _refused(exc))
-    cid, received = case.case_id, b.ctx.received_at
     steps = [
         Step(t.accepted_at, clerk.username, CaseEvent.WITHDRAW, case.status, withdrawn, {"reason": p.reason})
     ]
     fee = case.payload_dict().get("fee")
     if fee:
-        # The money goes back to the applicant: the same pairs, negated, in this period.
-        in_conflict = case.status == CaseStatus.CONFLICT
-        lines = FeeSummary.model_validate(fee).lines
-        owed = case.registration_county or case.county_code
-        postings = ledger.post_fee(lines, collecting_county=case.county_code, owed_county=owed,
-                                   posted_at=received, reverse=not in_conflict)  # fmt: skip
-        rows = [x.row() for x in postings]
-        if in_conflict:  # it never left suspense: hand that back
-            rows = suspense.release(suspense.hold(postings), to="applicant", posted_at=received)
-        b.out.ledger.extend({"case_id": cid, "posted_at": received, **row} for row in rows)
+        _refund(b, case, FeeSummary.model_validate(fee))
     b.update(case, status=withdrawn, version=case.version + 1, claimed_by=None, claimed_at=None)
-    b.moved(case, steps, "case.withdraw", op_id=str(op.op_id), seq=op.seq, version=case.version)
+    money: dict[str, Any] = {"money_to": "refund"} if fee else {}
+    b.moved(case, steps, "case.withdraw", op_id=str(op.op_id), seq=op.seq, version=case.version, **money)
     return b.result(op, OpStatus.APPLIED, case, case_number=case.case_number, case_version=case.version)
+
+
+def _refund(b: IngestBatch, case: IngestCase, fee: FeeSummary) -> None:
+    """A withdrawn case's desk money becomes a refund payable (应退款) to the applicant. Only
+    a case still open can be withdrawn, and its fee is in suspense (a complex item waiting
+    for its decision, a conflict case): it moves to the refund side."""
+    received = b.ctx.received_at
+    owed = case.registration_county or case.county_code
+    postings = ledger.post_fee(fee.lines, collecting_county=case.county_code, owed_county=owed,
+                               posted_at=received)  # fmt: skip
+    rows = suspense.release(suspense.hold(postings), to="refund", posted_at=received)
+    payable = suspense.refund_payable(rows, case_id=case.case_id, id_number=case.applicant_key or None,
+                                      payee=case.applicant_name, at=received)  # fmt: skip
+    if payable is not None:
+        b.out.payables.append(payable)
+    b.out.ledger.extend({"case_id": case.case_id, "posted_at": received, **row} for row in rows)
 
 
 def handover(b: IngestBatch, op: DecisionHandoverOp, key: str) -> OpResult:

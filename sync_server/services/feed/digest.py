@@ -26,7 +26,10 @@ def digest_for_station(conn: Connection, station_id: str, township_code: str) ->
     digests = reference.current_digests()
     catalog = next(c for c in reference.reference_changes() if c.kind == "catalog")
     person_rows = conn.execute(
-        sa.select(persons.c.id_number, persons.c.version).where(persons.c.township_code == township_code)
+        # A person's slice version counts the registry row and the records it carries.
+        sa.select(persons.c.id_number, persons.c.version + persons.c.records_version).where(
+            persons.c.township_code == township_code
+        )
     )
     unit_rows = conn.execute(
         sa.select(units.c.uscc, units.c.version).where(units.c.township_code == township_code)

@@ -3,7 +3,7 @@
 Served page by page in the phases of :class:`core.cursor.Phase`, each ordered by key:
 reference data, the station's staff accounts, the station's own cases (their status, or
 the decision with its reason), the persons and then the units of its township. Records are built by the same functions the feed's writers use
-(``services.staff.staff_account``, ``services.registry_updates.person_record``), so a
+(``services.staff.staff_account``, ``services.feed.person_slice``), so a
 station applies a snapshot change and a feed change alike (by ``Change.version``: newer
 replaces older).
 
@@ -27,13 +27,13 @@ from sqlalchemy.engine import Connection, Row
 from schema.protocol import Change, ChangeKind
 from schema.records import UnitRecord
 from sync_server.core.cursor import Phase, SnapshotCursor, next_phase
-from sync_server.core.registry_effects import Enrolment, Person
+from sync_server.core.person_slice import SliceRecords
 from sync_server.db.tables import cases, enrolments, persons, staff, units
 from sync_server.services.admin import holidays, reference
 from sync_server.services.admin.staff import staff_account
+from sync_server.services.feed import person_slice
 from sync_server.services.feed.case_records import case_change
 from sync_server.services.feed.digest import station_staff
-from sync_server.services.ingest.registry_updates import person_record
 
 
 def staff_change(row: Row[Any]) -> Change:
@@ -44,35 +44,15 @@ def staff_change(row: Row[Any]) -> Change:
     )
 
 
-def person_change(row: Row[Any], enrolment_rows: Sequence[Row[Any]]) -> Change:
-    """A person of the registry with their enrolments, as ``services.registry_updates`` emits them."""
-    person = Person(
-        row.id_number,
-        row.name,
-        row.sex,
-        row.birth_date,
-        row.township_code,
-        row.phone,
-        row.address,
-        int(row.version),
+def person_change(
+    row: Row[Any], enrolment_rows: Sequence[Row[Any]], records: SliceRecords | None = None
+) -> Change:
+    """A person of the registry with their enrolments and carried records, as every writer
+    of the township's feed sends them (``services.feed.person_slice``)."""
+    (made,) = person_slice.person_changes_for_rows(
+        [row], {row.id_number: enrolment_rows}, {row.id_number: records or SliceRecords()}
     )
-    held = [
-        Enrolment(
-            e.id_number,
-            e.insurance_type,
-            e.county_code,
-            e.kind,
-            e.status,
-            e.since,
-            e.unit_uscc,
-            int(e.version),
-        )
-        for e in enrolment_rows
-    ]
-    record = person_record(person, held)
-    return Change(
-        kind=ChangeKind.PERSON, key=row.id_number, version=record.version, data=record.model_dump(mode="json")
-    )
+    return Change(kind=ChangeKind.PERSON, key=made.key, version=made.version, data=made.data)
 
 
 def unit_change(row: Row[Any]) -> Change:
@@ -130,7 +110,8 @@ def _persons(conn: Connection, township: str, after: str, limit: int) -> list[Ch
             .order_by(enrolments.c.id_number, enrolments.c.insurance_type)
         ):
             held[e.id_number].append(e)
-    return [person_change(r, held[r.id_number]) for r in rows]
+    records = person_slice.read_records(conn, [r.id_number for r in rows]) if rows else {}
+    return [person_change(r, held[r.id_number], records.get(r.id_number)) for r in rows]
 
 
 def _units(conn: Connection, township: str, after: str, limit: int) -> list[Change]:

@@ -3,5 +3,6 @@
 push              one batch exactly once, in one transaction: load, apply (the pure
                   core, ``sync_server.core.ingest``), write
 registry_updates  loading and storing the registry slice a push reads and writes
+record_effects    general items' effects on the records (cards, accounts) written with the push
 attachments       scans on their own resumable path, by SHA-256
 """

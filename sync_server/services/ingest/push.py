@@ -55,12 +55,22 @@ from sync_server.core.ingest.prepare import Prepared, prepare, registry_keys
 from sync_server.core.ingest.registry_slice import RegistrySlice
 from sync_server.core.station import StationContext
 from sync_server.db.engine import Database
-from sync_server.db.tables import case_events, cases, conflicts, ledger_entries, operations, stations
+from sync_server.db.tables import (
+    case_events,
+    cases,
+    conflicts,
+    contribution_records,
+    ledger_entries,
+    operations,
+    payables,
+    stations,
+)
 from sync_server.errors import ApiError
 from sync_server.services import audit, bulk
 from sync_server.services.admin import holidays
 from sync_server.services.feed import changes as feed
-from sync_server.services.ingest import registry_updates
+from sync_server.services.feed import person_slice
+from sync_server.services.ingest import record_effects, registry_updates
 from sync_server.settings import Settings
 
 
@@ -284,8 +294,17 @@ def _write(
         )
     for table, rows in ((case_events, out.events), (ledger_entries, out.ledger)):
         bulk.insert_rows(conn, table, rows, binary=True)
+    # The months desk money paid for, and refunds owed (services.review.case_money does the same).
+    bulk.insert_rows(conn, contribution_records, out.contributions)
+    bulk.insert_rows(conn, payables, out.payables)
     bulk.insert_rows(conn, conflicts, out.conflicts)
-    feed.emit_many(conn, [*out.feed, *registry_updates.write(conn, batch.registry, ctx.received_at)])
+    registry_changes = registry_updates.write(conn, batch.registry, ctx.received_at)
+    feed.emit_many(conn, [*out.feed, *registry_changes])
+    # The township's stations carry each payer's last month paid: tell them, unless the
+    # person's record just went down whole with a registry change (read after the months).
+    sent = {c.key for c in registry_changes if c.kind == "person"}
+    person_slice.tell_townships(conn, {str(r["id_number"]) for r in out.contributions} - sent)
+    record_effects.apply_arrivals(conn, out.arrivals, at=ctx.received_at)  # cards, accounts (core.effects)
     bulk.insert_rows(
         conn,
         operations,

@@ -22,6 +22,7 @@ from sync_server.core.registry_effects import Enrolment, Person
 from sync_server.db.tables import enrolments, persons, staff, units
 from sync_server.db.upsert import upsert
 from sync_server.services.bulk import in_list
+from sync_server.services.feed import person_slice
 
 __all__ = ["load", "load_staff", "person_record", "write"]
 
@@ -128,7 +129,8 @@ def write(conn: Connection, changed: RegistrySlice, now: dt.datetime) -> list[Fe
                 for a in accounts
             ],
         )  # fmt: skip
-    return changed.township_changes()
+    # Re-read whole, so the stations keep the records a person's slice carries.
+    return person_slice.completed(conn, changed.township_changes())
 
 
 def _person_row(p: Person, now: dt.datetime) -> dict[str, Any]:

@@ -2,4 +2,5 @@
 
 dashboard         the supervisors' figures
 clearing          the county clearing report
+ledger_check      the ledger and the contribution records agree, case by case
 """

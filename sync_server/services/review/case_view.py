@@ -9,6 +9,7 @@ insurance, account and month; the ledger postings; the history.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -22,6 +23,7 @@ from schema.errors import TransitionError
 from schema.lifecycle import EVENT_LABELS, Actor, CaseEvent, CaseStatus, transition
 from schema.vocabulary import Account, InsuranceType, Role, labels
 from sync_server.db.tables import attachments, enrolments, ledger_entries, persons, stations, units
+from sync_server.services.review import case_effects
 from sync_server.services.review import decide as review
 
 DbRow = Any  # a result row (SQLAlchemy 2.1 types rows by their columns)
@@ -103,6 +105,7 @@ class CaseView:
     history: list[dict[str, Any]]
     actions: set[CaseEvent] = field(default_factory=set)
     blocked: tuple[str, str] | None = None  # why this reviewer can do nothing here (code, message)
+    effect_preview: case_effects.Preview | None = None  # what approving would change in the records
 
 
 def division_name(code: str | None) -> str:
@@ -317,6 +320,11 @@ def case_view(conn: Connection, case_id: str, actor: Actor) -> CaseView:
         history=_history(conn, row.case_id),
         actions=actions,
         blocked=_blocked(row, actor) if not actions else None,
+        effect_preview=(
+            case_effects.preview(conn, row, at=dt.datetime.now(dt.UTC))
+            if CaseEvent.APPROVE in actions
+            else None
+        ),
     )
 
 

@@ -15,7 +15,7 @@ The case then moves on: a complex case goes back to its section's queue
 (``resolve_conflict`` in the lifecycle table); a general item was finished at the desk,
 so it becomes ``completed`` (the lifecycle has no conflict edge for general items: the
 same administrator rule is applied here). The desk money, held in suspense while the
-conflict was open, moves on (:mod:`.conflict_money`). Each resolution writes the case
+conflict was open, moves on (:mod:`.case_money`). Each resolution writes the case
 event, the ledger entries, the station's case change (saying how it was resolved), the
 registry feed changes and the audit entry in one transaction.
 """
@@ -45,10 +45,10 @@ from sync_server.core.registry_effects import effect_of, subject_field
 from sync_server.db.tables import cases, conflicts, stations
 from sync_server.errors import ApiError
 from sync_server.services.feed import changes as feed
+from sync_server.services.feed import person_slice
 from sync_server.services.feed.case_records import case_change
 from sync_server.services.ingest import registry_updates
-from sync_server.services.ingest.registry_updates import person_record
-from sync_server.services.review import case_moves, conflict_money
+from sync_server.services.review import case_money, case_moves
 from sync_server.services.review import decide as review
 from sync_server.services.review.case_view import ENROLMENT_KIND, ENROLMENT_STATUS, SEX_LABELS, division_name
 
@@ -242,17 +242,7 @@ def _apply_station(conn: Connection, case: DbRow, conflict: DbRow, now: dt.datet
 def _current_record(conn: Connection, case: DbRow) -> list[feed.FeedChange]:
     """The subject's record as the registry holds it, for the township's stations again."""
     number = _subject_number(case)
-    if number is None:
-        return []
-    registry = registry_updates.load(conn, RegistrySlice(), [number], [], [])
-    person = registry.persons.get(number)
-    if person is None or not person.township_code:
-        return []
-    record = person_record(person, registry.enrolments_of(number).values())
-    return [
-        feed.FeedChange(feed.township_scope(person.township_code), "person", number, person.version,
-                        record.model_dump(mode="json"))
-    ]  # fmt: skip
+    return [] if number is None else person_slice.person_changes(conn, [number])
 
 
 def _told(case: DbRow, note: ConflictNote) -> Change:
@@ -298,7 +288,7 @@ def resolve(
     detail = {"conflict_id": conflict.id, "resolution": choice, "note": note.strip()[:500]}
     step = Step(now, actor.username, CaseEvent.RESOLVE_CONFLICT.value, case.status, target.value, detail)
     to = suspense.goes_to(case.tier, choice)
-    moved_rows = conflict_money.move_suspense(conn, case.case_id, to, now)
+    moved_rows = case_money.move_suspense(conn, case, to, now)
     after = review.load_case(conn, case.case_id)
     outcome = ConflictNote(
         reason=reason_of(conflict), resolution=choice, resolved_at=now, refund=to == "refund"

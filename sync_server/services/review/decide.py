@@ -42,11 +42,12 @@ from schema.lifecycle import (
     transition,
 )
 from schema.vocabulary import Role, Section, Tier
+from sync_server.core import suspense
 from sync_server.core.case_moved import Step, case_moved
 from sync_server.db.tables import case_events, cases
 from sync_server.errors import ApiError
 from sync_server.services.feed.case_records import case_change
-from sync_server.services.review import case_moves
+from sync_server.services.review import case_effects, case_money, case_moves
 
 DbRow = Any  # a result row (SQLAlchemy 2.1 types rows by their columns)
 
@@ -250,6 +251,13 @@ def decide(
     detail: dict[str, Any] = {"reason": text} if text else {}
     if missing:
         detail["missing"] = list(missing)
+    if event is CaseEvent.APPROVE:  # the decision takes effect in the records (一库)
+        changes = case_effects.apply_approval(conn, row, actor=actor.username, at=now)
+        if changes:
+            detail["records"] = [change.change for change in changes]
+    moved = case_money.settle_decision(conn, row, event, now)  # money follows the decision
+    if moved:
+        detail["money"] = {"to": suspense.on_decision(event), "ledger_entries": len(moved)}
     return record(conn, row, values, event=event.value, actor=actor, now=now, detail=detail)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import subprocess
 
+import customtkinter as ctk
 from PIL import Image
 
 from schema.identifiers import make_uscc
@@ -72,7 +73,13 @@ def test_find_a_person_pick_by_pinyin_fill_attach_and_finish_a_complex_item(ui, 
     person = ui.wait_screen(PersonScreen)
     ui.pump(lambda: person.found is not None, what="the registry record")
     assert person.name.get() == KNOWN_NAME
-    assert any("参保地" in str(w.cget("text")) for w in person.result.winfo_children()[-1].winfo_children())
+    shown = [
+        w.cget("text")
+        for frame in person.result.winfo_children()
+        for w in frame.winfo_children()
+        if isinstance(w, ctk.CTkLabel)
+    ]
+    assert "参保地" in shown  # a line of the registry card, its value beside it
     ui.enter()
     items = ui.wait_screen(ItemsScreen)
 

@@ -1,0 +1,134 @@
+"""Desk money as contribution records (缴费记录): what a paid fee adds to a person's history. Pure.
+
+Money taken at the desk and posted to the counties is also months of contribution: the
+ledger says whose money it is, the records say what it bought. Both come from the same
+fee lines, so they agree by construction (``core.ledger_check`` proves it afterwards).
+
+One row per month × insurance type:
+
+* ``personal_part``: what the person paid for that month and insurance (a flexible worker
+  pays both the pooled and the personal-account share himself); ``employer_part`` is 0,
+  no unit pays at the desk;
+* ``account_part``: what goes to the personal account (个人账户), the government's
+  subsidy of a residents' pension grade included;
+* ``base``: the base chosen (flexible workers; medical on the average wage when the rate
+  book says so), or the annual grade (residents' pension, 缴费档次).
+
+A residents' pension grade is annual (its lines carry no month): it becomes the twelve
+months of its year, each part split with :func:`schema.money.allocate` so the months sum
+to the year exactly and contribution years count twelve months for a paid year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal, Protocol
+
+from schema.money import allocate
+from schema.rates import RateBook
+from schema.vocabulary import Account, InsuranceType
+
+Source = Literal["desk", "back_payment"]
+ZERO = Decimal("0.00")
+YEAR_MONTHS = 12
+
+
+class PaidLine(Protocol):
+    """A fee line as the station sent it (``schema.cases.FeeLineWire``) or computed (``FeeLine``)."""
+
+    @property
+    def insurance(self) -> InsuranceType: ...
+    @property
+    def account(self) -> Account: ...
+    @property
+    def month(self) -> str | None: ...
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def payer(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Paid:
+    """Who the money is for and where it came from (the columns every row shares)."""
+
+    id_number: str
+    county_code: str  # 参保地: the county the money belongs to
+    source: Source
+    case_id: str
+    base: Decimal  # the base chosen, or the residents' pension grade
+    year: int | None = None  # the year of an annual grade
+    unit_uscc: str | None = None
+
+
+def source_of(tier: str) -> Source:
+    """A general item's fee is paid at the desk for the months it names; a complex item
+    collecting money (C012 城乡居民养老保险补缴) pays months of the past: a back-payment."""
+    return "desk" if tier == "general" else "back_payment"
+
+
+def _base(paid: Paid, insurance: InsuranceType, month: str, rates: RateBook | None) -> Decimal:
+    if insurance is not InsuranceType.EMPLOYEE_MEDICAL or rates is None:
+        return paid.base
+    on = dt.date.fromisoformat(f"{month}-01")
+    if rates.in_force(on).flexible_medical.base == "average_wage":
+        return rates.base_limits(on).average_wage
+    return paid.base
+
+
+def contribution_rows(
+    lines: Iterable[PaidLine], paid: Paid, *, rates: RateBook | None, recorded_at: dt.datetime
+) -> list[dict[str, object]]:
+    """The ``contribution_records`` rows of one paid fee (empty when nothing was paid)."""
+    months: dict[tuple[InsuranceType, str | None], list[Decimal]] = {}
+    for line in lines:
+        parts = months.setdefault((line.insurance, line.month), [ZERO, ZERO])
+        if line.payer == "person":
+            parts[0] += line.amount
+        if line.account is Account.PERSONAL:
+            parts[1] += line.amount
+    rows: list[dict[str, object]] = []
+    for (insurance, month), (personal, account) in months.items():
+        if month is not None:
+            base = _base(paid, insurance, month, rates)
+            rows.append(
+                _row(paid, insurance, month, base, personal=personal, account=account, at=recorded_at)
+            )
+            continue
+        if paid.year is None:
+            raise ValueError("an annual fee line needs the year it pays for")
+        spread = [Decimal(1)] * YEAR_MONTHS
+        for n, (p, a) in enumerate(zip(allocate(personal, spread), allocate(account, spread), strict=True)):
+            month_n = f"{paid.year:04d}-{n + 1:02d}"
+            rows.append(_row(paid, insurance, month_n, paid.base, personal=p, account=a, at=recorded_at))
+    rows.sort(key=lambda r: (str(r["insurance_type"]), str(r["month"])))
+    return rows
+
+
+def _row(
+    paid: Paid,
+    insurance: InsuranceType,
+    month: str,
+    base: Decimal,
+    *,
+    personal: Decimal,
+    account: Decimal,
+    at: dt.datetime,
+) -> dict[str, object]:
+    return {
+        "id_number": paid.id_number,
+        "insurance_type": insurance.value,
+        "month": month,
+        "base": base,
+        "employer_part": ZERO,
+        "personal_part": personal,
+        "account_part": account,
+        "source": paid.source,
+        "case_id": paid.case_id,
+        "county_code": paid.county_code,
+        "unit_uscc": paid.unit_uscc,
+        "recorded_at": at,
+    }

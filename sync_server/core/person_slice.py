@@ -1,0 +1,94 @@
+"""What a township's stations hold of a person's records, decided without a database. Pure.
+
+The desk needs little of the one database (一库): whether the person is alive, their 经常居住地,
+the benefits paid to them (kind, monthly amount, status: G06/G24), the state of their
+social security card and the last month paid per insurance. No contribution history
+travels: it stays in the city. ``services.feed.person_slice`` reads the rows and this module
+turns them into the fields of :class:`schema.records.PersonRecord`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from schema.records import BenefitRecord, LastContribution, PersonRecord
+from schema.vocabulary import InsuranceType
+
+_BENEFIT_ORDER = {"in_payment": 0, "suspended": 1, "ended": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class BenefitRow:
+    kind: str
+    monthly_amount: Decimal
+    status: str  # in_payment | suspended | ended
+    start_month: str
+    end_month: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SliceRecords:
+    """The carried records of one person, as read from the tables."""
+
+    status: str = "alive"
+    death_date: dt.date | None = None
+    residence: str | None = None
+    records_version: int = 0
+    benefits: tuple[BenefitRow, ...] = ()
+    card_status: str | None = None
+    last_paid: tuple[LastContribution, ...] = ()
+
+
+def benefit_records(rows: Iterable[BenefitRow]) -> tuple[BenefitRecord, ...]:
+    """Paid ones first, then suspended, then ended; within each the latest first."""
+    newest_first = sorted(rows, key=lambda b: (b.start_month, b.kind), reverse=True)
+    ordered = sorted(newest_first, key=lambda b: _BENEFIT_ORDER.get(b.status, 3))  # stable
+    return tuple(
+        BenefitRecord(
+            kind=b.kind,
+            monthly_amount=b.monthly_amount,
+            status=b.status,  # type: ignore[arg-type,unused-ignore]  # the table holds three values
+            start_month=b.start_month,
+            end_month=b.end_month,
+        )
+        for b in ordered
+    )
+
+
+def last_paid(
+    months: Iterable[tuple[str, str]], archived_years: Iterable[tuple[str, int]]
+) -> tuple[LastContribution, ...]:
+    """The latest month per insurance from (insurance, month) of months paid (net of refunds),
+    else the latest archived year (insurance, year) when no month of it is kept monthly."""
+    latest: dict[str, str] = {}
+    for insurance, month in months:
+        if month > latest.get(insurance, ""):
+            latest[insurance] = month
+    for insurance, year in archived_years:
+        if str(year) > latest.get(insurance, "")[:4]:
+            latest[insurance] = str(year)
+    known = {i.value for i in InsuranceType}
+    return tuple(
+        LastContribution(insurance=InsuranceType(insurance), month=latest[insurance])
+        for insurance in sorted(latest)
+        if insurance in known
+    )
+
+
+def with_records(record: PersonRecord, records: SliceRecords) -> PersonRecord:
+    """The registry's record of the person with the carried records added."""
+    return PersonRecord.model_validate(
+        {
+            **dict(record),
+            "status": records.status,
+            "death_date": records.death_date,
+            "residence": records.residence,
+            "benefits": benefit_records(records.benefits),
+            "card_status": records.card_status,
+            "last_contributions": records.last_paid,
+            "records_version": records.records_version,
+        }
+    )  # validated: a value the station could not read is refused here, not there

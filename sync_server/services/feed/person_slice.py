@@ -1,0 +1,192 @@
+"""A person as the township's stations receive them: the registry row, the enrolments and
+the records the desk needs (:mod:`sync_server.core.person_slice`), read for a set of
+persons with one query per table.
+
+Every writer of a person's slice goes through here, so a station never receives a record
+that lacks the carried records: the snapshot (:func:`person_changes_for_rows`), a push's
+registry changes (:func:`completed`), a conflict resolution and a decision that changed
+benefits, cards, contributions or the person's status (:func:`tell_townships`). The change's
+version is ``persons.version + persons.records_version``; both only grow.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from schema.protocol import ChangeKind
+from sync_server.core.feed_change import FeedChange, township_scope
+from sync_server.core.ingest.registry_slice import person_record
+from sync_server.core.person_slice import BenefitRow, SliceRecords, last_paid, with_records
+from sync_server.core.registry_effects import Enrolment, Person
+from sync_server.db.tables import (
+    benefits,
+    cards,
+    contribution_records,
+    contribution_year_summaries,
+    enrolments,
+    persons,
+)
+from sync_server.services.bulk import in_list
+from sync_server.services.feed import changes as feed
+
+__all__ = ["completed", "person_changes", "person_changes_for_rows", "read_records", "tell_townships"]
+
+_CHUNK = 5000  # persons per IN list
+
+
+def _chunks(keys: Sequence[str]) -> Iterable[list[str]]:
+    for start in range(0, len(keys), _CHUNK):
+        yield list(keys[start : start + _CHUNK])
+
+
+def read_records(conn: Connection, id_numbers: Iterable[str]) -> dict[str, SliceRecords]:
+    """The carried records of each known person among ``id_numbers``."""
+    keys = sorted(set(id_numbers))
+    out: dict[str, SliceRecords] = {}
+    for chunk in _chunks(keys):
+        out.update(_read_chunk(conn, chunk))
+    return out
+
+
+def _read_chunk(conn: Connection, keys: list[str]) -> dict[str, SliceRecords]:
+    p, b, c = persons.c, benefits.c, cards.c
+    found = {
+        r.id_number: SliceRecords(r.status, r.death_date, r.residence_code, int(r.records_version))
+        for r in conn.execute(
+            sa.select(p.id_number, p.status, p.death_date, p.residence_code, p.records_version).where(
+                in_list(conn, p.id_number, keys)
+            )
+        )
+    }
+    paid: dict[str, list[BenefitRow]] = defaultdict(list)
+    for r in conn.execute(
+        sa.select(b.id_number, b.kind, b.monthly_amount, b.status, b.start_month, b.end_month)
+        .where(in_list(conn, b.id_number, keys))
+        .order_by(b.id)
+    ):
+        paid[r.id_number].append(BenefitRow(r.kind, r.monthly_amount, r.status, r.start_month, r.end_month))
+    card: dict[str, str] = {}
+    for number, status in conn.execute(
+        sa.select(c.id_number, c.status).where(in_list(conn, c.id_number, keys)).order_by(c.id)
+    ):
+        card[number] = status  # the latest card issued stands
+    months, years = _last_months(conn, keys)
+    return {
+        key: replace(
+            records,
+            benefits=tuple(paid[key]),
+            card_status=card.get(key),
+            last_paid=last_paid(months.get(key, ()), years.get(key, ())),
+        )
+        for key, records in found.items()
+    }
+
+
+def _last_months(
+    conn: Connection, keys: list[str]
+) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, int]]]]:
+    """Per person: (insurance, latest month paid net of refunds), (insurance, latest archived year)."""
+    r, y = contribution_records.c, contribution_year_summaries.c
+    paid_months = (
+        sa.select(r.id_number, r.insurance_type, r.month)
+        .where(in_list(conn, r.id_number, keys))
+        .group_by(r.id_number, r.insurance_type, r.month)
+        .having(sa.func.sum(r.employer_part + r.personal_part) > 0)  # a refunded month is not paid
+        .subquery()
+    )
+    months: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for row in conn.execute(
+        sa.select(
+            paid_months.c.id_number, paid_months.c.insurance_type, sa.func.max(paid_months.c.month)
+        ).group_by(paid_months.c.id_number, paid_months.c.insurance_type)
+    ):
+        months[row[0]].append((row[1], row[2]))
+    years: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for row in conn.execute(
+        sa.select(y.id_number, y.insurance_type, sa.func.max(y.year))
+        .where(in_list(conn, y.id_number, keys), y.months > 0)
+        .group_by(y.id_number, y.insurance_type)
+    ):
+        years[row[0]].append((row[1], int(row[2])))
+    return months, years
+
+
+def _enrolment(e: Row[Any]) -> Enrolment:
+    return Enrolment(
+        e.id_number, e.insurance_type, e.county_code, e.kind, e.status, e.since, e.unit_uscc, int(e.version)
+    )
+
+
+def person_changes_for_rows(
+    person_rows: Sequence[Row[Any]],
+    enrolment_rows: Mapping[str, Sequence[Row[Any]]],
+    records: Mapping[str, SliceRecords],
+) -> list[FeedChange]:
+    """Each ``persons`` row with its enrolments and records, for its township's stations."""
+    out = []
+    for row in person_rows:
+        if not row.township_code:
+            continue
+        person = Person(row.id_number, row.name, row.sex, row.birth_date, row.township_code, row.phone,
+                        row.address, int(row.version))  # fmt: skip
+        held = [_enrolment(e) for e in enrolment_rows.get(row.id_number, ())]
+        record = with_records(person_record(person, held), records.get(row.id_number, SliceRecords()))
+        out.append(
+            FeedChange(township_scope(row.township_code), ChangeKind.PERSON.value, row.id_number,
+                       record.slice_version, record.model_dump(mode="json"))
+        )  # fmt: skip
+    return out
+
+
+def person_changes(conn: Connection, id_numbers: Iterable[str]) -> list[FeedChange]:
+    """The slice record of each of these persons, read now, in ID-number order."""
+    keys = sorted(set(id_numbers))
+    out: list[FeedChange] = []
+    for chunk in _chunks(keys):
+        rows = conn.execute(
+            sa.select(persons).where(in_list(conn, persons.c.id_number, chunk)).order_by(persons.c.id_number)
+        ).all()
+        held: dict[str, list[Row[Any]]] = defaultdict(list)
+        for e in conn.execute(
+            sa.select(enrolments)
+            .where(in_list(conn, enrolments.c.id_number, chunk))
+            .order_by(enrolments.c.id_number, enrolments.c.insurance_type)
+        ):
+            held[e.id_number].append(e)
+        out += person_changes_for_rows(rows, held, read_records(conn, chunk))
+    return out
+
+
+def completed(conn: Connection, changes: Sequence[FeedChange]) -> list[FeedChange]:
+    """A push's registry feed changes with each person's record re-read whole (deletions,
+    for a township a person left, stay as they are)."""
+    wanted = [c.key for c in changes if c.kind == ChangeKind.PERSON.value and not c.deleted]
+    if not wanted:
+        return list(changes)
+    fresh = {c.key: c for c in person_changes(conn, wanted)}
+    return [
+        fresh.get(c.key, c) if c.kind == ChangeKind.PERSON.value and not c.deleted else c for c in changes
+    ]
+
+
+def tell_townships(conn: Connection, id_numbers: Iterable[str]) -> list[FeedChange]:
+    """After a transaction changed these persons' carried records: count the change and send
+    each person's record to their township's stations (in the caller's transaction)."""
+    keys = sorted(set(id_numbers))
+    if not keys:
+        return []
+    for chunk in _chunks(keys):
+        conn.execute(
+            sa.update(persons)
+            .where(in_list(conn, persons.c.id_number, chunk))
+            .values(records_version=persons.c.records_version + 1)
+        )
+    told = person_changes(conn, keys)
+    feed.emit_many(conn, told)
+    return told
