@@ -40,6 +40,7 @@ from schema.catalog import load_catalog, validate_form
 from schema.fees import compute_fee, fee_request_from_form
 from schema.protocol import CaseAcceptOp
 from schema.rates import load_rates
+from schema.retirement_age import WorkerCategory, statutory_retirement
 from schema.vocabulary import ApplicantKind, Tier
 from sync_server.core.case_rules import Rejection, check_accept
 
@@ -152,10 +153,11 @@ def _form(
         return form, ("id_card", "back_payment_application"), None
     if item_code == "C019":
         born = person.birth_date
-        years = 60 if person.sex == "male" else 50
+        category = WorkerCategory.MALE_60 if person.sex == "male" else WorkerCategory.FEMALE_WORKER_50
         form = {
-            "retirement_month": f"{born.year + years:04d}-{born.month:02d}",
-            "worker_category": "male_60" if person.sex == "male" else "female_worker_50",
+            # the statutory month under the 2025 reform: an earlier one is refused
+            "retirement_month": statutory_retirement(born, category).month,
+            "worker_category": category.value,
             "work_start_date": dt.date(born.year + 20, rng.randint(1, 12), rng.randint(1, 28)).isoformat(),
             "employer_uscc": rng.choice(pools.units),
             "archive_location": "乐山市人才交流中心",

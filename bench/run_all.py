@@ -13,6 +13,7 @@ SCRIPTS = [
     "station_intake.py",
     "station_lookup.py",
     "console_queue.py",
+    "approve.py",
     "station_ui.py",  # needs a display: make bench runs under xvfb-run
 ]
 

@@ -42,8 +42,10 @@ def part_fen(base_fen: int, rate_millionths: int) -> int:
 
 
 def fen_text(fen: int) -> str:
-    sign, fen = ("-", -fen) if fen < 0 else ("", fen)
-    return f"{sign}{fen // 100}.{fen % 100:02d}"
+    """Fen as yuan text: ``123456`` → ``"1234.56"`` (called tens of millions of times)."""
+    if fen >= 0:
+        return "%d.%02d" % divmod(fen, 100)  # noqa: UP031 - the fastest spelling here
+    return "-%d.%02d" % divmod(-fen, 100)  # noqa: UP031
 
 
 @dataclass(frozen=True)
