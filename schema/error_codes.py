@@ -21,10 +21,12 @@ from schema.catalog.effects import EFFECT_ERROR_MESSAGES
 from schema.catalog.problems import FORM_ERROR_MESSAGES
 from schema.divisions import DIVISION_ERROR_MESSAGES
 from schema.eligibility import ELIGIBILITY_ERROR_MESSAGES
+from schema.fraud_error_codes import FRAUD_ERROR_CODES
 from schema.holiday_schedule import HOLIDAY_ERROR_MESSAGES
 from schema.identifiers import ID_ERROR_MESSAGES, USCC_ERROR_MESSAGES
 from schema.lifecycle import LIFECYCLE_ERROR_MESSAGES
 from schema.passwords import PASSWORD_ERROR_MESSAGES
+from schema.payment_error_codes import PAYMENT_ERROR_CODES
 from schema.retirement_checks import RETIREMENT_ERROR_MESSAGES
 from schema.server_error_codes import SERVER_ERROR_CODES
 from schema.station_error_codes import STATION_ERROR_CODES
@@ -100,7 +102,9 @@ def error_codes() -> dict[str, ErrorCodeInfo]:
     add("密码", PASSWORD_ERROR_MESSAGES.items())
     add("接口", API_ERROR_MESSAGES.items())
     add("业务目录", CATALOG_DATA_ERROR_MESSAGES.items())
-    for code, (area, message) in (_COMPOSED | SERVER_ERROR_CODES | STATION_ERROR_CODES).items():
+    for code, (area, message) in (
+        _COMPOSED | SERVER_ERROR_CODES | STATION_ERROR_CODES | FRAUD_ERROR_CODES | PAYMENT_ERROR_CODES
+    ).items():
         table.setdefault(code, ErrorCodeInfo(code, area, message))
     return dict(sorted(table.items()))
 

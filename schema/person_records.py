@@ -391,7 +391,7 @@ class Determination(BaseModel):
     id_number: IdNumber | None = None
     unit_uscc: UsccText | None = None
     kind: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,32}$")]  # see DETERMINATION_KINDS
-    item_code: Annotated[str, StringConstraints(pattern=r"^[CG]\d{3}$")]
+    item_code: Annotated[str, StringConstraints(pattern=r"^(C\d{3}|G\d{2})$")]
     result: dict[str, JsonValue] = Field(default_factory=dict)
     valid_from: date
     valid_until: date | None = None

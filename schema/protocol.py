@@ -362,6 +362,7 @@ class ChangeKind(StrEnum):
     STAFF = "staff"  # StaffAccount of this station
     PERSON = "person"  # PersonRecord in the station's township
     UNIT = "unit"  # UnitRecord
+    TOWNSHIP_DUES = "township_dues"  # TownshipDuesRecord: flexible workers due or in arrears
     START_OVER = "start_over"  # drop reference data and pull again from cursor None
 
 

@@ -143,6 +143,10 @@ class PersonRecord(BaseModel):
     card_status: CardState | None = None  # the latest card's; None: no card on record
     last_contributions: tuple[LastContribution, ...] = ()
     records_version: int = Field(default=0, ge=0)
+    # 稽核 (docs/fraud_checks.md): the desk warns while a case about the person is open, and
+    # when another department reported a death the city has not yet recorded.
+    audit_case_open: bool = False
+    death_reported: date | None = None
 
     @property
     def slice_version(self) -> int:
@@ -162,10 +166,41 @@ class UnitRecord(BaseModel):
     version: int = Field(ge=1)
 
 
+_Fen = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+
+
+class DueRecord(BaseModel):
+    """A flexible worker of the township who owes (for the station's 催缴名单)."""
+
+    model_config = _FROZEN
+
+    id_number: Annotated[str, StringConstraints(pattern=r"^\d{17}[\dX]$")]
+    name: Name
+    current_month: _Month | None = None  # planned, unpaid, its due date not yet passed
+    current_amount: _Fen = Decimal("0.00")
+    due_date: date | None = None
+    arrears_months: tuple[_Month, ...] = ()
+    arrears_amount: _Fen = Decimal("0.00")
+    late_fee: _Fen = Decimal("0.00")  # 滞纳金 computed to ``TownshipDuesRecord.as_of``
+
+
+class TownshipDuesRecord(BaseModel):
+    """The whole list of one township, sent again (whole) whenever it is refreshed; stations
+    keep the record with the higher (or equal) version."""
+
+    model_config = _FROZEN
+
+    township: _Township
+    as_of: date  # the day the amounts and late fees are computed for
+    version: int = Field(ge=1)
+    items: tuple[DueRecord, ...] = ()
+
+
 CHANGE_RECORDS: Mapping[ChangeKind, type[BaseModel]] = {
     ChangeKind.DECISION: DecisionRecord,
     ChangeKind.CASE_STATUS: CaseStatusRecord,
     ChangeKind.STAFF: StaffAccount,
     ChangeKind.PERSON: PersonRecord,
     ChangeKind.UNIT: UnitRecord,
+    ChangeKind.TOWNSHIP_DUES: TownshipDuesRecord,
 }

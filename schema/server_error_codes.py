@@ -106,6 +106,26 @@ SERVER_ERROR_CODES: dict[str, tuple[str, str]] = {
         "上报校验",
         "已收费案件的缴费项目（基数、期间、档次、年度）不能通过补正修改：请撤回本案后重新受理。",
     ),
+    # the fund's journal and month close (sync-server journal / month, the 基金财务 page)
+    "month_invalid": ("月结", "月份格式应为 YYYY-MM（如 2025-03）：请重新输入。"),
+    "month_already_closed": ("月结", "该月已经月结，不能重复月结；之后的入账记到下一个未结月份。"),
+    "month_not_ended": ("月结", "该月尚未结束，不能月结：请在下月再办理。"),
+    "month_not_balanced": (
+        "月结",
+        "试算不平衡（消息写明哪个基金借贷不等），不能月结：请联系系统管理员核查分录后再月结。",
+    ),
+    "month_plan_unlocked": (
+        "月结",
+        "本月的征缴计划或支付计划尚未锁定，不能月结：请先复核并锁定计划（支付计划导出银行文件即锁定）。",
+    ),
+    "collection_plan_missing": (
+        "月结",
+        "该月还没有征缴计划，无法锁定：请先生成征缴计划（sync-server plans collect）。",
+    ),
+    "collection_plan_locked": (
+        "征缴计划",
+        "该月征缴计划已锁定（已复核），不能重新生成：如记录确有变化，请由基金财务科负责人解锁后再生成。",
+    ),
     # stations
     "station_division_not_township": (
         "服务站",
@@ -130,5 +150,10 @@ SERVER_ERROR_CODES: dict[str, tuple[str, str]] = {
     "station_already_revoked": (
         "服务站",
         "服务站已经注销，无需再次注销。如要在新电脑上恢复该站，请用 `sync-server station new-code` 发放新的注册码。",
+    ),
+    # statistics (统计月报)
+    "stats_directory_missing": (
+        "统计报表",
+        "输出目录不存在。请先建立该目录，或换一个输出位置。",
     ),
 }

@@ -63,6 +63,9 @@ class Role(StrEnum):
     CHIEF = "chief"  # 科室负责人
     SUPERVISOR = "supervisor"  # 监管考核
     ADMIN = "admin"  # 系统管理员（综合业务科）
+    FINANCE_MAKER = "finance_maker"  # 基金财务经办（编制支付计划）
+    FINANCE_CHECKER = "finance_checker"  # 基金财务复核（复核支付计划，与经办不得为同一人）
+    AUDITOR = "auditor"  # 稽核（处理部门协同防欺诈的疑点案件）
 
 
 class FeeKind(StrEnum):
@@ -115,6 +118,9 @@ _LABELS_BY_TYPE: dict[type[StrEnum], dict[str, str]] = {
         Role.CHIEF.value: "科室负责人",
         Role.SUPERVISOR.value: "监管考核员",
         Role.ADMIN.value: "系统管理员",
+        Role.FINANCE_MAKER.value: "基金财务经办",
+        Role.FINANCE_CHECKER.value: "基金财务复核",
+        Role.AUDITOR.value: "稽核",
     },
     FeeKind: {
         FeeKind.FLEXIBLE_WORKER.value: "灵活就业人员社会保险费",

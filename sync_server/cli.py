@@ -86,9 +86,11 @@ def _register_commands() -> None:
         catalog,
         clearing,
         db,
+        exchange,
         init,
         ledger,
         person,
+        plans,
         seed,
         serve,
         staff,
@@ -110,6 +112,20 @@ def _register_commands() -> None:
     main.add_command(ledger.ledger)
     main.add_command(person.person)
     main.add_command(unit.unit)
+    main.add_command(exchange.exchange)
+    main.add_command(plans.plans)
+    from sync_server.commands import payment_plan
+
+    payment_plan.register(plans.plans)
+
+    from sync_server.commands import stats
+
+    main.add_command(stats.stats)
+
+    from sync_server.commands import journal
+
+    main.add_command(journal.journal)
+    main.add_command(journal.month)
 
 
 _register_commands()

@@ -5,6 +5,7 @@ password_change  a clerk's own new password: re-wrapped data key, outbox operati
 enrolment    enrol this PC with the city server; keys, pinned CA, recovery key
 reference    catalog, rates and working-day calendar: pulled copy or the built-in one
 registry     the township's registry slice: find by ID number or name, apply records
+dues         the township's 催缴名单 (flexible workers due or in arrears): apply, read, print
 intake       one case: validate, number, write case + outbox + audit in one transaction
 supplement   补正 of a returned case, withdrawal, handing a decision over
 decisions    applying decisions and case-status records pulled from the server

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from schema.cases import AttachmentRef, CasePayload
 from schema.catalog import CatalogItem
+from schema.catalog.effects import ItemEffect
 from schema.eligibility import schemes_held
 from schema.errors import IdentifierError
 from schema.identifiers import parse_resident_id
@@ -37,6 +38,7 @@ from schema.workdays import mark_provisional
 from station_client.core import operation_drafts
 from station_client.core.case_document import CaseDocument
 from station_client.core.case_numbering import case_counter_name, format_case_number, local_day
+from station_client.core.death_notice import death_registration_notice
 from station_client.core.fee_breakdown import breakdown
 from station_client.core.intake_rules import (
     PROMISED_PENDING,
@@ -169,6 +171,17 @@ def _enrolled(session: Session, applicant: ApplicantInput, today: date) -> froze
     return None if person is None else schemes_held((e.insurance, e.status) for e in person.enrolments)
 
 
+def _deceased_still_paid(session: Session, form: Mapping[str, object]) -> list[Notice]:
+    """C018 for a person the slice shows drawing a benefit: warn, never refuse."""
+    number, died = form.get("deceased_id_number"), form.get("death_date")
+    if not isinstance(number, str):
+        return []
+    deceased = registry.get_person(session.db, session.dek, number)
+    day = date.fromisoformat(died) if isinstance(died, str) else None
+    notice = death_registration_notice(deceased, day)
+    return [notice] if notice else []
+
+
 def _status(session: Session, tier: Tier) -> CaseStatus:
     event = CaseEvent.COMPLETE_AT_DESK if tier is Tier.GENERAL else CaseEvent.ACCEPT
     facts = CaseFacts(tier, CaseStatus.DRAFT, session.station_id, session.username)
@@ -202,6 +215,8 @@ def intake(session: Session, request: IntakeRequest, *, now: datetime | None = N
     )
     warnings = list(checked.warnings)
     unverified, base_version, applicant_hmac = _subject(session, checked, warnings)
+    if item.effect is ItemEffect.DEATH:
+        warnings += _deceased_still_paid(session, checked.form)
     status = _status(session, item.tier)
     case_id, op_id = uuid4(), uuid4()
     refs = tuple(s.ref() for s in request.scans)

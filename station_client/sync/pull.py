@@ -26,7 +26,7 @@ from schema.records import CaseStatusRecord, DecisionRecord, StaffAccount
 from schema.registry_digest import RegistrySum, station_digest
 from station_client.core.errors import StationError
 from station_client.crypto.keys import DataKey
-from station_client.services import decisions, reference, registry
+from station_client.services import decisions, dues, reference, registry
 from station_client.store import meta, staff
 from station_client.store import reference as reference_store
 from station_client.store import registry as registry_store
@@ -104,6 +104,7 @@ def drop_downloaded(db: Database) -> None:
     """
     reference.clear(db)
     db.execute("DELETE FROM persons")
+    db.execute("DELETE FROM township_dues")
     meta.put(db, REGISTRY_SUM, None)
     meta.put(db, UNIT_VERSIONS, None)
 
@@ -138,6 +139,8 @@ def _apply_page(db: Database, dek: DataKey, page: PullPage) -> bool:
                 _apply_staff(db, change)
             elif change.kind in (ChangeKind.DECISION, ChangeKind.CASE_STATUS):
                 _apply_case(db, dek, change)
+            elif change.kind == ChangeKind.TOWNSHIP_DUES:
+                dues.apply_change(db, dek, change)
             elif not reference.apply_change(db, change):
                 log.info("pull: ignoring a %s change this client does not hold", change.kind.value)
             crash_points.reach("pull.applying")

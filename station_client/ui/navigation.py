@@ -73,6 +73,9 @@ class Navigator(Protocol):
     def open_problems(self) -> None:
         """同步问题."""
 
+    def open_dues(self) -> None:
+        """催缴名单: the township's flexible workers due or in arrears."""
+
 
 class Covers(Protocol):
     """The login, lock, clerk switch and password change, shown over the whole window."""

@@ -70,6 +70,7 @@ class PersonScreen(Screen):
         self.found: Any = None  # PersonRecord
         self.card: vm.PersonCard | None = None  # what the result panel shows of ``found``
         self.deceased_label: ctk.CTkLabel | None = None
+        self.audit_label: ctk.CTkLabel | None = None  # 稽核: a reported death or an open case
         self.checked: vm.Check | None = None
         self.looked_up = False
         self._last_text = ""
@@ -95,7 +96,7 @@ class PersonScreen(Screen):
         for child in self.result.winfo_children():
             child.destroy()
         self.found, self.checked, self.looked_up, self.matches = None, None, False, None
-        self.card, self.deceased_label = None, None
+        self.card, self.deceased_label, self.audit_label = None, None, None
         self.check.configure(text="")
         self.banner.clear()
 
@@ -264,7 +265,7 @@ class PersonScreen(Screen):
             self.name.focus_set()
             return
         self.found = record
-        self.deceased_label = None
+        self.deceased_label, self.audit_label = None, None
         card = self.card = vm.person_card(record, self.app.today())
         top = 0
         if card.deceased:  # above everything: the desk must not take a payment for the dead
@@ -272,6 +273,11 @@ class PersonScreen(Screen):
             self.deceased_label.configure(text_color=theme.DANGER, fg_color=theme.ERROR_BG, corner_radius=6)
             self.deceased_label.grid(row=0, column=0, columnspan=2, sticky="ew", padx=16, pady=(6, 0))
             top = 1
+        if card.audit_warning:  # the city is checking the person: the clerk checks the ID first
+            self.audit_label = label(self.result, card.audit_warning, bold=True, wrap=1280)
+            self.audit_label.configure(text_color=theme.DANGER, fg_color=theme.ERROR_BG, corner_radius=6)
+            self.audit_label.grid(row=top, column=0, columnspan=2, sticky="ew", padx=16, pady=(6, 0))
+            top += 1
         # Two frames side by side, each with its own rows: the tables never stretch the lines.
         left = ctk.CTkFrame(self.result, fg_color="transparent")
         left.grid(row=top, column=0, sticky="nw", padx=(16, 10), pady=6)

@@ -149,3 +149,9 @@ class Router:
 
         self.home()
         self.show(ProblemsScreen(self.app))
+
+    def open_dues(self) -> None:
+        from station_client.ui.dues import DuesScreen
+
+        self.home()
+        self.show(DuesScreen(self.app))

@@ -25,7 +25,8 @@ def staff() -> None:
     "--role",
     required=True,
     metavar="角色",
-    help="clerk（柜员）、reviewer（审核员）、chief（科室负责人）、supervisor（监管）、admin（管理员）。",
+    help="clerk（柜员）、reviewer（审核员）、chief（科室负责人）、supervisor（监管）、admin（管理员）、"
+    "finance_maker（基金财务经办）、finance_checker（基金财务复核）、auditor（稽核）。",
 )
 @click.option("--station", "station_id", metavar="服务站编码", help="柜员所属服务站，如 511102004-00。")
 @click.option("--section", metavar="科室", help="审核员、科室负责人所属科室，如 pension。")

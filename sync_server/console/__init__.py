@@ -20,6 +20,7 @@ def register_console(app: FastAPI) -> None:
         routes_admin,
         routes_auth,
         routes_conflicts,
+        routes_finance,
         routes_person,
         routes_review,
         routes_supervise,
@@ -34,6 +35,11 @@ def register_console(app: FastAPI) -> None:
         routes_conflicts,
         routes_supervise,
         routes_person,
+        routes_finance,
     ):
         app.include_router(module.router)
+    from sync_server.console import routes_audit, routes_statistics
+
+    app.include_router(routes_statistics.router)
+    app.include_router(routes_audit.router)
     app.include_router(routes_auth.fallback)  # last: every other /console path is matched first

@@ -66,6 +66,9 @@ HOME = {
     Role.CHIEF: f"{PREFIX}/queue",
     Role.ADMIN: f"{PREFIX}/stations",
     Role.SUPERVISOR: f"{PREFIX}/dashboard",
+    Role.FINANCE_MAKER: f"{PREFIX}/finance",
+    Role.FINANCE_CHECKER: f"{PREFIX}/finance",
+    Role.AUDITOR: f"{PREFIX}/audit",
 }
 # One-shot notices after a redirect: a fixed text per key (nothing the request chose is shown).
 NOTICES = {
@@ -84,6 +87,8 @@ NOTICES = {
     "staff_enabled": "账号已启用。",
     "role_changed": "角色已更改，该账号须重新登录。",
     "conflict_resolved": "冲突已处理，案件已继续流转。",
+    "fraud_confirmed": "已确认疑点：追回款已记为应收，由基金财务入账；服务站下次同步时看到。",
+    "fraud_dismissed": "已排除疑点：因疑点暂停的待遇已恢复发放，服务站下次同步时看到。",
 }
 
 

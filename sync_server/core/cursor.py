@@ -50,6 +50,7 @@ class Phase(StrEnum):
     CASE = "c"  # the station's own cases: status or decision (case id)
     PERSON = "p"  # persons of the township (id number)
     UNIT = "u"  # units of the township (USCC)
+    DUES = "d"  # the township's 催缴名单 (one change, keyed by township code)
 
 
 PHASES: tuple[Phase, ...] = tuple(Phase)

@@ -40,6 +40,21 @@ class SliceRecords:
     benefits: tuple[BenefitRow, ...] = ()
     card_status: str | None = None
     last_paid: tuple[LastContribution, ...] = ()
+    audit_case_open: bool = False
+    death_reported: dt.date | None = None
+
+
+def audit_flags(open_cases: Iterable[tuple[str, dict[str, object]]]) -> tuple[bool, dt.date | None]:
+    """(any open 稽核 case, the death an open ``reported_dead`` case reports) from the
+    (kind, evidence) of a person's open cases; a dismissed report no longer warns."""
+    is_open, died = False, None
+    for kind, evidence in open_cases:
+        is_open = True
+        event = evidence.get("event")
+        if kind == "reported_dead" and isinstance(event, dict) and event.get("event_date"):
+            day = dt.date.fromisoformat(str(event["event_date"]))
+            died = day if died is None else min(died, day)
+    return is_open, died
 
 
 def benefit_records(rows: Iterable[BenefitRow]) -> tuple[BenefitRecord, ...]:
@@ -90,5 +105,7 @@ def with_records(record: PersonRecord, records: SliceRecords) -> PersonRecord:
             "card_status": records.card_status,
             "last_contributions": records.last_paid,
             "records_version": records.records_version,
+            "audit_case_open": records.audit_case_open,
+            "death_reported": records.death_reported if records.status != "deceased" else None,
         }
     )  # validated: a value the station could not read is refused here, not there

@@ -60,8 +60,11 @@ def bar_chart(
     stacked: bool = False,
     chart_id: str = "chart",
     empty_text: str = "所选期间没有数据。",
+    label_size: int = 13,
+    value_size: int = 12,
 ) -> str:
-    """A horizontal bar chart; values None draw no bar and read “—”."""
+    """A horizontal bar chart; values None draw no bar and read “—”. Pages read at a distance
+    (the monthly statistics) pass ``label_size``/``value_size`` of 14 or more."""
     rows = len(labels)
     lanes = 1 if stacked or len(series) == 1 else len(series)
     row_height = BAR_HEIGHT * lanes + ROW_GAP
@@ -91,18 +94,18 @@ def bar_chart(
         for s in series:
             out.append(f'<rect x="{lx}" y="{TOP - 8}" width="12" height="12" fill="{_attr(s.color)}"/>')
             out.append(
-                f'<text x="{lx + 16}" y="{TOP + 2}" font-size="13" fill="#333">{escape(s.name)}</text>'
+                f'<text x="{lx + 16}" y="{TOP + 2}" font-size="{label_size}" fill="#333">{escape(s.name)}</text>'
             )
             lx += 28 + 14 * len(s.name)
     if not rows:
         out.append(
-            f'<text x="{LABEL_WIDTH}" y="{TOP + legend + 14}" font-size="13" fill="#555">{escape(empty_text)}</text>'
+            f'<text x="{LABEL_WIDTH}" y="{TOP + legend + 14}" font-size="{label_size}" fill="#555">{escape(empty_text)}</text>'
         )
     for i, label in enumerate(labels):
         y = TOP + legend + i * row_height
         middle = y + (BAR_HEIGHT * lanes) / 2 + 5
         out.append(
-            f'<text x="{LABEL_WIDTH - VALUE_GAP}" y="{middle:.1f}" font-size="13" text-anchor="end" fill="#1a1a1a">'
+            f'<text x="{LABEL_WIDTH - VALUE_GAP}" y="{middle:.1f}" font-size="{label_size}" text-anchor="end" fill="#1a1a1a">'
             f"<title>{escape(label)}</title>{escape(_shorten(label))}</text>"
         )
         x = float(LABEL_WIDTH)
@@ -117,14 +120,14 @@ def bar_chart(
                 )
             if not stacked:
                 out.append(
-                    f'<text x="{x + width + VALUE_GAP:.1f}" y="{bar_y + BAR_HEIGHT - 4}" font-size="12" '
+                    f'<text x="{x + width + VALUE_GAP:.1f}" y="{bar_y + BAR_HEIGHT - 4}" font-size="{value_size}" '
                     f'fill="#333">{escape(fmt(value))}</text>'
                 )
             else:
                 x += width
         if stacked:
             out.append(
-                f'<text x="{x + VALUE_GAP:.1f}" y="{y + BAR_HEIGHT - 4}" font-size="12" fill="#333">'
+                f'<text x="{x + VALUE_GAP:.1f}" y="{y + BAR_HEIGHT - 4}" font-size="{value_size}" fill="#333">'
                 f"{escape(fmt(totals[i]))}</text>"
             )
     out.append("</svg>")

@@ -333,6 +333,60 @@ determinations = sa.Table(
     sa.Column("created_at", TS, nullable=False),
 )
 
+# ---- anti-fraud: other departments' files and 稽核 cases (docs/fraud_checks.md) ---------
+# One row per file imported; the file's SHA-256 is unique, so the same file twice is one import.
+exchange_imports = sa.Table(
+    "exchange_imports",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(12), nullable=False),  # death | cremation | prison | marriage
+    sa.Column("file_sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("file_name", sa.String(200), nullable=False),
+    sa.Column("imported_by", sa.String(64), nullable=False),
+    sa.Column("imported_at", TS, nullable=False),
+    sa.Column("rows_total", sa.Integer, nullable=False),
+    sa.Column("rows_imported", sa.Integer, nullable=False),
+    sa.Column("rows_rejected", sa.Integer, nullable=False),
+    sa.Column("problems", JSONType, nullable=False),  # [{line, code, message}] of rejected rows
+)
+# One row per valid line: what the department says happened to a person.
+exchange_events = sa.Table(
+    "exchange_events",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True, autoincrement=True),
+    sa.Column("import_id", _BigId, nullable=False, index=True),
+    sa.Column("line", sa.Integer, nullable=False),
+    sa.Column("source", sa.String(12), nullable=False),
+    sa.Column("id_number", sa.String(18), nullable=False, index=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("event_date", sa.Date, nullable=False),  # died, cremated, imprisoned, registered
+    sa.Column("until", sa.Date),  # prison: the sentence's end
+    sa.Column("other_id_number", sa.String(18)),  # marriage: the spouse
+    sa.Column("detail", JSONType, nullable=False),  # the row's other columns as sent
+)
+fraud_cases = sa.Table(
+    "fraud_cases",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(32), nullable=False),  # sync_server.core.fraud.findings.FraudKind
+    sa.Column("id_number", sa.String(18), index=True),  # the person (the first, for an account)
+    sa.Column("subject", sa.String(40), nullable=False),  # the person's ID number or the bank account
+    # What the case is about (an exchange event, two benefits, a set of persons): a check that
+    # runs again finds the same basis and opens nothing new.
+    sa.Column("basis", sa.String(64), nullable=False),
+    sa.Column("county_code", sa.String(6), nullable=False),
+    sa.Column("evidence", JSONType, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # open | confirmed | dismissed
+    sa.Column("opened_at", TS, nullable=False),
+    sa.Column("opened_by", sa.String(64), nullable=False),
+    sa.Column("decided_by", sa.String(64)),
+    sa.Column("decided_at", TS),
+    sa.Column("reason", sa.Text),
+    sa.Column("payable_id", _BigId),  # the recovery (追回) a confirmation created
+    sa.UniqueConstraint("kind", "subject", "basis"),
+    sa.Index("ix_fraud_cases_status", "status", "county_code"),
+)
+
 # ---- sync -------------------------------------------------------------------------
 
 operations = sa.Table(
@@ -423,6 +477,126 @@ ledger_entries = sa.Table(
     sa.Column("contribution_month", sa.String(7)),
     sa.Column("posted_at", TS, nullable=False),
     sa.Index("ix_ledger_period", "period", "county_code"),
+)
+
+# ---- the fund's journal (财务入账, core/journal*.py) and month close (月结) -------------
+# One entry per source (a ledger row, a payable arising/settled/cancelled, a payment-plan
+# line paid/returned): the unique key makes posting idempotent. ``period`` is the month
+# it is booked in (the first open month from ``event_period``).
+journal_entries = sa.Table(
+    "journal_entries",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("source_kind", sa.String(24), nullable=False),
+    sa.Column("source_id", sa.String(64), nullable=False),
+    sa.Column("period", sa.String(7), nullable=False, index=True),
+    sa.Column("event_period", sa.String(7), nullable=False),
+    sa.Column("memo", sa.String(200), nullable=False),
+    sa.Column("posted_at", TS, nullable=False),
+    sa.UniqueConstraint("source_kind", "source_id"),
+)
+
+journal_lines = sa.Table(
+    "journal_lines",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("entry_id", sa.BigInteger, sa.ForeignKey("journal_entries.id"), nullable=False, index=True),
+    sa.Column("period", sa.String(7), nullable=False),
+    sa.Column("fund", sa.String(20), nullable=False),  # core.journal.Fund
+    sa.Column("county_code", sa.String(6), nullable=False),
+    sa.Column("account", sa.String(24), nullable=False),  # core.journal.JournalAccount
+    sa.Column("debit", Money, nullable=False),
+    sa.Column("credit", Money, nullable=False),
+    sa.Index("ix_journal_lines_period_fund", "period", "fund", "county_code", "account"),
+)
+
+month_closes = sa.Table(
+    "month_closes",
+    metadata,
+    sa.Column("period", sa.String(7), primary_key=True),
+    sa.Column("closed_by", sa.String(64), nullable=False),
+    sa.Column("closed_at", TS, nullable=False),
+    sa.Column("trial_balance", JSONType, nullable=False),
+)
+
+# A month's collection plan (征缴计划) locked for the close: month close refuses a month
+# whose plan lines exist and are not locked.
+collection_plan_locks = sa.Table(
+    "collection_plan_locks",
+    metadata,
+    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("locked_by", sa.String(64), nullable=False),
+    sa.Column("locked_at", TS, nullable=False),
+)
+
+# 征缴计划 (issue 13, S1): what each unit (employer and employee parts of its employees) and
+# each flexible worker owes for a month, one row per (month, payer, insurance). ``digest``
+# makes a rebuild idempotent: only rows whose content changed are written (and audited).
+collection_plan_lines = sa.Table(
+    "collection_plan_lines",
+    metadata,
+    sa.Column("month", sa.String(7), primary_key=True),  # YYYY-MM owed for
+    sa.Column("payer_kind", sa.String(8), primary_key=True),  # unit | flexible
+    sa.Column("payer", sa.String(18), primary_key=True),  # unit USCC or the person's ID number
+    sa.Column("insurance_type", sa.String(24), primary_key=True),
+    sa.Column("county_code", sa.String(6), nullable=False),  # 参保地 the money belongs to
+    sa.Column("township_code", sa.String(9)),  # where reminders go (flexible: 经常居住地, else 户籍)
+    sa.Column("persons", sa.Integer, nullable=False),
+    sa.Column("base_total", Money, nullable=False),
+    sa.Column("employer_part", Money, nullable=False),
+    sa.Column("employee_part", Money, nullable=False),  # the person's own part (flexible: all of it)
+    sa.Column("account_part", Money, nullable=False),  # of which credited to personal accounts
+    sa.Column("amount", Money, nullable=False),  # employer_part + employee_part
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("built_at", TS, nullable=False),
+    sa.Index("ix_collection_plan_month_county", "month", "county_code"),
+    sa.Index("ix_collection_plan_month_township", "month", "township_code"),
+)
+
+# 支付计划 (issue 13, S2): one plan per month, built by a 基金财务 maker, approved by a
+# different checker, locked once its bank files are exported. ``digest`` keeps a rebuild
+# that changes nothing from writing anything.
+payment_plans = sa.Table(
+    "payment_plans",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True, autoincrement=True),
+    sa.Column("month", sa.String(7), nullable=False, unique=True),
+    sa.Column("status", sa.String(10), nullable=False),  # prepared | approved | exported
+    sa.Column("lines", sa.Integer, nullable=False),  # paid lines
+    sa.Column("left_out", sa.Integer, nullable=False),
+    sa.Column("total", Money, nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("prepared_by", sa.String(64), nullable=False),
+    sa.Column("prepared_at", TS, nullable=False),
+    sa.Column("approved_by", sa.String(64)),
+    sa.Column("approved_at", TS),
+    sa.Column("exported_by", sa.String(64)),
+    sa.Column("exported_at", TS),
+)
+
+# One line per payment (or per benefit left out, with the reason); ``status``: planned,
+# left_out, sent (in an exported bank file), returned (the bank could not credit it).
+payment_plan_lines = sa.Table(
+    "payment_plan_lines",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True, autoincrement=True),
+    sa.Column("plan_id", sa.BigInteger, sa.ForeignKey("payment_plans.id"), nullable=False),
+    sa.Column("source", sa.String(8), nullable=False),  # benefit | payable
+    sa.Column("source_id", sa.BigInteger, nullable=False),
+    sa.Column("id_number", sa.String(18)),
+    sa.Column("payee_name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("county_code", sa.String(6), nullable=False),
+    sa.Column("first_month", sa.String(7)),
+    sa.Column("last_month", sa.String(7)),
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("bank_name", sa.String(64)),
+    sa.Column("bank_account", sa.String(32)),
+    sa.Column("reason", sa.String(20)),  # why left out (core.payroll.REASONS)
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("returned_reason", sa.String(200)),
+    sa.Index("ix_payment_plan_lines_plan", "plan_id", "county_code", "kind"),
 )
 
 conflicts = sa.Table(

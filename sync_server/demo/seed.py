@@ -113,6 +113,9 @@ DEMO_STAFF = (  # username, display name, role, station or section
     ("chief.pension", "曾建国", Role.CHIEF, "pension"),
     ("supervisor", "彭志文", Role.SUPERVISOR, None),
     ("demo.admin", "邓海", Role.ADMIN, None),
+    ("finance.maker", "梁晓", Role.FINANCE_MAKER, None),
+    ("finance.checker", "唐敏", Role.FINANCE_CHECKER, None),
+    ("auditor", "韩东", Role.AUDITOR, None),
 )
 _DEMO_CHARS = "ABCDEFGHJKMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 

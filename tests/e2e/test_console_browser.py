@@ -162,7 +162,8 @@ def test_a_reviewer_claims_and_approves_and_the_station_pulls_the_decision(page:
     expect(page.locator("#fee-h")).to_be_visible()
 
     page.get_by_role("button", name="核准").click()
-    expect(page.locator(".notice")).to_contain_text("已核准")
+    # the approval writes the records in its transaction; a loaded CI box may take a while
+    expect(page.locator(".notice")).to_contain_text("已核准", timeout=20_000)
     expect(page.locator("#case-status")).to_have_text("已办结（核准）")
 
     with world.served.client() as client:

@@ -81,6 +81,7 @@ class PersonCard:
     enrolments: list[tuple[str, str, str, str, str]]  # 险种, 参保地, 状态, 起始, 最近缴费
     benefits: list[tuple[str, str, str, str]] = field(default_factory=list)  # 待遇, 月领金额, 状态, 起止
     deceased: str | None = None  # 已死亡: shown above everything, with what the desk may still do
+    audit_warning: str | None = None  # 稽核: a death reported, or a case open (docs/fraud_checks.md)
 
     def benefit_lines(self, most: int = 3) -> list[str]:
         """One line per benefit (paid ones first); past ``most``, one line says how many more."""
@@ -135,6 +136,23 @@ def deceased_note(record: PersonRecord) -> str | None:
     )
 
 
+def audit_note(record: PersonRecord) -> str | None:
+    """The warning line while the city checks the person (稽核); the recorded death says more."""
+    if record.status == "deceased":
+        return None
+    if record.death_reported is not None:
+        return (
+            f"【注意】有关部门报送本人已于{_day(record.death_date or record.death_reported)}死亡，市局正在稽核，"
+            "待遇已暂停发放。如本人在场，请核验身份证件后请其联系市局稽核；如确已死亡，请亲属办理死亡登记。"
+        )
+    if record.audit_case_open:
+        return (
+            "【注意】本人有市局正在核实的稽核案件，部分待遇可能已暂停。办理待遇相关业务前请核验身份证件，"
+            "有疑问请联系市局稽核。"
+        )
+    return None
+
+
 def _benefit_row(b: BenefitRecord) -> tuple[str, str, str, str]:
     span = _month(b.start_month) + (f"至{_month(b.end_month)}" if b.end_month else "起")
     return (
@@ -172,7 +190,7 @@ def person_card(record: PersonRecord, today: date) -> PersonCard:
     # Months paid under an insurance with no enrolment here (moved away, transferred out).
     enrolments += [(label(InsuranceType(i)), "—", "无参保登记", "—", month) for i, month in last.items()]
     benefits = [_benefit_row(b) for b in record.benefits]
-    return PersonCard(lines, enrolments, benefits, deceased_note(record))
+    return PersonCard(lines, enrolments, benefits, deceased_note(record), audit_note(record))
 
 
 def unknown_note(online: bool | None) -> str:

@@ -16,6 +16,8 @@ from sync_server.core.effects.case import EffectCase
 
 # item → (kind, field the determination holds from, field it holds until)
 DETERMINATION_KINDS: dict[str, tuple[str, str | None, str | None]] = {
+    # 资格认证: the payment plan pays a pensioner certified in the last 12 months (core.payroll)
+    "G24": ("pension_certification", None, None),
     "C003": ("construction_project", "construction_start", "construction_end"),
     "C014": ("duplicate_clearance", None, None),
     "C015": ("record_correction", None, None),

@@ -42,7 +42,17 @@ DbRow = Any  # a result row (SQLAlchemy 2.1 types rows by their columns)
 MAX_SESSION_HOURS = 12
 TOUCH_SECONDS = 60
 MIN_PASSWORD = passwords.MIN_PASSWORD_LENGTH
-CONSOLE_ROLES = frozenset({Role.REVIEWER, Role.CHIEF, Role.SUPERVISOR, Role.ADMIN})
+CONSOLE_ROLES = frozenset(
+    {
+        Role.REVIEWER,
+        Role.CHIEF,
+        Role.SUPERVISOR,
+        Role.ADMIN,
+        Role.FINANCE_MAKER,
+        Role.FINANCE_CHECKER,
+        Role.AUDITOR,
+    }
+)
 # Verifying against this when the username is unknown keeps the answer's timing the same.
 _DUMMY_HASH = hash_password("not-a-real-password", salt=b"\x00" * 16)
 

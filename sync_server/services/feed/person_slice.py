@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Row
 from schema.protocol import ChangeKind
 from sync_server.core.feed_change import FeedChange, township_scope
 from sync_server.core.ingest.registry_slice import person_record
-from sync_server.core.person_slice import BenefitRow, SliceRecords, last_paid, with_records
+from sync_server.core.person_slice import BenefitRow, SliceRecords, audit_flags, last_paid, with_records
 from sync_server.core.registry_effects import Enrolment, Person
 from sync_server.db.tables import (
     benefits,
@@ -30,6 +30,7 @@ from sync_server.db.tables import (
     contribution_records,
     contribution_year_summaries,
     enrolments,
+    fraud_cases,
     persons,
 )
 from sync_server.services.bulk import in_list
@@ -77,12 +78,21 @@ def _read_chunk(conn: Connection, keys: list[str]) -> dict[str, SliceRecords]:
     ):
         card[number] = status  # the latest card issued stands
     months, years = _last_months(conn, keys)
+    cases: dict[str, list[tuple[str, dict[str, object]]]] = defaultdict(list)
+    f = fraud_cases.c
+    for number, kind, evidence in conn.execute(
+        sa.select(f.id_number, f.kind, f.evidence).where(f.status == "open", in_list(conn, f.id_number, keys))
+    ):
+        cases[number].append((kind, dict(evidence)))
+    flags = {key: audit_flags(cases.get(key, ())) for key in found}
     return {
         key: replace(
             records,
             benefits=tuple(paid[key]),
             card_status=card.get(key),
             last_paid=last_paid(months.get(key, ()), years.get(key, ())),
+            audit_case_open=flags[key][0],
+            death_reported=flags[key][1],
         )
         for key, records in found.items()
     }

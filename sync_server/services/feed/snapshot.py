@@ -2,7 +2,7 @@
 
 Served page by page in the phases of :class:`core.cursor.Phase`, each ordered by key:
 reference data, the station's staff accounts, the station's own cases (their status, or
-the decision with its reason), the persons and then the units of its township. Records are built by the same functions the feed's writers use
+the decision with its reason), the persons and then the units of its township, then its 催缴名单. Records are built by the same functions the feed's writers use
 (``services.staff.staff_account``, ``services.feed.person_slice``), so a
 station applies a snapshot change and a feed change alike (by ``Change.version``: newer
 replaces older).
@@ -17,6 +17,7 @@ the feed after the position.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -26,6 +27,7 @@ from sqlalchemy.engine import Connection, Row
 
 from schema.protocol import Change, ChangeKind
 from schema.records import UnitRecord
+from sync_server.core.clock import beijing_date
 from sync_server.core.cursor import Phase, SnapshotCursor, next_phase
 from sync_server.core.person_slice import SliceRecords
 from sync_server.db.tables import cases, enrolments, persons, staff, units
@@ -34,6 +36,7 @@ from sync_server.services.admin.staff import staff_account
 from sync_server.services.feed import person_slice
 from sync_server.services.feed.case_records import case_change
 from sync_server.services.feed.digest import station_staff
+from sync_server.services.finance import dues_feed
 
 
 def staff_change(row: Row[Any]) -> Change:
@@ -135,7 +138,18 @@ def _read(
         return _cases(conn, station_id, after, limit)
     if phase == Phase.PERSON:
         return _persons(conn, township, after, limit)
-    return _units(conn, township, after, limit)
+    if phase == Phase.UNIT:
+        return _units(conn, township, after, limit)
+    return _dues(conn, township, after)
+
+
+def _dues(conn: Connection, township: str, after: str) -> list[Change]:
+    # One change at most, computed now (services.finance.dues_feed, as at each plan build).
+    if after:
+        return []
+    now = dt.datetime.now(dt.UTC)
+    made = dues_feed.dues_change(conn, township, beijing_date(now), now)
+    return [made] if made else []
 
 
 def _phase_key(phase: Phase, change: Change) -> str:
