@@ -7,7 +7,7 @@ validate what it applies (``CHANGE_RECORDS[change.kind].model_validate(change.da
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
@@ -182,6 +182,21 @@ class DueRecord(BaseModel):
     arrears_months: tuple[_Month, ...] = ()
     arrears_amount: _Fen = Decimal("0.00")
     late_fee: _Fen = Decimal("0.00")  # 滞纳金 computed to ``TownshipDuesRecord.as_of``
+
+
+# A township list's version is the seconds since this moment at which the city built it, so
+# versions only grow and the station can tell the build time from the version alone.
+DUES_VERSION_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def dues_version(built_at: datetime) -> int:
+    """The version of a township list built at ``built_at`` (always ≥ 1)."""
+    return max(int((built_at - DUES_VERSION_EPOCH).total_seconds()), 1)
+
+
+def dues_built_at(version: int) -> datetime:
+    """When the city built the list of ``version`` (UTC)."""
+    return DUES_VERSION_EPOCH + timedelta(seconds=version)
 
 
 class TownshipDuesRecord(BaseModel):

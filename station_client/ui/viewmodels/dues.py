@@ -3,9 +3,10 @@ when there is none."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from schema.records import dues_built_at
 from station_client.core.case_numbering import CHINA_TZ
 
 if TYPE_CHECKING:
@@ -14,14 +15,13 @@ if TYPE_CHECKING:
 
 # The list's version is the seconds since this moment when the city computed it
 # (sync_server.services.finance.dues_feed.list_version): it dates the list.
-VERSION_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 
 NO_LIST = "市局尚未下发本乡镇的催缴名单：请联网同步（F5 立即同步）后再查看。"
 
 
 def built_at(record: TownshipDuesRecord) -> datetime:
     """When the city built the list, in Beijing time."""
-    return (VERSION_EPOCH + timedelta(seconds=record.version)).astimezone(CHINA_TZ)
+    return dues_built_at(record.version).astimezone(CHINA_TZ)
 
 
 def version_line(record: TownshipDuesRecord) -> str:

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy.engine import Connection
 
 from schema.protocol import Change, ChangeKind
-from schema.records import DueRecord, TownshipDuesRecord
+from schema.records import DueRecord, TownshipDuesRecord, dues_version
 from sync_server.core.clock import beijing_date
 from sync_server.core.collection_plan import PlanLine
 from sync_server.services.feed import changes as feed
@@ -36,11 +36,9 @@ from sync_server.services.finance.collection import (
 
 __all__ = ["build_plan_and_dues", "dues_change", "dues_records", "publish_dues"]
 
-_EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
-
 
 def list_version(now: dt.datetime) -> int:
-    return max(int((now - _EPOCH).total_seconds()), 1)
+    return dues_version(now)
 
 
 def _item(due: Due) -> DueRecord:
