@@ -8,29 +8,16 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from schema.identifiers import make_resident_id
 from schema.protocol import Change, ChangeKind, PullPage
 from schema.records import DueRecord, TownshipDuesRecord
 from station_client.services import dues
 from station_client.services.receipt_pdf import mask_id
 from station_client.store.migrations import SCHEMA_VERSION, user_version
 from station_client.sync.pull import apply_page
+from tests.support.dues import due_item
 from tests.support.stationkit import KNOWN_ID, KNOWN_NAME, TOWNSHIP, StationHome
 
 D = Decimal
-
-
-def _item(n: int, name: str | None = None, id_number: str | None = None) -> DueRecord:
-    return DueRecord(
-        id_number=id_number or make_resident_id("511102", date(1970, 1, 1 + n % 28), 100 + n),
-        name=name or f"测试人{n:03d}",
-        current_month="2026-11",
-        current_amount=D("1000.00"),
-        due_date=date(2026, 12, 15),
-        arrears_months=("2026-09", "2026-10") if n % 2 else (),
-        arrears_amount=D("2000.00") if n % 2 else D("0.00"),
-        late_fee=D("31.50") if n % 2 else D("0.00"),
-    )
 
 
 def _record(version: int, items: tuple[DueRecord, ...], township: str = TOWNSHIP) -> TownshipDuesRecord:
@@ -50,15 +37,15 @@ def _page(*records: TownshipDuesRecord, start_over: bool = False) -> PullPage:
 def test_the_list_is_applied_by_version_sealed_and_dropped_by_a_start_over(station_home: StationHome) -> None:
     db, dek = station_home.db, station_home.dek
     assert user_version(db) == SCHEMA_VERSION and dues.township_list(db, dek) is None
-    first = _record(100, (_item(1, KNOWN_NAME, KNOWN_ID), _item(2)))
-    apply_page(db, dek, _page(first, _record(100, (_item(3),), township="511102001")))
+    first = _record(100, (due_item(1, KNOWN_NAME, KNOWN_ID), due_item(2)))
+    apply_page(db, dek, _page(first, _record(100, (due_item(3),), township="511102001")))
     held = dues.township_list(db, dek)
     assert held == first  # this station's township only
     raw = b"".join(bytes(r[0]) for r in db.execute("SELECT enc FROM township_dues").fetchall())
     assert KNOWN_NAME.encode() not in raw and KNOWN_ID.encode() not in raw
     apply_page(db, dek, _page(_record(99, ())))  # an older list never replaces a newer one
     assert dues.township_list(db, dek) == first
-    paid = _record(101, (_item(2),))
+    paid = _record(101, (due_item(2),))
     apply_page(db, dek, _page(paid))
     assert dues.township_list(db, dek) == paid
     sums = dues.totals(paid.items)
@@ -73,7 +60,7 @@ def test_the_list_is_applied_by_version_sealed_and_dropped_by_a_start_over(stati
 
 
 def test_the_printout_masks_id_numbers_and_carries_the_totals(tmp_path: Path) -> None:
-    items = tuple(_item(n) for n in range(1, 61))  # 60 persons: more than one A4 page
+    items = tuple(due_item(n) for n in range(1, 61))  # 60 persons: more than one A4 page
     pdf = tmp_path / "dues.pdf"
     pdf.write_bytes(dues.render_pdf(_record(5, items), station="五通桥区竹根镇社保服务站"))
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout

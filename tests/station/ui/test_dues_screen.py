@@ -8,39 +8,25 @@ import subprocess
 from datetime import date
 from decimal import Decimal
 
-from schema.identifiers import make_resident_id
 from schema.protocol import Change, ChangeKind
-from schema.records import DueRecord, TownshipDuesRecord
+from schema.records import DueRecord, TownshipDuesRecord, dues_version
 from station_client.services import dues
 from station_client.services.receipt_pdf import mask_id
 from station_client.ui import events
 from station_client.ui.dues import DuesScreen
 from station_client.ui.viewmodels.dues import NO_LIST
 from station_client.ui.workbench import WorkbenchScreen
-from sync_server.services.finance.dues_feed import list_version
 from tests.station.ui.test_screens import _fits
+from tests.support.dues import due_item
 from tests.support.stationkit import KNOWN_ID, KNOWN_NAME, NOW, TOWNSHIP
 
 D = Decimal
 
 
-def _item(n: int, name: str | None = None, id_number: str | None = None) -> DueRecord:
-    return DueRecord(
-        id_number=id_number or make_resident_id("511102", date(1970, 1, 1 + n % 28), 100 + n),
-        name=name or f"测试人{n:03d}",
-        current_month="2026-11",
-        current_amount=D("1000.00"),
-        due_date=date(2026, 12, 15),
-        arrears_months=("2026-09", "2026-10") if n % 2 else (),
-        arrears_amount=D("2000.00") if n % 2 else D("0.00"),
-        late_fee=D("31.50") if n % 2 else D("0.00"),
-    )
-
-
 def _pull(home, items: tuple[DueRecord, ...]) -> TownshipDuesRecord:
     """The list as a pull applies it (built by the city at NOW, 10:00 in Leshan)."""
     record = TownshipDuesRecord(
-        township=TOWNSHIP, as_of=date(2026, 11, 26), version=list_version(NOW), items=items
+        township=TOWNSHIP, as_of=date(2026, 11, 26), version=dues_version(NOW), items=items
     )
     change = Change(
         kind=ChangeKind.TOWNSHIP_DUES,
@@ -63,7 +49,7 @@ def _open_by_keyboard(ui) -> DuesScreen:
 
 
 def test_the_list_is_shown_with_its_totals_and_printed_by_enter(ui, ui_home):
-    items = (_item(1, KNOWN_NAME, KNOWN_ID), *(_item(n) for n in range(2, 41)))  # 40: the list scrolls
+    items = (due_item(1, KNOWN_NAME, KNOWN_ID), *(due_item(n) for n in range(2, 41)))  # 40: the list scrolls
     record = _pull(ui_home, items)
     ui.login()
     assert _fits(ui.app) == [], "workbench"
