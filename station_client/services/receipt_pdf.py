@@ -145,7 +145,11 @@ class _Page:
     def paragraph(self, text: str, size: int = 10) -> None:
         self.pdf.ln(3)
         self.pdf.set_font(_FONT, size=size)
-        self.pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+        # Chinese wraps between any two characters; justified or word-wrapped, a line would
+        # stretch or break at the few spaces around numbers
+        from fpdf.enums import WrapMode
+
+        self.pdf.multi_cell(0, 6, text, align="L", wrapmode=WrapMode.CHAR, new_x="LMARGIN", new_y="NEXT")
 
     def signature_line(self, clerk: str, issued: str) -> None:
         self.pdf.ln(6)
