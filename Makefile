@@ -35,8 +35,9 @@ pytest: $(STAMP) system
 
 test: lint typecheck pytest
 
+# DEMO_ARGS: e.g. "--port 9443" when 8443 is taken.
 demo: $(STAMP)
-	$(BIN)/python scripts/demo.py
+	$(BIN)/python scripts/demo.py $(DEMO_ARGS)
 
 bench: $(STAMP) system
 	$(XVFB) $(BIN)/python -m bench.run_all

@@ -82,6 +82,8 @@ ApiErrorCode = Literal[
     "method_not_allowed",
     "rate_limited",
     "internal_error",
+    # citizens' public pages
+    "public_rate_limited",
 ]
 
 API_ERROR_CODES: tuple[ApiErrorCode, ...] = get_args(ApiErrorCode)
@@ -135,6 +137,7 @@ API_ERROR_STATUS: dict[ApiErrorCode, int] = {
     "method_not_allowed": 405,
     "rate_limited": 429,
     "internal_error": 500,
+    "public_rate_limited": 429,
 }
 
 API_ERROR_MESSAGES: dict[ApiErrorCode, str] = {
@@ -184,6 +187,10 @@ API_ERROR_MESSAGES: dict[ApiErrorCode, str] = {
     "method_not_allowed": "不支持该请求方式。",
     "rate_limited": "请求过于频繁。请稍后再试，客户端将自动重试。",
     "internal_error": "服务器内部错误，已记录。请稍后重试；如持续出现，请联系综合业务科。",
+    "public_rate_limited": (
+        "查询过于频繁：为保护您的个人信息，同一网络或同一受理编号在一段时间内只能查询有限次数。"
+        "请稍后再试，或持受理回执到受理服务站咨询。"
+    ),
     "case_transition_not_allowed": LIFECYCLE_ERROR_MESSAGES["case_transition_not_allowed"],
     "case_actor_not_allowed": LIFECYCLE_ERROR_MESSAGES["case_actor_not_allowed"],
     "case_separation_of_duties": LIFECYCLE_ERROR_MESSAGES["case_separation_of_duties"],

@@ -20,6 +20,7 @@ from schema.catalog.data_errors import CATALOG_DATA_ERROR_MESSAGES
 from schema.catalog.effects import EFFECT_ERROR_MESSAGES
 from schema.catalog.problems import FORM_ERROR_MESSAGES
 from schema.divisions import DIVISION_ERROR_MESSAGES
+from schema.document_seal import SEAL_ERROR_MESSAGES
 from schema.eligibility import ELIGIBILITY_ERROR_MESSAGES
 from schema.fraud_error_codes import FRAUD_ERROR_CODES
 from schema.holiday_schedule import HOLIDAY_ERROR_MESSAGES
@@ -100,6 +101,7 @@ def error_codes() -> dict[str, ErrorCodeInfo]:
     add("记录生效", EFFECT_ERROR_MESSAGES.items())
     add("节假日安排", HOLIDAY_ERROR_MESSAGES.items())
     add("密码", PASSWORD_ERROR_MESSAGES.items())
+    add("文件核验", SEAL_ERROR_MESSAGES.items())
     add("接口", API_ERROR_MESSAGES.items())
     add("业务目录", CATALOG_DATA_ERROR_MESSAGES.items())
     for code, (area, message) in (

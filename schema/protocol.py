@@ -363,6 +363,8 @@ class ChangeKind(StrEnum):
     PERSON = "person"  # PersonRecord in the station's township
     UNIT = "unit"  # UnitRecord
     TOWNSHIP_DUES = "township_dues"  # TownshipDuesRecord: flexible workers due or in arrears
+    STATION = "station"  # StationRecord: the receiving station's own name and public contact
+    STATION_KEYS = "station_keys"  # schema.document_seal.StationKeysRecord: every station's keys
     START_OVER = "start_over"  # drop reference data and pull again from cursor None
 
 

@@ -211,6 +211,19 @@ class TownshipDuesRecord(BaseModel):
     items: tuple[DueRecord, ...] = ()
 
 
+class StationRecord(BaseModel):
+    """The receiving station as the city registered it: printed on its documents. ``phone``
+    and ``address`` are None until the city sets them (``sync-server station contact``)."""
+
+    model_config = _FROZEN
+
+    station_id: StationId
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    phone: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
+    address: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    version: int = Field(ge=0)
+
+
 CHANGE_RECORDS: Mapping[ChangeKind, type[BaseModel]] = {
     ChangeKind.DECISION: DecisionRecord,
     ChangeKind.CASE_STATUS: CaseStatusRecord,
@@ -218,4 +231,5 @@ CHANGE_RECORDS: Mapping[ChangeKind, type[BaseModel]] = {
     ChangeKind.PERSON: PersonRecord,
     ChangeKind.UNIT: UnitRecord,
     ChangeKind.TOWNSHIP_DUES: TownshipDuesRecord,
+    ChangeKind.STATION: StationRecord,
 }

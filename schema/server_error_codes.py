@@ -151,6 +151,18 @@ SERVER_ERROR_CODES: dict[str, tuple[str, str]] = {
         "服务站",
         "服务站已经注销，无需再次注销。如要在新电脑上恢复该站，请用 `sync-server station new-code` 发放新的注册码。",
     ),
+    "station_phone_invalid": (
+        "服务站",
+        "联系电话不是有效的电话号码。请给出一个号码，如 0833-2123456（固定电话带区号）或 13812345678（手机）。",
+    ),
+    "station_address_invalid": (
+        "服务站",
+        "服务站地址过长。请精简到 200 个字以内后重新设置。",
+    ),
+    "station_contact_missing": (
+        "服务站",
+        "没有给出要设置的内容：请用 --phone 给出联系电话，或用 --address 给出地址（给空字符串则清除）。",
+    ),
     # statistics (统计月报)
     "stats_directory_missing": (
         "统计报表",

@@ -24,7 +24,8 @@ STATION_ERROR_CODES: dict[str, tuple[str, str]] = {
     "login_needs_key": (
         "工作站登录",
         "本机尚未保存该账号的数据密钥（首次在本机登录，或密码已在服务器重置）："
-        "请由已在本机登录过的柜员登录后切换到本账号，或输入注册时打印的恢复密钥。",
+        "请输入本服务站注册时打印、由站长保管的恢复密钥（形如 ABCD-EFGH-…），只需这一次；"
+        "或由已在本机登录过的柜员登录后切换到本账号。",
     ),
     "login_no_recovery_wrap": ("工作站登录", "本机没有恢复密钥记录：请联系综合业务科重新注册本服务站。"),
     "login_wrong_recovery_key": (
@@ -49,6 +50,10 @@ STATION_ERROR_CODES: dict[str, tuple[str, str]] = {
         "受理检查",
         "申请人联系电话格式不正确：手机号为 11 位数字，固定电话须带区号（如 0833-2123456），请核对后重新输入。",
     ),
+    "materials_missing": (
+        "受理检查",
+        "材料不齐：消息列出还缺的材料，并给出一次性告知单，请一次告知申请人补齐后再办理。",
+    ),
     "material_unknown": ("受理检查", "所勾选的材料编码不属于本事项：请按本事项的材料清单勾选。"),
     "promised_date_pending": (
         "受理检查",
@@ -62,6 +67,10 @@ STATION_ERROR_CODES: dict[str, tuple[str, str]] = {
     ),
     "case_not_found": ("本站业务", "本机没有这件业务：请刷新“本站业务”列表后重新选择，或核对受理编号。"),
     "case_not_returned": ("本站业务", "这件业务尚未收到退回补正通知，无需补正：请联网同步后查看最新状态。"),
+    "supplement_unchanged": (
+        "本站业务",
+        "补正内容与退回前完全相同，未保存：请按退回原因更正表单、重新勾选已收到的材料或添加扫描件后再保存。",
+    ),
     "case_no_decision": ("本站业务", "这件业务还没有收到市局的审核决定，不能办理领取：请联网同步后再查看。"),
     "case_already_handed_over": ("本站业务", "这件业务的审核决定已交付申请人，无需重复登记。"),
     "withdraw_reason_missing": ("本站业务", "请填写撤回原因（如“申请人主动撤回”）后再提交。"),
@@ -69,6 +78,10 @@ STATION_ERROR_CODES: dict[str, tuple[str, str]] = {
     "op_not_resendable": (
         "本站业务",
         "这笔被退回的业务不能原样重新上报：请按“同步问题”中给出的处理办法更正。",
+    ),
+    "notice_not_available": (
+        "本站业务",
+        "这件业务现在没有可打印的告知书：补正告知书在退回补正后、办结通知书在核准或不予核准后才能打印；请联网同步后再查看。",
     ),
     "receipt_not_found": ("本站业务", "本机没有该编号的回执或收据：请核对编号后重试。"),
     "station_key_missing": (
@@ -139,6 +152,17 @@ STATION_ERROR_CODES: dict[str, tuple[str, str]] = {
         "案件文件不是有效的 JSON 或结构不对：请按 intake --template 输出的格式填写。",
     ),
     "case_file_item_mismatch": ("工作站命令", "案件文件所写的事项与 --item 不符：请核对事项编码。"),
+    "case_file_case_mismatch": (
+        "工作站命令",
+        "补正文件所写的受理编号与要补正的业务不符：请核对受理编号，或用 supplement --template 重新生成。",
+    ),
+    "case_ambiguous": ("工作站命令", "有多件业务的受理编号含所输入的几位：请输入完整的受理编号。"),
+    "case_status_unknown": (
+        "工作站命令",
+        "没有这种业务状态：可用 全部、待同步、退回补正、审核结果待交付 等列表名或状态名，也可写代码。",
+    ),
+    "receipt_kind_unknown": ("工作站命令", "没有这种回执：可选 受理回执、办结单、缴费收据。"),
+    "person_query_empty": ("工作站命令", "请输入要查找的公民身份号码、姓名或姓名拼音。"),
     "scan_type_unsupported": ("工作站命令", "扫描件格式不支持：请使用 JPG、PNG 或 PDF 文件。"),
     "sync_needs_unlock": (
         "工作站命令",

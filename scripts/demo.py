@@ -1,22 +1,28 @@
 """`make demo`: the whole system on the embedded default (SQLite), with demo data.
 
 Runs the real commands, in order, under ./demo-data (kept between runs):
-1. `sync-server init` and `sync-server seed-demo` (first run only; accounts saved to
-   demo-data/accounts.txt),
-2. `sync-server serve` over HTTPS on 127.0.0.1:8443,
-3. `station-client enroll` for the demo station of 大佛街道 (first run only) and
-   `station-client status`,
-then prints the URL, the CA path and the demo accounts and keeps the server running
-until Ctrl-C. `--no-wait` stops the server after the summary (used by the test of this
-script).
+1. `sync-server init` and `sync-server seed-demo --weeks 6` (first run only: the registry,
+   then six weeks of casework at the other demo stations through the real ingest and
+   review services; accounts saved to demo-data/accounts.txt). A first run that did not
+   finish is started again from scratch;
+2. `sync-server serve` over HTTPS on 127.0.0.1:8443, after checking that the port is free;
+3. `station-client enroll` for the demo station of 大佛街道 (first run only; its recovery
+   key saved to demo-data/station-recovery.txt) and `station-client status`,
+then prints the URL, the CA path, where the recovery key is, the demo accounts and the
+enrolment codes still usable, and keeps the server running until Ctrl-C or SIGTERM (both
+stop the server). `--no-wait` stops the server after the summary (used by the tests).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import errno
 import os
 import re
+import shutil
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -28,6 +34,17 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DEMO_STATION = "511102004-00"
+HISTORY_WEEKS = 6
+SEEDED = ".demo-seeded"  # written in the server directory once init and seed-demo have finished
+CODE = re.compile(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}\b")
+
+
+class Stopped(Exception):
+    """SIGTERM or SIGHUP: stop the server as Ctrl-C does."""
+
+
+def _stop(signum: int, _frame: object) -> None:
+    raise Stopped(signal.Signals(signum).name)
 
 
 def _tool(name: str) -> str:
@@ -36,15 +53,74 @@ def _tool(name: str) -> str:
 
 
 def run(args: list[str], *, tee: Path | None = None, env: dict[str, str] | None = None) -> str:
+    """Run a command, its output shown as it comes (the seed reports its progress) and returned."""
     print(f"\n$ {' '.join(args)}", flush=True)
-    done = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
-    sys.stdout.write(done.stdout)
-    sys.stderr.write(done.stderr)
-    if done.returncode != 0:
-        raise SystemExit(f"演示中止：命令失败（退出码 {done.returncode}）：{' '.join(args)}")
+    command = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=env)
+    assert command.stdout is not None
+    lines = []
+    try:
+        for line in command.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            lines.append(line)
+        command.wait()
+    finally:
+        if command.poll() is None:  # stopped half-way (Ctrl-C, SIGTERM): the command stops too
+            command.kill()
+            command.wait()
+        command.stdout.close()
+    output = "".join(lines)
+    if command.returncode != 0:
+        raise SystemExit(f"演示中止：命令失败（退出码 {command.returncode}）：{' '.join(args)}")
     if tee is not None:
-        tee.write_text(done.stdout, encoding="utf-8")
-    return done.stdout
+        tee.write_text(output, encoding="utf-8")
+    return output
+
+
+def port_in_use(port: int) -> bool:
+    """Whether something already listens on 127.0.0.1:``port`` (a server left from an earlier run…)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                return True
+            raise
+    return False
+
+
+def live_codes(server_dir: Path, text: str) -> set[str]:
+    """The enrolment codes in ``text`` that can still enrol a station (not used, not expired)."""
+    from sync_server.commands.common import open_database
+    from sync_server.errors import ApiError
+    from sync_server.services.admin.stations import verify_enrolment_code
+
+    live = set()
+    with open_database(str(server_dir)) as (_, db), db.read() as conn:
+        for code in set(CODE.findall(text)):
+            try:
+                verify_enrolment_code(conn, code, dt.datetime.now(dt.UTC))
+            except ApiError:
+                continue
+            live.add(code)
+    return live
+
+
+def without_void_codes(text: str, live: set[str]) -> str:
+    """The stations and accounts tables of seed-demo's ``text`` without the void codes: a row
+    whose code is used or expired goes, and a table left without rows goes with its heading."""
+    kept = []
+    for block in text.split("\n\n"):
+        if not block.startswith("演示"):  # the seed's progress lines
+            continue
+        rows = block.splitlines()
+        coded = [row for row in rows if CODE.search(row)]
+        rows = [row for row in rows if all(code in live for code in CODE.findall(row))]
+        if coded and not any(CODE.search(row) for row in rows):
+            continue
+        kept.append("\n".join(rows))
+    return "\n\n".join(kept)
 
 
 def wait_until_healthy(url: str, ca: Path, server: subprocess.Popen[bytes], seconds: float = 60) -> None:
@@ -68,9 +144,21 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=ROOT / "demo-data")
     # 20,000 persons with their histories (~800,000 records) seed in about ten seconds on SQLite.
     parser.add_argument("--persons", type=int, default=20_000)
+    parser.add_argument(
+        "--weeks", type=int, default=HISTORY_WEEKS, help="weeks of casework seeded (first run)"
+    )
     parser.add_argument("--port", type=int, default=8443)
     parser.add_argument("--no-wait", action="store_true")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGHUP, _stop)
+    try:
+        demo(args)
+    except (KeyboardInterrupt, Stopped):
+        print("\n演示服务器已停止。", flush=True)
+
+
+def demo(args: argparse.Namespace) -> None:
 
     demo: Path = args.dir.resolve()
     server_dir, station_home = demo / "server", demo / "station-dafo"
@@ -79,6 +167,10 @@ def main() -> None:
     sync_server, station_client = _tool("sync-server"), _tool("station-client")
     demo.mkdir(parents=True, exist_ok=True)
 
+    if (server_dir / "settings.toml").exists() and not (server_dir / SEEDED).exists():
+        print(f"上次生成演示数据未完成（或为旧版演示数据），重新生成：{server_dir}", flush=True)
+        shutil.rmtree(server_dir)
+        shutil.rmtree(station_home, ignore_errors=True)
     if not (server_dir / "settings.toml").exists():
         run(
             [
@@ -94,11 +186,19 @@ def main() -> None:
             tee=demo / "admin.txt",
         )
         run(
-            [sync_server, "seed-demo", "--data-dir", str(server_dir), "--persons", str(args.persons)],
+            [sync_server, "seed-demo", "--data-dir", str(server_dir), "--persons", str(args.persons),
+             "--weeks", str(args.weeks)],
             tee=accounts,
-        )
+        )  # fmt: skip
+        (server_dir / SEEDED).write_text("seed-demo finished\n", encoding="utf-8")
     ca = server_dir / "tls" / "ca.pem"
 
+    if port_in_use(args.port):
+        raise SystemExit(
+            f"演示中止：端口 {args.port} 已被占用，可能是上次的演示服务器仍在运行。"
+            f"请先停止它（查看占用者：ss -ltnp 'sport = :{args.port}'），"
+            f'或换一个端口：make demo DEMO_ARGS="--port 9443"。'
+        )
     server = subprocess.Popen(
         [
             sync_server,
@@ -114,6 +214,8 @@ def main() -> None:
     )
     try:
         wait_until_healthy(url, ca, server)
+        if server.poll() is not None:  # someone else answered: ours could not start
+            raise SystemExit("演示中止：服务器进程已退出，请查看上面的错误信息。")
         if not (station_home / "station.db").exists():
             issued = run([sync_server, "station", "new-code", DEMO_STATION, "--data-dir", str(server_dir)])
             match = re.search(r"注册码：(\S+)", issued)
@@ -148,14 +250,27 @@ def main() -> None:
         print(
             f"  立即同步：    SSB_PASSWORD=<柜员密码> {station_client} sync --home {station_home} --user clerk.dafo.1"
         )
+        recovery = demo / "station-recovery.txt"
+        print(
+            f"  恢复密钥：保存在 {recovery}（注册时显示过一次）。本机第一位柜员首次登录时需要输入它；"
+            "所有柜员密码都丢失时，也用它恢复本机数据。"
+        )
         print(f"演示账号与注册码（{accounts}）：")
-        print(accounts.read_text(encoding="utf-8") if accounts.exists() else "（见首次运行的输出）")
+        if accounts.exists():
+            # An enrolment code works once and for a limited time: the used and expired ones are not shown again.
+            text = accounts.read_text(encoding="utf-8")
+            print(without_void_codes(text, live_codes(server_dir, text)))
+            print(
+                "（注册码只能用一次且有时限，已用或过期的不再显示。要再注册一个服务站，运行 "
+                f"{sync_server} station add --division <乡镇代码> --name <名称> --data-dir {server_dir} "
+                "登记并取得注册码。）"
+            )
+        else:
+            print("（见首次运行的输出）")
         if args.no_wait:
             return
         print("按 Ctrl-C 停止服务器。", flush=True)
         server.wait()
-    except KeyboardInterrupt:
-        pass
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)

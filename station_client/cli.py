@@ -3,12 +3,22 @@
 Commands live one per module in :mod:`station_client.commands` and are imported only
 when used (fast start, and a build without the sync agent still runs the rest)::
 
-    enroll   commands/enroll.py   enrol this PC with the city server
-    intake   commands/intake.py   take one case from a JSON file; --template prints the form
-    status   commands/status.py   outbox, attachments, last sync, catalog version
-    passwd   commands/passwd.py   a clerk changes their password (the one-time one first)
-    sync     commands/sync.py     one sync round (written with the sync agent)
-    gui      commands/gui.py      the station's window (also what ``station-client`` alone opens)
+    enroll      commands/enroll.py      enrol this PC with the city server
+    intake      commands/intake.py      take one case from a JSON file; --template prints the form
+    cases       commands/cases.py       the station's cases (本站业务), by list or status, searched
+    case show   commands/case_show.py   one case: applicant, decision, form, materials, fee, history
+    supplement  commands/supplement.py  补正 of a returned case from a JSON file; --template prints it
+    handover    commands/handover.py    the city's decision handed to the applicant (审核结果待交付)
+    person find commands/person.py      a person of the township's slice by ID number, name or pinyin
+    receipt     commands/receipt.py     a case's receipt printed again to a PDF file
+    status      commands/status.py      outbox, attachments, last sync, catalog version
+    passwd      commands/passwd.py      a clerk changes their password (the one-time one first)
+    sync        commands/sync.py        one sync round (written with the sync agent)
+    gui         commands/gui.py         the station's window (also what ``station-client`` alone opens)
+
+The desk's commands (from intake to receipt) log a clerk in (``--user``, the password from
+``SSB_PASSWORD`` or a prompt), call the window's services, write the same audit entries,
+and take ``--json``: one JSON document on stdout, a refusal as ``{"code", "message", "detail"}``.
 
 Add a command by adding its module and one line to :data:`COMMANDS`.
 """
@@ -25,6 +35,12 @@ from station_client import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "enroll": ("station_client.commands.enroll", "enroll"),
     "intake": ("station_client.commands.intake", "intake"),
+    "cases": ("station_client.commands.cases", "cases"),
+    "case": ("station_client.commands.case_show", "case"),
+    "supplement": ("station_client.commands.supplement", "supplement"),
+    "handover": ("station_client.commands.handover", "handover"),
+    "person": ("station_client.commands.person", "person"),
+    "receipt": ("station_client.commands.receipt", "receipt"),
     "status": ("station_client.commands.status", "status"),
     "passwd": ("station_client.commands.passwd", "passwd"),
     "sync": ("station_client.commands.sync", "sync"),

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     # A push that finds seqs missing waits this long for them (a station's previous batch
     # may still be in another worker's hands) before answering sequence_gap.
     push_gap_wait_seconds: float = Field(default=10.0, ge=0, le=60)
+    # Citizens' public pages (counted in the database, per window): progress look-ups per
+    # client address and per case number, document verifications per client address.
+    public_window_minutes: int = Field(default=60, ge=1, le=1440)
+    public_progress_per_client: int = Field(default=20, ge=1)
+    public_progress_per_case: int = Field(default=5, ge=1)
+    public_verify_per_client: int = Field(default=120, ge=1)
 
     @field_validator("data_dir")
     @classmethod

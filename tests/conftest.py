@@ -1,7 +1,9 @@
 """Shared fixtures.
 
-``database`` runs a test once on SQLite and once on the PostgreSQL at 127.0.0.1:5432
-(Kinto's rule: one storage suite, every backend). Each pytest worker gets its own
+``database`` runs a test once on SQLite and once on PostgreSQL (Kinto's rule: one storage
+suite, every backend). The PostgreSQL is ``SSB_TEST_PG_ADMIN``, else the one at
+127.0.0.1:5432, else a throwaway cluster the run starts itself and stops at the end
+(:mod:`tests.support.pg_cluster`; xdist workers share it). Each pytest worker gets its own
 PostgreSQL database, migrated once; tests start from empty tables.
 """
 
@@ -19,31 +21,40 @@ import sqlalchemy as sa
 from sync_server.db.engine import Database
 from sync_server.db.migrate import upgrade
 from sync_server.db.tables import metadata
+from tests.support import pg_cluster
 
-PG_ADMIN_URL = os.environ.get("SSB_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
 
 
-def _pg_dsn(dbname: str) -> str:
-    base, _, _ = PG_ADMIN_URL.rpartition("/")
+def _pg_dsn(admin_url: str, dbname: str) -> str:
+    base, _, _ = admin_url.rpartition("/")
     return f"{base}/{dbname}"
 
 
 @pytest.fixture(scope="session")
-def pg_database_name() -> Iterator[str]:
+def pg_admin_url() -> Iterator[str]:
+    """Found or started on first use only: a run without PostgreSQL tests starts nothing."""
+    url, lease = pg_cluster.admin_url()
+    yield url
+    if lease is not None:
+        lease.release()
+
+
+@pytest.fixture(scope="session")
+def pg_database_name(pg_admin_url: str) -> Iterator[str]:
     worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
     name = f"ssb_test_{os.getpid()}_{worker_id}".replace("-", "_")
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
     yield name
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
-def pg_url(pg_database_name: str) -> str:
-    url = _pg_dsn(pg_database_name)
+def pg_url(pg_admin_url: str, pg_database_name: str) -> str:
+    url = _pg_dsn(pg_admin_url, pg_database_name)
     db = Database.from_url(url)
     upgrade(db)
     db.dispose()

@@ -15,21 +15,26 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import IO, Any, ParamSpec, TypeVar
+from uuid import UUID
 
 import click
 from sqlite_utils import Database
 
 from schema.errors import ContractError
+from schema.normalize import to_half_width
 from station_client.core.errors import StationError
 from station_client.crypto.keys import CryptoError
 from station_client.paths import StationPaths
 from station_client.services.session import Session, login
 from station_client.store import StoreError, open_store
+from station_client.store import cases as case_store
 
 PASSWORD_ENV = "SSB_PASSWORD"  # noqa: S105  (the variable's name, not a password)
 RECOVERY_ENV = "SSB_RECOVERY_KEY"
@@ -60,6 +65,25 @@ class Failure(click.ClickException):
             click.echo(f"错误（{self.code}）：{self.message}", err=True, file=file)
 
 
+def user_option(f: Callable[P, R]) -> Callable[P, R]:
+    return click.option(
+        "--user",
+        "username",
+        required=True,
+        help="柜员用户名（密码从环境变量 SSB_PASSWORD 或提示输入，不写在命令行里）。",
+    )(f)
+
+
+def json_option(f: Callable[P, R]) -> Callable[P, R]:
+    return click.option(
+        "--json", "as_json", is_flag=True, help="以 JSON 输出结果；出错时输出 {code, message, detail}。"
+    )(f)
+
+
+def print_json(body: object) -> None:
+    click.echo(json.dumps(body, ensure_ascii=False, indent=2, default=str))
+
+
 def home_option(f: Callable[P, R]) -> Callable[P, R]:
     return click.option(
         "--home",
@@ -86,6 +110,10 @@ def guarded(f: Callable[P, R]) -> Callable[P, R]:
                     "如反复出现，请联系综合业务科。",
                     {"error": str(exc)},
                 ) from exc
+            except BrokenPipeError:
+                # The reader went away (``… | head``): what it wanted is printed; say nothing more.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                raise SystemExit(0) from None
             except OSError as exc:
                 name = exc.filename or ""
                 raise Failure(
@@ -129,6 +157,55 @@ def secret(env: str, prompt: str) -> str:
             "secret_needed", f"需要{prompt}：请在提示时输入，或设置环境变量 {env}（不要写在命令行参数里）。"
         )
     return str(click.prompt(prompt, hide_input=True))
+
+
+@contextmanager
+def desk(home: str | None, username: str) -> Iterator[tuple[StationPaths, Session]]:
+    """A clerk at the desk, as the window has one after login: the store open, the session
+    active (a one-time password, a disabled account are refused as in the window)."""
+    paths = paths_of(home)
+    db = open_existing(paths)
+    try:
+        session = open_session(db, username)
+        session.require_active(now())
+        yield paths, session
+    finally:
+        db.close()
+
+
+_CASE_NUMBER_PART = re.compile(r"[0-9W-]{4,}")
+
+
+def case_id_of(session: Session, given: str) -> str:
+    """The case a clerk names: its 受理编号 (full-width typed is fine), the last part of it
+    when only one case has it (``W0003``, ``20261126-0002``), or its case id."""
+    text = "".join(to_half_width(given).split()).upper()
+    try:
+        row = case_store.get_row(session.db, str(UUID(text.lower())))
+    except ValueError:
+        row = None
+    row = row or case_store.find_by_number(session.db, text)
+    if row is not None:
+        return row.case_id
+    if _CASE_NUMBER_PART.fullmatch(text):
+        from station_client.services import reference
+        from station_client.services.caselist import list_cases
+
+        found = list_cases(session.db, session.dek, reference.catalog(session.db), query=text, limit=6)
+        if len(found) == 1:
+            return found[0].case_id
+        if found:
+            numbers = "、".join(c.case_number for c in found[:5])
+            raise Failure(
+                "case_ambiguous",
+                f"有 {len(found)} 件业务的受理编号含“{text}”（{numbers}…）：请输入完整的受理编号。",
+                {"case_numbers": [c.case_number for c in found]},
+            )
+    raise Failure(
+        "case_not_found",
+        f"本机没有受理编号为“{given.strip()}”的业务：请用 station-client cases 查看本站业务的受理编号后重试。",
+        {"case": given},
+    )
 
 
 def open_session(db: Database, username: str) -> Session:

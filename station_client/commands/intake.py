@@ -17,6 +17,7 @@ import click
 
 from schema.catalog import CatalogItem, FieldType, load_catalog
 from schema.vocabulary import ApplicantKind, label
+from station_client.commands.case_files import base_of, read_case_file, read_scans
 from station_client.commands.common import (
     Failure,
     guarded,
@@ -27,10 +28,9 @@ from station_client.commands.common import (
 )
 from station_client.core.intake_rules import ApplicantInput, IntakeRefused
 from station_client.services import reference
-from station_client.services.intake import IntakeRequest, IntakeResult, Scan
+from station_client.services.intake import IntakeRequest, IntakeResult
 from station_client.services.intake import intake as run_intake
 
-_MEDIA = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".pdf": "application/pdf"}
 _TYPE_WORDS = {
     FieldType.TEXT: "文本",
     FieldType.LONG_TEXT: "长文本",
@@ -97,23 +97,6 @@ def template(item: CatalogItem) -> dict[str, Any]:
     }
 
 
-def _read_case(path: str) -> dict[str, Any]:
-    stream = click.open_file(path, "r", encoding="utf-8-sig")  # "-" is stdin; BOM from Notepad is fine
-    try:
-        with stream:
-            data = json.load(stream)
-    except json.JSONDecodeError as exc:
-        raise Failure(
-            "case_file_invalid",
-            f"案件文件 {path} 不是有效的 JSON（第 {exc.lineno} 行附近）：请按 --template 输出的格式填写。",
-        ) from exc
-    if not isinstance(data, dict):
-        raise Failure(
-            "case_file_invalid", f"案件文件 {path} 应是一个 JSON 对象：请按 --template 输出的格式填写。"
-        )
-    return {k: v for k, v in data.items() if not str(k).startswith("_")}
-
-
 def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
@@ -127,15 +110,7 @@ def _request(item_code: str, data: dict[str, Any], base: Path) -> IntakeRequest:
             "case_file_invalid",
             "案件文件中 applicant、form 应为对象，materials_provided 应为列表：请按 --template 的格式填写。",
         )
-    scans = []
-    for entry in data.get("scans") or []:
-        path = base / str(entry.get("path", ""))
-        media = _MEDIA.get(path.suffix.lower())
-        if media is None:
-            raise Failure(
-                "scan_type_unsupported", f"扫描件 {path.name} 的格式不支持：请使用 JPG、PNG 或 PDF 文件。"
-            )
-        scans.append(Scan(str(entry.get("material_code", "")), media, path.read_bytes()))
+    scans = read_scans(data.get("scans"), base)
     return IntakeRequest(
         item_code=item_code,
         applicant=ApplicantInput(
@@ -202,15 +177,14 @@ def intake(
         raise click.UsageError(
             "受理业务需要 --user（柜员用户名）和 --input（案件 JSON 文件）；只看模板请加 --template。"
         )
-    data = _read_case(input_path)
+    data = read_case_file(input_path)
     given = str(data.get("item_code") or item_code)
     if given.strip().upper().lstrip("0") != item_code.strip().upper().lstrip("0"):
         raise Failure(
             "case_file_item_mismatch",
             f"案件文件是事项 {given} 的，与 --item {item_code} 不符：请核对事项编码。",
         )
-    base = Path(input_path).parent if input_path != "-" else Path.cwd()
-    request = _request(item_code, data, base)
+    request = _request(item_code, data, base_of(input_path))
     db = open_existing(paths_of(home))
     try:
         session = open_session(db, username)

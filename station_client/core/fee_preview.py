@@ -23,10 +23,20 @@ from station_client.core.fee_breakdown import breakdown
 class FeePreview:
     fee: dict[str, Any] | None  # breakdown(); None when it cannot be computed yet
     message: str  # why not, or a one-line summary
+    field: str | None = None  # the form field the reason is about (shown there too), if one
 
     @property
     def ok(self) -> bool:
         return self.fee is not None
+
+
+# Problems found against the rate book name no field: which field they are about.
+_FIELD_OF_CODE = {"fee_base_out_of_range": "base", "fee_grade_unknown": "grade"}
+
+
+def _field_of(exc: FeeError) -> str | None:
+    field = exc.detail.get("field")
+    return str(field) if field else _FIELD_OF_CODE.get(exc.code)
 
 
 def preview_fee(item: CatalogItem, values: Mapping[str, FormValue], rates: RateBook) -> FeePreview | None:
@@ -38,6 +48,6 @@ def preview_fee(item: CatalogItem, values: Mapping[str, FormValue], rates: RateB
     try:
         fee = breakdown(FeeSummary.of(compute_fee(fee_request_from_form(item.fee_kind, values), rates)))
     except FeeError as exc:
-        return FeePreview(None, exc.message)
+        return FeePreview(None, exc.message, _field_of(exc))
     subsidy = f"，另有政府补贴 {fee['subsidy']} 元" if fee["subsidy"] != "0.00" else ""
     return FeePreview(fee, f"应缴 {fee['collected']} 元{subsidy}")

@@ -2,8 +2,9 @@
 
 A clerk may type part of the Chinese name (``灵活就业``), the item code (``G14``, ``c9``),
 the pinyin initials (``lhjy``) or the full pinyin (``linghuojiuye``). :class:`SearchIndex`
-scores each entry and ranks by score, then by the desk's own use (recent and frequent
-items first), then in catalog order.
+scores each entry and ranks by score, then in catalog order — never by the desk's own use:
+a clerk learns that ``lhjy`` ↓ 回车 opens one item, and it must open that item tomorrow too.
+Recent and frequent items (:class:`Usage`) only make the list shown before anything is typed.
 
 Readings come from pypinyin with corrections for place names it reads wrongly
 (:data:`CORRECTIONS`: 大佛 is dà fó, not dà fú; 千佛 qiān fó …). pypinyin's phrase
@@ -95,15 +96,11 @@ class Hit:
 
 @dataclass(frozen=True)
 class Usage:
-    """How the desk has used each item: counts and the most recent first."""
+    """How the desk has used each item: counts and the most recent first (for the empty query's
+    最近和常用 group only; a search's order never depends on it)."""
 
     counts: Mapping[str, int] = field(default_factory=dict)
     recent: Sequence[str] = ()
-
-    def rank(self, key: str) -> tuple[int, int]:
-        """Sort key: recently used first (by recency), then by count; unused last."""
-        recent = self.recent.index(key) if key in self.recent else len(self.recent) + 1
-        return recent, -self.counts.get(key, 0)
 
     def favourites(self, limit: int = 8) -> list[str]:
         """Recent items, then frequent ones, without repeats."""
@@ -152,13 +149,12 @@ class SearchIndex:
     def get(self, key: str) -> Entry | None:
         return self._by_key.get(key)
 
-    def search(self, query: str, usage: Usage | None = None, *, limit: int | None = None) -> list[Hit]:
+    def search(self, query: str, *, limit: int | None = None) -> list[Hit]:
+        """Entries answering ``query``, best first, then in catalog order: the same query always
+        gives the same order."""
         q = normalise_query(query)
-        usage = usage or Usage()
         scored = [(score(e, q), e) for e in self.entries]
-        hits = sorted(
-            ((s, e) for s, e in scored if s > 0), key=lambda p: (-p[0], *usage.rank(p[1].key), p[1].order)
-        )
+        hits = sorted(((s, e) for s, e in scored if s > 0), key=lambda p: (-p[0], p[1].order))
         out = [Hit(e.key, e.name, s) for s, e in hits]
         return out[:limit] if limit is not None else out
 

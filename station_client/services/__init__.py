@@ -5,13 +5,16 @@ password_change  a clerk's own new password: re-wrapped data key, outbox operati
 enrolment    enrol this PC with the city server; keys, pinned CA, recovery key
 reference    catalog, rates and working-day calendar: pulled copy or the built-in one
 registry     the township's registry slice: find by ID number or name, apply records
+person_search  a person of the slice by ID number, name, part of a name or pinyin
 dues         the township's 催缴名单 (flexible workers due or in arrears): apply, read, print
 intake       one case: validate, number, write case + outbox + audit in one transaction
 supplement   补正 of a returned case, withdrawal, handing a decision over
 decisions    applying decisions and case-status records pulled from the server
 receipts     completion slips, acceptance receipts, payment receipts (the records)
 receipt_pdf  receipts and the 一次性告知单 as PDFs      pdf_fonts     a Chinese font for them
-receipt_seal the signed value in a receipt's QR code
+receipt_seal the seal in a receipt's QR code (a URL on the city server)
+station_contact  the station's own phone and address from the city, printed on documents
+document_check  核验: a printed document's seal checked offline with the keys the desk holds
 desk         the workbench's figures for today and how the desk uses the catalog
 caselist     this station's cases: filters, search    case_detail   one case and its history
 set_aside    operations the server refused (同步问题), the reason and what to do

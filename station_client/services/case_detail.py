@@ -4,11 +4,17 @@ the city's decision, receipts, operations, and a history in time order.
 The history joins the local audit log (what was done at this desk), the outbox (what
 went up and what the server answered) and the pulled decision (what the city decided).
 A case sent to 综合业务科 says so instead of "服务器已接收", then how it was resolved, and
-its 办结单 is not offered while the conflict stands (``core.conflict_words``).
+its 办结单 is not offered while the conflict stands (``core.conflict_words``). Who did each
+step is a person's name: the staff record's ``display_name`` (pulled from the city), 系统
+for the sync agent, the username as it is for an account this station no longer holds.
+
+A returned case carries what the return asks for (``core.supplement_rules``): the 补正
+form shows the materials the reviewer named as not yet received, and the reason on top.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,10 +28,11 @@ from schema.vocabulary import label
 from station_client.core.case_document import CaseDocument
 from station_client.core.conflict_words import ConflictView
 from station_client.core.outbox_rules import OpState
+from station_client.core.supplement_rules import SupplementRequest, supplement_request
 from station_client.crypto.keys import DataKey
 from station_client.services.caselist import CaseSummary, display_value, load, summary_of
 from station_client.services.set_aside import OpView, operations_of
-from station_client.store import audit, outbox
+from station_client.store import audit, outbox, staff
 from station_client.store import receipts as receipt_store
 from station_client.store.codec import parse_instant
 
@@ -42,6 +49,8 @@ RECEIPT_WORDS = {
     receipt_store.ACCEPTANCE: "受理回执",
     receipt_store.PAYMENT: "缴费收据",
 }
+SYSTEM_ACTORS = frozenset({"sync", "system", "server"})  # steps no person took at this desk
+SYSTEM_NAME = "系统"
 ATTACHMENT_STATES = {
     "pending": "待上传",
     "uploading": "上传中",
@@ -71,6 +80,7 @@ class CaseDetail:
     history: list[HistoryEntry]
     receipts: list[tuple[str, str]]  # number, kind label (no 办结单 while the slip is not allowed)
     operations: list[OpView]
+    supplement_request: SupplementRequest | None = None  # a returned case: the reason, what it asks for
 
     @property
     def conflict(self) -> ConflictView | None:
@@ -90,6 +100,17 @@ class CaseDetail:
         return [op for op in self.operations if op.state in outbox.REFUSED]
 
 
+def person_name(actor: str, names: Mapping[str, str]) -> str:
+    """Who took a step, in people's words: display name, 系统, or the username as recorded."""
+    if actor in SYSTEM_ACTORS or not actor:
+        return SYSTEM_NAME
+    return names.get(actor) or actor
+
+
+def staff_names(db: Database) -> dict[str, str]:
+    return {row.username: row.display_name for row in staff.list_all(db)}
+
+
 def _decision(doc: CaseDocument) -> dict[str, Any] | None:
     if doc.decision is None:
         return None
@@ -105,13 +126,14 @@ def _history(
     *,
     doc: CaseDocument,
     conflict: ConflictView | None,
+    names: Mapping[str, str],
 ) -> list[HistoryEntry]:
     out: list[HistoryEntry] = []
     for entry in audit.entries(db, entity_id=case_id):
         at = parse_instant(entry["at"])
         if at is not None:
             words = ACTION_WORDS.get(entry["action"], entry["action"])
-            out.append(HistoryEntry(at, f"{words}（经办：{entry['actor']}）"))
+            out.append(HistoryEntry(at, f"{words}（经办：{person_name(str(entry['actor'] or ''), names)}）"))
     for op in ops:
         if op.acked_at is None:
             continue
@@ -190,11 +212,18 @@ def case_detail(
         attachments=_attachments(db, case_id, names),
         fee=fee,
         decision=decision,
-        history=_history(db, case_id, ops, decision, doc=doc, conflict=summary.conflict),
+        history=_history(
+            db, case_id, ops, decision, doc=doc, conflict=summary.conflict, names=staff_names(db)
+        ),
         receipts=[
             (n, RECEIPT_WORDS.get(k, k))
             for n, k in receipt_store.for_case(db, case_id)
             if k != receipt_store.COMPLETION or summary.conflict is None or summary.conflict.slip_allowed
         ],
         operations=ops,
+        supplement_request=(
+            supplement_request(item, doc.decision.reason if doc.decision else "", provided)
+            if item is not None and summary.status == CaseStatus.RETURNED.value
+            else None
+        ),
     )

@@ -76,6 +76,7 @@ class CaseSummary:
     overdue: bool
     conflict: ConflictView | None = None  # sent to 综合业务科 (open, or how it was resolved)
     deadline_provisional: bool = False  # the deadline was counted on the provisional calendar: 暂定
+    decision_reason: str = ""  # the city's words with a return or a refusal (shown whole, never clipped)
 
     @property
     def deadline(self) -> date | None:
@@ -129,6 +130,7 @@ def _summary(
         handed_over=row.handed_over_at is not None,
         overdue=_is_overdue(row, today),
         conflict=conflict_view(row.status, row.tier, doc.conflict),
+        decision_reason=doc.decision.reason if doc.decision is not None else "",
     )
 
 

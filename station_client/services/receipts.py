@@ -1,16 +1,18 @@
-"""Receipt records: what the desk hands the applicant, stored sealed (PDFs in a later issue).
+"""Receipt records: what the desk hands the applicant, stored sealed (``receipt_pdf`` prints them).
 
 * ``completion`` (办结单) for a general item, number = the case number (``…-W0007``);
 * ``acceptance`` (受理回执) for a complex item, number = the case number, with the promised
-  date (or 待定);
-* ``payment`` (缴费收据) when money was collected, its own number (``…-F0003``) and the fee
-  decomposition of :func:`station_client.core.fee_breakdown.breakdown`.
+  date (or 待定) and the names of the materials received;
+* ``payment`` (缴费收据) when money was collected, its own number (``…-F0003``), the fee
+  decomposition of :func:`station_client.core.fee_breakdown.breakdown` and what it was
+  computed on (``basis``: the 缴费基数 and the period, or the resident's 档次 and year).
 
 :func:`write_receipts` runs inside the intake transaction; :func:`read` opens one again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +20,8 @@ from sqlite_utils import Database
 
 from schema.cases import CasePayload, FeeSummary, parse_case_number
 from schema.catalog import CatalogItem
-from schema.fees import provisional_months
+from schema.errors import FeeError
+from schema.fees import FlexibleWorkerRequest, fee_request_from_form, provisional_months
 from schema.vocabulary import Tier, label
 from schema.workdays import PROVISIONAL_NOTE, mark_provisional
 from station_client.core.case_numbering import format_receipt_number, local_day, receipt_counter_name
@@ -71,7 +74,11 @@ def write_receipts(
             if payload.promised_date
             else PROMISED_PENDING
         )
-        accept_doc = doc | {"promised_date": promised, "time_limit": item.time_limit.description}
+        accept_doc = doc | {
+            "promised_date": promised,
+            "time_limit": item.time_limit.description,
+            "materials": _material_names(item, payload.materials_provided),
+        }
         if payload.promised_provisional:
             accept_doc["promised_note"] = PROVISIONAL_NOTE
         if item.section is not None:
@@ -97,7 +104,7 @@ def write_receipts(
         case_id=case_id,
         kind=store.PAYMENT,
         created_at=now,
-        doc=doc | {"receipt_number": number, "fee": _fee_doc(db, payload.fee)},
+        doc=doc | {"receipt_number": number, "fee": _fee_doc(db, payload.fee) | _basis(item, payload.form)},
     )
     return number
 
@@ -111,6 +118,30 @@ def _fee_doc(db: Database, fee: FeeSummary) -> dict[str, Any]:
     if provisional:
         doc["provisional_months"] = list(provisional)
     return doc
+
+
+def _material_names(item: CatalogItem, provided: Sequence[str]) -> list[str]:
+    names = {m.code: m.name for m in item.materials}
+    return [names.get(code, code) for code in provided]
+
+
+def _basis(item: CatalogItem, form: Mapping[str, Any]) -> dict[str, Any]:
+    """What the fee was computed on, for the receipt: ``{"basis": {...}}`` (empty when unknown)."""
+    if item.fee_kind is None:
+        return {}
+    try:
+        request = fee_request_from_form(item.fee_kind, form)
+    except FeeError:  # the fee was computed from this very form; nothing to add if not
+        return {}
+    if isinstance(request, FlexibleWorkerRequest):
+        basis: dict[str, Any] = {
+            "base": f"{request.base:.2f}",
+            "period_start": request.period_start,
+            "period_end": request.period_end,
+        }
+    else:
+        basis = {"grade": request.grade, "year": request.year}
+    return {"basis": basis}
 
 
 def read(db: Database, dek: DataKey, number: str) -> dict[str, Any] | None:

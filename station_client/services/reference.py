@@ -7,8 +7,9 @@ picked up at once.
 
 :func:`apply_change` stores a pulled ``catalog`` / ``rates`` / ``divisions`` change
 (``Change.key`` = its version, ``Change.data`` = its whole JSON), and the ``workdays``
-change (the holiday schedules the server loaded), after validating it, and
-keeps ``meta.catalog_version`` in step; call it inside the pull page's transaction.
+change (the holiday schedules the server loaded), and the ``station_keys`` change (every
+station's public keys, for the 核验 screen), after validating it, and keeps
+``meta.catalog_version`` in step; call it inside the pull page's transaction.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from schema.catalog import Catalog, catalog_digest, load_catalog, parse_catalog
+from schema.document_seal import StationKeysRecord
 from schema.errors import CatalogError
 from schema.protocol import Change, ChangeKind
 from schema.rates import RateBook, load_rates, rate_book_from_json, rates_digest
@@ -34,6 +36,7 @@ _KINDS = {
     ChangeKind.RATES: store.RATES,
     ChangeKind.DIVISIONS: store.DIVISIONS,
     ChangeKind.WORKDAYS: store.WORKDAYS,
+    ChangeKind.STATION_KEYS: store.STATION_KEYS,
 }
 
 
@@ -68,6 +71,12 @@ def calendar(db: Database) -> WorkdayCalendar:
     return default_calendar() if row is None else _calendar(row.digest, row.data)
 
 
+def station_keys(db: Database) -> StationKeysRecord | None:
+    """Every station's keys as the city last sent them; None before the first such pull."""
+    row = store.get(db, store.STATION_KEYS)
+    return None if row is None else StationKeysRecord.model_validate_json(row.data)
+
+
 def catalog_version(db: Database) -> str:
     """The catalog version the desk uses now (pulled, else built in)."""
     return store.version(db, store.CATALOG) or load_catalog().version
@@ -92,6 +101,9 @@ def apply_change(db: Database, change: Change) -> bool:
             digest = rates_digest(rate_book_from_json(data))
         elif kind == store.WORKDAYS:
             overrides_from_json(data)  # refuse what would not parse
+            digest = hashlib.sha256(data.encode("utf-8")).hexdigest()
+        elif kind == store.STATION_KEYS:
+            StationKeysRecord.model_validate(change.data)  # refuse what would not parse
             digest = hashlib.sha256(data.encode("utf-8")).hexdigest()
         else:
             digest = hashlib.sha256(data.encode("utf-8")).hexdigest()

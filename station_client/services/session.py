@@ -112,7 +112,8 @@ def _unlock_dek(
         raise ServiceError(
             "login_needs_key",
             "本机尚未保存该账号的数据密钥（首次在本机登录，或密码已在服务器重置）："
-            "请由已在本机登录过的柜员登录后切换到本账号，或输入注册时打印的恢复密钥。",
+            "请输入本服务站注册时打印、由站长保管的恢复密钥（形如 ABCD-EFGH-…），只需这一次；"
+            "或由已在本机登录过的柜员登录后切换到本账号。",
             {"username": username},
         )
     keys.put_wrap(db, wrap_for_password(dek, username, password))

@@ -6,7 +6,10 @@ server would refuse is refused at the desk with the same Chinese message.
 
 * :func:`supplement` answers a ``returned`` case: corrected fields and new materials
   (one notice listing everything still missing), ``CaseSupplementOp`` with
-  ``based_on_version`` = the version of the return decision.
+  ``based_on_version`` = the version of the return decision. The materials the reviewer
+  named (:func:`supplement_request`) count as not yet received until handed in again or
+  scanned; a 补正 that changes nothing is refused (``supplement_unchanged``,
+  ``core.supplement_rules``), for the window and the command line alike.
 * :func:`withdraw` (``CaseWithdrawOp``) before a final decision.
 * :func:`hand_over` (``DecisionHandoverOp``): the decision was given to the applicant.
 """
@@ -21,7 +24,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, JsonValue, TypeAdapter
 
-from schema.catalog import missing_materials, notice_text, validate_form
+from schema.catalog import CatalogItem, missing_materials, notice_text, validate_form
 from schema.lifecycle import CaseEvent, CaseFacts, CaseStatus, transition
 from schema.protocol import HandoverPayload, OperationKind, SupplementPayload, WithdrawPayload
 from schema.vocabulary import Tier
@@ -29,6 +32,8 @@ from station_client.core import operation_drafts
 from station_client.core.case_document import CaseDocument
 from station_client.core.case_numbering import local_day
 from station_client.core.intake_rules import IntakeRefused, Notice, ScanMeta, check_scans
+from station_client.core.supplement_rules import UNCHANGED_MESSAGE, SupplementRequest, unchanged
+from station_client.core.supplement_rules import supplement_request as request_of
 from station_client.services import reference
 from station_client.services.errors import ServiceError
 from station_client.services.intake import Scan
@@ -112,6 +117,17 @@ def _write(
     return op_id
 
 
+def supplement_request(session: Session, case_id: UUID) -> SupplementRequest:
+    """What the return decision asks for: the reason, the materials named, those kept."""
+    row, doc = _load(session, case_id)
+    return _asked(reference.catalog(session.db).item(row.item_code), doc)
+
+
+def _asked(item: CatalogItem, doc: CaseDocument) -> SupplementRequest:
+    reason = doc.decision.reason if doc.decision is not None else ""
+    return request_of(item, reason, doc.current_materials)
+
+
 def supplement(
     session: Session,
     case_id: UUID,
@@ -128,13 +144,14 @@ def supplement(
     row, doc = _load(session, case_id)
     status = transition(_facts(session, row, doc), CaseEvent.SUPPLEMENT, session.actor)
     item = reference.catalog(session.db).item(row.item_code)
+    asked = _asked(item, doc)
     current = doc.current_form
     merged = current | dict(form_changes or {})
     result = validate_form(item, merged, today=local_day(now))
     errors = [Notice(p.code, p.message, p.field) for p in result.errors]
     check_scans(item, [ScanMeta(s.material_code, s.media_type, len(s.data)) for s in scans], errors)
-    provided = set(doc.current_materials) | set(materials_provided)
-    provided |= {s.material_code for s in scans}
+    handed_in = set(materials_provided) | {s.material_code for s in scans}
+    provided = set(asked.kept) | handed_in  # what the reviewer asked for is not received yet
     missing = missing_materials(item, provided, result.values)
     if errors or missing:
         lines = [e.message for e in errors]
@@ -150,6 +167,8 @@ def supplement(
             notice_text(item, missing) if missing else None,
         )
     changed = {k: v for k, v in result.values.items() if current.get(k) != v}
+    if unchanged(changed, handed_in, asked.kept, len(scans)):
+        raise ServiceError("supplement_unchanged", UNCHANGED_MESSAGE, {"case_id": str(case_id)})
     based_on = doc.decision.version if doc.decision is not None else row.version
     if based_on < 1:
         raise ServiceError(
@@ -160,7 +179,7 @@ def supplement(
         based_on_version=based_on,
         clerk=session.username,
         form_changes=_JSON.validate_python(changed),
-        materials_provided=tuple(sorted(set(materials_provided) | {s.material_code for s in scans})),
+        materials_provided=tuple(sorted(handed_in)),
         attachments=tuple(s.ref() for s in scans),
         note=note,
     )

@@ -13,6 +13,7 @@ CATALOG = "catalog"
 RATES = "rates"
 DIVISIONS = "divisions"
 WORKDAYS = "workdays"
+STATION_KEYS = "station_keys"  # every station's public keys, to check their documents offline
 
 
 @dataclass(frozen=True, slots=True)

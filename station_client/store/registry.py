@@ -12,6 +12,7 @@ the row is based on (:func:`person_version`).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 from sqlite_utils import Database
 
@@ -83,6 +84,12 @@ def find_by_name(db: Database, dek: DataKey, name: str, *, limit: int = 50) -> l
         [dek.name_index(clean_text(name)), limit],
     ).fetchall()
     return [_open(dek, str(k), blob) for k, blob in rows]
+
+
+def each_person(db: Database, dek: DataKey) -> Iterator[PersonRecord]:
+    """Every person of the slice, opened one by one (a search by part of a name or its pinyin)."""
+    for key, blob in db.execute("SELECT key_hmac, enc FROM persons ORDER BY rowid"):
+        yield _open(dek, str(key), blob)
 
 
 def count(db: Database) -> int:

@@ -26,7 +26,7 @@ from schema.records import CaseStatusRecord, DecisionRecord, StaffAccount
 from schema.registry_digest import RegistrySum, station_digest
 from station_client.core.errors import StationError
 from station_client.crypto.keys import DataKey
-from station_client.services import decisions, dues, reference, registry
+from station_client.services import decisions, dues, reference, registry, station_contact
 from station_client.store import meta, staff
 from station_client.store import reference as reference_store
 from station_client.store import registry as registry_store
@@ -141,6 +141,8 @@ def _apply_page(db: Database, dek: DataKey, page: PullPage) -> bool:
                 _apply_case(db, dek, change)
             elif change.kind == ChangeKind.TOWNSHIP_DUES:
                 dues.apply_change(db, dek, change)
+            elif change.kind == ChangeKind.STATION:
+                station_contact.apply_change(db, change)  # its phone and address, for documents
             elif not reference.apply_change(db, change):
                 log.info("pull: ignoring a %s change this client does not hold", change.kind.value)
             crash_points.reach("pull.applying")

@@ -1,19 +1,26 @@
 """本站业务: this station's cases, filtered and searched; one case with its history and
-what can be done with it (补正, 交付审核结果, 修正并重新上报, 重印回执)."""
+what can be done with it (补正, 交付审核结果, 修正并重新上报, 重印回执).
+
+Nothing is clipped: a list cell too narrow for an item's name ends in "…" and the
+selected case is written out whole under the list; the detail wraps every value (and the
+city's reason) to the width its panel really has. The detail reads the case again after
+each sync round, so a decision or a return pulled meanwhile shows without reopening it.
+"""
 
 from __future__ import annotations
 
 import tkinter as tk
 from functools import partial
+from tkinter import ttk
 from typing import TYPE_CHECKING, Any
 
 import customtkinter as ctk
 from sqlite_utils import Database
 
 from station_client.services.caselist import CaseFilter
-from station_client.ui import actions, events, theme
+from station_client.ui import actions, documents, events, theme
 from station_client.ui.screen import Screen, entry
-from station_client.ui.viewmodels.cases import FILTERS, alert, empty_text, row_values
+from station_client.ui.viewmodels.cases import FILTERS, alert, elide, empty_text, full_text, row_values
 from station_client.ui.viewmodels.desk import RESEND, SUPPLEMENT
 from station_client.ui.widgets import Column, ScrollFrame, Table, button, label
 
@@ -57,9 +64,12 @@ class CasesScreen(Screen):
         button(find, "查找", self.load, width=100).grid(row=0, column=1, padx=10)
         self.count = label(find, "", muted=True)
         self.count.grid(row=0, column=2, sticky="w")
-        self.table = Table(c, COLUMNS, height=12)
+        self.table = Table(c, COLUMNS, height=10)
         self.table.grid(row=2, column=0, sticky="nsew", pady=(8, 0))
         self.table.on_open(self.open_case)
+        self.table.view.bind("<<TreeviewSelect>>", lambda _e: self._show_full(), "+")
+        self.full = label(c, "", wrap=1300, size=theme.SMALL)  # the selected case, whole
+        self.full.grid(row=3, column=0, sticky="ew", pady=(6, 0))
         self.query.bind("<Down>", lambda _e: self.table.focus_table())
         self.rows: dict[str, Any] = {}
         app.bus.listen(self, events.CASES_CHANGED, self._changed)
@@ -111,9 +121,27 @@ class CasesScreen(Screen):
     def _show(self, found: list[Any], query: str) -> None:
         self.table.clear()
         self.rows = {c.case_id: c for c in found}
+        view = self.table.view
+        font = ttk.Style(view).lookup("Treeview", "font")
+        view.update_idletasks()
+
+        def fit(value: str, key: str) -> str:  # the cell's width less its padding
+            width = int(view.column(key, "width")) - 12
+            return elide(value, width, lambda text: int(view.tk.call("font", "measure", font, text)))
+
+        keys = [column.key for column in COLUMNS]
         for case in found:
-            self.table.add(case.case_id, row_values(case), tags=("alert",) if alert(case) else ())
+            values = [fit(v, k) for v, k in zip(row_values(case), keys, strict=True)]
+            self.table.add(case.case_id, values, tags=("alert",) if alert(case) else ())
         self.count.configure(text=f"共 {len(found)} 件" if found else empty_text(self.filter, query))
+        self._show_full()
+
+    def _show_full(self) -> None:
+        chosen = self.table.selected()
+        case = self.rows.get(chosen) if chosen else None
+        if case is None and len(self.rows) == 1:
+            case = next(iter(self.rows.values()))
+        self.full.configure(text=full_text(case) if case is not None else "")
 
     def open_case(self, case_id: str) -> None:
         self.nav.open_case(case_id)
@@ -143,6 +171,15 @@ class CaseDetailScreen(Screen):
         self.handover = ctk.CTkFrame(c, fg_color=theme.INFO_BG, corner_radius=8)
         self.recipient: ctk.CTkEntry | None = None
         self.conflict_line: Any = None  # what to tell the applicant, for a case sent to 综合业务科
+        self.reason: Any = None  # the city's reason for its decision, whole
+        self._wrapped: list[tuple[Any, ScrollFrame]] = []  # labels wrapped to their panel's width
+        for area in (self.left, self.right):
+            tk.Misc.bind(area.canvas, "<Configure>", lambda _e: self._fit(), "+")
+        app.bus.listen(self, events.CASES_CHANGED, self._changed)
+
+    def _changed(self, _event: tk.Event) -> None:
+        if self.winfo_ismapped():  # a sync round may have brought a decision or a return
+            self.on_show()
 
     def on_show(self) -> None:
         session, clock, case_id = self.clerk, self.app.clock, self.case_id
@@ -167,14 +204,34 @@ class CaseDetailScreen(Screen):
         )
         return row + 1
 
+    def _wrap(self, widget: Any, area: ScrollFrame) -> Any:
+        self._wrapped.append((widget, area))
+        return widget
+
+    def _fit(self) -> None:
+        """Wrap each long text to what its panel shows (the panels share the window 3:2)."""
+        self.update_idletasks()
+        for widget, area in self._wrapped:
+            if widget.winfo_exists():
+                room = area.canvas.winfo_width() - widget.winfo_x() - 16
+                if room > 100 and int(widget.cget("wraplength")) != room:
+                    widget.configure(wraplength=room)
+
     def _pairs(self, row: int, pairs: list[tuple[str, str]]) -> int:
         for key, value in pairs:
             label(self.left.inner, key, muted=True, wrap=220).grid(
                 row=row, column=0, sticky="ne", padx=(10, 12), pady=2
             )
-            label(self.left.inner, value, wrap=520).grid(row=row, column=1, sticky="w", pady=2)
+            self._wrap(label(self.left.inner, value, wrap=420), self.left).grid(
+                row=row, column=1, sticky="w", pady=2
+            )
             row += 1
         return row
+
+    def _paragraph(self, row: int, text: str, *, bold: bool = False) -> Any:
+        line = self._wrap(label(self.left.inner, text, wrap=640, bold=bold), self.left)
+        line.grid(row=row, column=0, columnspan=2, sticky="w", padx=10, pady=2)
+        return line
 
     def _show(self, detail: CaseDetail) -> None:
         self.detail = detail
@@ -183,23 +240,28 @@ class CaseDetailScreen(Screen):
         for area in (self.left.inner, self.right.inner, self.actions):
             for child in area.winfo_children():
                 child.destroy()
-        row, self.conflict_line = 0, None
+        self._wrapped.clear()
+        row, self.conflict_line, self.reason = 0, None, None
         if detail.conflict is not None:
             c = detail.conflict
             row = self._section(row, "数据冲突待处理" if c.open else "数据冲突处理结果")
-            self.conflict_line = label(self.left.inner, c.tell_applicant, wrap=760, bold=True)
-            self.conflict_line.grid(row=row, column=0, columnspan=2, sticky="w", padx=10, pady=2)
+            self.conflict_line = self._paragraph(row, c.tell_applicant, bold=True)
             row = self._pairs(row + 1, [("原因", c.reason), ("经过", c.resolved_history or c.history)])
-        row = self._pairs(self._section(row, "申请人"), detail.applicant)
-        if detail.decision:
+        if detail.decision:  # first: it is what the clerk came for
             d = detail.decision
             row = self._section(row, "审核决定")
-            row = self._pairs(
-                row,
-                [("结果", d["status_label"]), ("科室", d["section_label"]), ("原因", d.get("reason") or "—")],
+            row = self._pairs(row, [("结果", d["status_label"]), ("科室", d["section_label"])])
+            words = "退回原因" if s.status == "returned" else "原因"
+            self.reason = self._paragraph(
+                row, f"{words}：{d.get('reason') or '—'}", bold=s.status == "returned"
             )
+            row += 1
+        row = self._pairs(self._section(row, "申请人"), detail.applicant)
         row = self._pairs(self._section(row, "表单"), detail.form)
         materials = [("已收材料", "、".join(detail.materials) or "无")]
+        asked = detail.supplement_request
+        if asked is not None and asked.requested:
+            materials.append(("要求补交", "、".join(asked.requested_names)))
         materials += [(name, f"{size}，{state}") for name, size, state in detail.attachments]
         row = self._pairs(self._section(row, "材料与扫描件"), materials)
         if detail.fee:
@@ -217,9 +279,10 @@ class CaseDetailScreen(Screen):
         from station_client.ui.viewmodels.sync import when
 
         for n, h in enumerate(detail.history, start=1):
-            label(
+            line = label(
                 self.right.inner, f"{when(h.at, self.app.clock())}　{h.text}", wrap=460, size=theme.SMALL
-            ).grid(row=n, column=0, sticky="w", padx=10, pady=2)
+            )
+            self._wrap(line, self.right).grid(row=n, column=0, sticky="w", padx=10, pady=2)
         base = len(detail.history) + 1
         label(self.right.inner, "上报记录", bold=True, size=20).grid(
             row=base, column=0, sticky="w", padx=10, pady=(12, 2)
@@ -228,10 +291,11 @@ class CaseDetailScreen(Screen):
             text = f"{op.kind_label}：{op.state_label}"
             if op.reason:
                 text += f"\n原因：{op.reason}\n处理：{op.advice}"
-            label(self.right.inner, text, wrap=460, size=theme.SMALL).grid(
+            self._wrap(label(self.right.inner, text, wrap=460, size=theme.SMALL), self.right).grid(
                 row=n, column=0, sticky="w", padx=10, pady=2
             )
         self._actions(detail)
+        self._fit()
 
     def _actions(self, detail: CaseDetail) -> None:
         column = 0
@@ -258,6 +322,14 @@ class CaseDetailScreen(Screen):
                 partial(self.app.documents.print_receipts, [number]),
                 kind="secondary",
                 width=150,
+            )
+        decided = detail.decision.get("status") if detail.decision else None
+        for notice, words in documents.case_notices(detail.summary.status, decided):
+            add(
+                f"打印{words}",
+                partial(self.app.documents.print_case_notice, self.case_id, notice),
+                kind="secondary",
+                width=170,
             )
         add("返回 (Esc)", self.nav.back, kind="secondary", width=130)
 

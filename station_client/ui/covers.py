@@ -51,14 +51,15 @@ class CoverLayer:
     def show_login(self) -> None:
         self._show(LoginScreen(self.app))
 
-    def show_lock(self) -> None:
+    def show_lock(self, *, deliberate: bool = False) -> None:
         if self.app.session is not None:
             self.app.session.lock()
-        self._show(LockScreen(self.app))
+        self._show(LockScreen(self.app, deliberate=deliberate))
 
     def lock(self) -> None:
+        """F12 or 锁定: the clerk locks the desk on purpose (not the idle timeout)."""
         if self.app.session is not None and self.current is None:
-            self.show_lock()
+            self.show_lock(deliberate=True)
 
     def switch_clerk(self) -> None:
         if self.app.session is not None:

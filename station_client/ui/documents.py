@@ -1,7 +1,8 @@
-"""PDFs for the desk: rendering receipts on the worker thread, and opening them to print.
+"""PDFs for the desk: rendering receipts and notices on the worker thread, and opening them to print.
 
 :class:`Printer` is the app's :class:`~station_client.ui.navigation.Documents`: screens
-ask it for receipts and to open a PDF; it also clears yesterday's printed files.
+ask it for receipts, a case's 补正告知书 / 办结通知书 (:func:`case_notices` says which a
+case offers) and to open a PDF; it also clears yesterday's printed files.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,6 +51,23 @@ def render_receipts(dek: DataKey, paths: StationPaths, numbers: list[str], db: D
     return out
 
 
+def case_notices(status: str, decision_status: str | None) -> list[tuple[str, str]]:
+    """(kind, words) of the notices a case offers now: 补正告知书 when returned, 办结通知书 when decided."""
+    from station_client.core.case_notices import NOTICE_WORDS, notices_for
+
+    return [(kind, NOTICE_WORDS[kind]) for kind in notices_for(status, decision_status)]
+
+
+def render_case_notice(
+    dek: DataKey, paths: StationPaths, db: Database, *, case_id: str, kind: str, clerk: str, now: datetime
+) -> Path:
+    """A job for the worker thread: the case's notice rendered (signed QR code) and written to exports/."""
+    from station_client.services import receipt_pdf
+
+    printable = receipt_pdf.case_notice_pdf(db, dek, case_id, kind, clerk=clerk, now=now)
+    return receipt_pdf.export(paths, f"{printable.number}-{kind}", printable.pdf)
+
+
 def clear_old_exports(paths: StationPaths, _db: Database) -> int:
     """A job for the worker thread: printed files older than a day removed."""
     from station_client.services.receipt_pdf import clear_exports
@@ -74,6 +93,26 @@ class Printer:
                 self.open_pdf(file)
             if done is not None:
                 done(files)
+
+        self.app.runner.submit(job, finished)
+
+    def print_case_notice(self, case_id: str, kind: str) -> None:
+        """Render the case's 补正告知书 or 办结通知书 off the Tk thread and open it for printing."""
+        session = self.app.session
+        assert session is not None, "notices are printed at the desk, after login"
+        job = partial(
+            render_case_notice,
+            session.dek,
+            self.app.paths,
+            case_id=case_id,
+            kind=kind,
+            clerk=session.display_name,
+            now=self.app.clock(),
+        )
+
+        def finished(file: Path) -> None:
+            self.printed.append(file)
+            self.open_pdf(file)
 
         self.app.runner.submit(job, finished)
 

@@ -16,15 +16,18 @@ from sqlite_utils import Database
 
 from schema.vocabulary import Tier
 from station_client.core.intake_rules import CheckedIntake, IntakeRefused
+from station_client.core.outbox_rules import OpState
 from station_client.ui import events, theme
 from station_client.ui.screen import Screen
-from station_client.ui.viewmodels.finish import confirm_lines, fee_lines, result_view
+from station_client.ui.viewmodels.finish import confirm_lines, fee_lines, result_view, upload_line
 from station_client.ui.viewmodels.form import FormModel
 from station_client.ui.widgets import ScrollFrame, button, label
 
 if TYPE_CHECKING:
     from station_client.services.intake import IntakeResult
     from station_client.ui.navigation import App
+
+PRINT_AFTER_MS = 60  # a few frames: the finish screen is on the glass before the PDFs render
 
 
 class ConfirmScreen(Screen):
@@ -79,13 +82,17 @@ class ConfirmScreen(Screen):
         if checked.warnings:
             self.banner.show("请核实：" + "；".join(w.message for w in checked.warnings), "warning")
         bottom = ctk.CTkFrame(c, fg_color="transparent")
-        bottom.grid(row=1, column=0, columnspan=2, sticky="e", pady=(8, 0))
-        button(bottom, "返回修改 (Esc)", self.nav.back, kind="secondary", width=170).grid(
-            row=0, column=0, padx=8
+        bottom.grid(row=1, column=0, columnspan=2, sticky="ew", pady=(8, 0))
+        bottom.grid_columnconfigure(0, weight=1)
+        self.progress = label(bottom, "", bold=True)  # 正在保存…: at once, while the worker saves
+        self.progress.grid(row=0, column=0, sticky="w")
+        self.back_button = button(bottom, "返回修改 (Esc)", self.nav.back, kind="secondary", width=170)
+        self.back_button.grid(row=0, column=1, padx=8)
+        self.confirm_text = "确认办结 (回车)" if checked.item.tier.value == "general" else "确认受理 (回车)"
+        self.confirm_button = button(
+            bottom, self.confirm_text, self.on_enter, kind="success", width=220, height=44
         )
-        text = "确认办结 (回车)" if checked.item.tier.value == "general" else "确认受理 (回车)"
-        self.confirm_button = button(bottom, text, self.on_enter, kind="success", width=220, height=44)
-        self.confirm_button.grid(row=0, column=1)
+        self.confirm_button.grid(row=0, column=2)
         self._busy = False
 
     def focus_first(self) -> None:
@@ -102,17 +109,27 @@ class ConfirmScreen(Screen):
             return intake(session, request, now=clock())
 
         def failed(exc: BaseException) -> None:
-            self._busy = False
-            self.confirm_button.configure(state="normal")
+            self._working(False)
             if isinstance(exc, IntakeRefused):
                 self.nav.back()
                 self.on_refused(exc)
                 return
             self.show_error(exc)
 
-        self._busy = True
-        self.confirm_button.configure(state="disabled", text="正在保存…")
+        self._working(True)
         self.run(job, self._done, failed)
+
+    def _working(self, busy: bool) -> None:
+        """While the case is saved: the buttons off, the wait said in words, a busy pointer."""
+        self._busy = busy
+        state = "disabled" if busy else "normal"
+        self.confirm_button.configure(state=state, text="正在保存…" if busy else self.confirm_text)
+        self.back_button.configure(state=state)
+        self.progress.configure(text="正在保存业务，请稍候…（请勿关闭窗口）" if busy else "")
+        self.configure(cursor="watch" if busy else "")
+
+    def on_escape(self) -> bool:
+        return self._busy  # no going back while the case is being saved
 
     def _done(self, result: IntakeResult) -> None:
         self.nav.open_finish(result)
@@ -139,8 +156,10 @@ class FinishScreen(Screen):
         self.number.grid(row=2, column=0, sticky="w", padx=20)
         for n, line in enumerate(view.lines, start=3):
             label(panel, line, wrap=1200).grid(row=n, column=0, sticky="w", padx=20, pady=2)
+        self.upload = label(panel, upload_line(None), wrap=1200)  # what is true, read from the outbox
+        self.upload.grid(row=len(view.lines) + 3, column=0, sticky="w", padx=20, pady=2)
         self.print_state = label(panel, "", muted=True, size=theme.SMALL)
-        self.print_state.grid(row=len(view.lines) + 3, column=0, sticky="w", padx=20, pady=(6, 16))
+        self.print_state.grid(row=len(view.lines) + 4, column=0, sticky="w", padx=20, pady=(6, 16))
         actions = ctk.CTkFrame(c, fg_color="transparent")
         actions.grid(row=1, column=0, sticky="w", pady=(12, 0))
         self.print_buttons = []
@@ -160,11 +179,33 @@ class FinishScreen(Screen):
         self.files: list[Path] = []
         self.slip_withdrawn = False
         app.bus.listen(self, events.CASES_CHANGED, self._recheck)
-        if auto_print:
-            self.print([number for number, _text in view.receipts])
+        app.bus.listen(self, events.CASES_CHANGED, self._read_upload)
+        app.bus.listen(self, events.SYNC_STATUS, self._read_upload)
+        self._read_upload()
+        self._auto_print = auto_print
+
+    def on_show(self) -> None:
+        """Printing starts once the screen is drawn: rendering the PDFs on the worker, started
+        at once, held the interpreter while the screen was being drawn (blank for up to a second)."""
+        if self._auto_print:
+            self._auto_print = False
+            self.print_state.configure(text="正在生成回执，请稍候…")
+            self.update_idletasks()
+            self.after(PRINT_AFTER_MS, partial(self.print, [number for number, _text in self.view.receipts]))
 
     def focus_first(self) -> None:
         self.next_button.focus_set()
+
+    def _read_upload(self, _event: Any = None) -> None:
+        """Whether the case has reached the city: after a sync round or a write, read its outbox rows."""
+        case_id = str(self.result.case_id)
+
+        def job(db: Database) -> list[OpState]:
+            from station_client.store import outbox
+
+            return [op.state for op in outbox.of_case(db, case_id)]
+
+        self.run(job, lambda states: self.upload.configure(text=upload_line(states)))
 
     def print(self, numbers: list[str]) -> None:
         self.print_state.configure(text="正在生成回执，请稍候…")

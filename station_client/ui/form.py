@@ -27,6 +27,7 @@ from station_client.ui import theme
 from station_client.ui.form_fields import FieldRow, make_row
 from station_client.ui.form_side import SidePanel, load_scan
 from station_client.ui.screen import Screen
+from station_client.ui.viewmodels.cases import return_words
 from station_client.ui.viewmodels.desk import INTAKE, RESEND, SUPPLEMENT
 from station_client.ui.viewmodels.form import FormModel, ScanDraft
 from station_client.ui.widgets import ScrollFrame, button, label
@@ -65,6 +66,9 @@ class FormScreen(Screen):
         self.item = reference.catalog.item(item_code)
         self.mode, self.case, self.op = mode, case, op
         provided: Sequence[str] = case.materials_provided if case is not None else ()
+        asked = case.supplement_request if case is not None and mode == SUPPLEMENT else None
+        if asked is not None:  # what the reviewer asked for again is not received yet: 还缺, to tick or scan
+            provided = asked.kept
         self.model = FormModel(
             self.item,
             reference,
@@ -87,7 +91,15 @@ class FormScreen(Screen):
         prefix = {INTAKE: "", SUPPLEMENT: "补正：", RESEND: "更正后重新上报："}[mode]
         self.set_title(f"{prefix}{self.item.code} {self.item.name}")
         who = app.desk.applicant.line if app.desk.applicant else ""
-        label(c, f"{tier}　　申请人：{who}", muted=True).grid(row=0, column=0, columnspan=2, sticky="w")
+        top = ctk.CTkFrame(c, fg_color="transparent")  # a 补正 shows the return's reason under this line
+        top.grid(row=0, column=0, columnspan=2, sticky="ew")
+        top.grid_columnconfigure(0, weight=1)
+        label(top, f"{tier}　　申请人：{who}", muted=True).grid(row=0, column=0, sticky="w")
+        self.return_reason: ctk.CTkLabel | None = None
+        if asked is not None:
+            self.return_reason = label(top, return_words(asked), wrap=1290, bold=True)
+            self.return_reason.configure(fg_color=theme.WARNING_BG, text_color=theme.WARNING, corner_radius=6)
+            self.return_reason.grid(row=1, column=0, sticky="ew", pady=(4, 0))
         self.left = ScrollFrame(c, fg_color=theme.PANEL, corner_radius=0)
         self.left.grid(row=1, column=0, sticky="nsew", pady=(6, 0), padx=(0, 8))
         self.rows: dict[str, FieldRow] = {}
@@ -110,12 +122,12 @@ class FormScreen(Screen):
                 font=theme.font(),
             )
             self.note_box.grid(row=len(self.rows) + 1, column=0, sticky="w", padx=16, pady=(0, 8))
-        right = ScrollFrame(c, fg_color=theme.PANEL, corner_radius=0)
-        right.grid(row=1, column=1, sticky="nsew", pady=(6, 0))
-        self.right_scroll = right
-        self.side = SidePanel(right.inner, self, self.model)
-        self.side.grid(row=0, column=0, sticky="nsew")
-        right.inner.grid_columnconfigure(0, weight=1)
+            inner = self.note_box._textbox  # the tk.Text: Tab leaves the box on to the materials
+            inner.bind("<Tab>", lambda e: (e.widget.tk_focusNext().focus_set(), "break")[1])
+            inner.bind("<Shift-Tab>", lambda e: (e.widget.tk_focusPrev().focus_set(), "break")[1])
+        self.side = SidePanel(c, self, self.model)
+        self.side.grid(row=1, column=1, sticky="nsew", pady=(6, 0))
+        self.right_scroll = self.side.list  # only the checklist scrolls: the fee stays in view
         bottom = ctk.CTkFrame(c, fg_color="transparent")
         bottom.grid(row=2, column=0, columnspan=2, sticky="ew", pady=(8, 0))
         bottom.grid_columnconfigure(0, weight=1)
@@ -128,6 +140,7 @@ class FormScreen(Screen):
         self._escape_armed = False
         self._pending: str | None = None
         self._busy = False
+        self._summary = ""  # the problems banner as last shown: kept up to date until it is replaced
         self._fill_initial()
         self.baseline = (self.model.filled(), set(self.model.provided))
         self.refresh()
@@ -168,6 +181,12 @@ class FormScreen(Screen):
             row.show(self.model.message(name, verdict))
             row.mark_required(self.model.required_now(row.f, verdict.values))
         self.side.refresh(verdict)
+        if self._summary and self.banner.text == self._summary:  # say what is left, nothing once complete
+            self._summary = verdict.summary(self.item)
+            if self._summary:
+                self.banner.show(self._summary, "error")
+            else:
+                self.banner.clear()
         errors = sum(1 for n in self.rows if self.model.message(n, verdict) and n in verdict.errors)
         self.status.configure(text=f"已检查的项目中有 {errors} 处需要更正" if errors else "")
         return verdict
@@ -230,13 +249,22 @@ class FormScreen(Screen):
     def print_notice(self) -> None:
         verdict = self.model.verdict()
         text = self.model.notice(verdict)
-        station, paths, clock = self.app.station_label, self.app.paths, self.app.clock
+        paths, clock = self.app.paths, self.app.clock
+        who = self.app.desk.applicant
+        clerk = self.app.session.display_name if self.app.session is not None else ""
 
-        def job(_db: Database) -> Path:
+        def job(db: Database) -> Path:  # the applicant, the clerk, the station and its contact
             from station_client.services import receipt_pdf
             from station_client.services.receipt_pdf import local_time
 
-            pdf = receipt_pdf.render_notice(text, station=station, issued=local_time(clock().isoformat()))
+            pdf = receipt_pdf.notice_pdf(
+                db,
+                text,
+                issued=local_time(clock().isoformat()),
+                applicant_name=who.name if who else "",
+                applicant_id=(who.id_number or who.uscc or "") if who else "",
+                clerk=clerk,
+            )
             return receipt_pdf.export(paths, f"一次性告知单-{self.item.code}-{clock():%Y%m%d%H%M%S}", pdf)
 
         def done(path: Path) -> None:
@@ -264,7 +292,8 @@ class FormScreen(Screen):
         self.model.touch_all()
         verdict = self.refresh()
         if not verdict.ok:
-            self._show_problems(verdict.errors, verdict.summary(self.item))
+            self._summary = verdict.summary(self.item)
+            self._show_problems(verdict.errors, self._summary)
             return
         if self.mode == INTAKE:
             self._confirm()

@@ -155,8 +155,25 @@ class TextField(FieldRow):
         self.text.focus_set()
 
 
+def arrows(stops: list[Any], on_move: Callable[[int], None] | None = None) -> None:
+    """←/→ (and ↑/↓) move the keyboard between the options of one field, as in a radio group;
+    ``on_move(n)`` is told which option the keyboard reached."""
+
+    def move(n: int, step: int, _event: tk.Event) -> str:
+        target = max(0, min(len(stops) - 1, n + step))
+        tk.Misc.focus_set(stops[target])
+        if on_move is not None:
+            on_move(target)
+        return "break"
+
+    for n, stop in enumerate(stops):
+        for key, step in (("<Left>", -1), ("<Up>", -1), ("<Right>", 1), ("<Down>", 1)):
+            tk.Misc.bind(stop, key, partial(move, n, step))
+
+
 class ChoiceButtons(FieldRow):
-    """A few choices as buttons: a click or Space picks one (again: none); Enter confirms the form."""
+    """A few choices as buttons: a click or Space picks one (again: none), ←/→ pick the one
+    beside it; Enter confirms the form."""
 
     def choices(self) -> list[tuple[object, str]]:
         return [(c.value, c.label) for c in self.f.choices]
@@ -170,6 +187,12 @@ class ChoiceButtons(FieldRow):
             b.grid(row=0, column=n, padx=(0, 8))
             tk.Misc.bind(b, "<FocusOut>", self._left, "+")
             self.buttons.append(b)
+        arrows(self.buttons, self._arrived)
+
+    def _arrived(self, n: int) -> None:
+        value = self.options[n][0]
+        if self.current != value:
+            self.pick(value)
 
     def pick(self, value: object) -> None:
         self.current = None if self.current == value else value
@@ -247,13 +270,15 @@ class ComboField(FieldRow):
 class MultiField(FieldRow):
     def build(self) -> None:
         self.vars: dict[str, tk.BooleanVar] = {}
+        self.boxes: list[ctk.CTkCheckBox] = []
         for n, c in enumerate(self.f.choices):
             var = tk.BooleanVar(value=False)
             box = checkbox(self.box, c.label, var, command=self._changed)
             box.grid(row=n // 3, column=n % 3, sticky="w", padx=(0, 16), pady=2)
             tk.Misc.bind(box, "<FocusOut>", self._left, "+")
             self.vars[c.value] = var
-        self._first = self.box.winfo_children()[0] if self.f.choices else None
+            self.boxes.append(box)
+        arrows(self.boxes)  # ←/→ go from box to box; Space ticks the one with the keyboard
 
     def value(self) -> object:
         return [v for v, var in self.vars.items() if var.get()]
@@ -264,8 +289,8 @@ class MultiField(FieldRow):
             var.set(v in chosen)
 
     def focus_input(self) -> None:
-        if self._first is not None:
-            self._first.focus_set()
+        if self.boxes:
+            self.boxes[0].focus_set()
 
 
 class DivisionField(FieldRow):

@@ -13,9 +13,10 @@ import customtkinter as ctk
 
 from station_client.ui import theme
 from station_client.ui.viewmodels.form import MEDIA_NAMES, FormModel, ScanDraft, Verdict, check_scan
-from station_client.ui.widgets import button, checkbox, label
+from station_client.ui.widgets import ScrollFrame, button, checkbox, label
 
 THUMB = (60, 76)
+WRAP = 420  # text in the right column (480 px less the scroll bar and the margins)
 
 
 class FormActions(Protocol):
@@ -59,32 +60,45 @@ def thumbnail(data: bytes, media: str) -> Any:
 
 
 class SidePanel(ctk.CTkFrame):  # type: ignore[misc]
+    """Three parts in one column: the fee, fixed at the top (the clerk tells the applicant the
+    amount while ticking materials, so it never scrolls away); the checklist, which scrolls on
+    its own; and the one-time notice of what is missing with its print button, fixed at the
+    bottom and gone once nothing is missing."""
+
     def __init__(self, parent: Any, screen: FormActions, model: FormModel) -> None:
         super().__init__(parent, fg_color=theme.PANEL, corner_radius=0)
         self.screen, self.model = screen, model
         self.grid_columnconfigure(0, weight=1)
+        self.grid_rowconfigure(1, weight=1)
         self.fee = ctk.CTkFrame(self, fg_color=theme.INFO_BG, corner_radius=8)
         if model.item.fee_kind is not None:
             self.fee.grid(row=0, column=0, sticky="ew", padx=6, pady=(6, 4))
             self.fee.grid_columnconfigure(1, weight=1)
-        self.fee_title = label(self.fee, "缴费金额（确认前告知申请人）", bold=True)
-        self.fee_title.grid(row=0, column=0, columnspan=2, sticky="w", padx=10, pady=(6, 0))
+        # Compact, so the checklist below keeps its room at 1366×768: the amount and its title on
+        # one line, the decomposition in two columns (by insurance | by payer and account).
         self.fee_total = label(self.fee, "", bold=True, size=theme.TITLE)
-        self.fee_total.grid(row=1, column=0, columnspan=2, sticky="w", padx=10)
+        self.fee_total.grid(row=0, column=0, sticky="w", padx=10, pady=(4, 0))
+        self.fee_title = label(self.fee, "缴费金额（确认前告知申请人）", muted=True, size=theme.MIN_PX)
+        self.fee_title.grid(row=0, column=1, sticky="e", padx=10, pady=(4, 0))
         self.fee_lines = ctk.CTkFrame(self.fee, fg_color="transparent")
-        self.fee_lines.grid(row=2, column=0, columnspan=2, sticky="ew", padx=10, pady=(0, 8))
-        label(self, "材料清单（一次性告知）", bold=True, size=20).grid(
-            row=1, column=0, sticky="w", padx=10, pady=(6, 2)
+        self.fee_lines.grid(row=1, column=0, columnspan=2, sticky="ew", padx=10, pady=(0, 6))
+        self.fee_lines.grid_columnconfigure(2, minsize=24)
+        self.list = ScrollFrame(self, fg_color=theme.PANEL, corner_radius=0)
+        self.list.grid(row=1, column=0, sticky="nsew")
+        body = self.list.inner
+        body.grid_columnconfigure(0, weight=1)
+        label(body, "材料清单（一次性告知）", bold=True, size=20).grid(
+            row=0, column=0, sticky="w", padx=10, pady=(6, 2)
         )
         label(
-            self,
+            body,
             "收到原件后勾选；可为每项材料添加扫描件（JPG、PNG、PDF，每个不超过 10 MB）。",
             muted=True,
             size=theme.MIN_PX,
-            wrap=430,
-        ).grid(row=2, column=0, sticky="w", padx=10)
-        self.rows = ctk.CTkFrame(self, fg_color="transparent")
-        self.rows.grid(row=3, column=0, sticky="ew", padx=6)
+            wrap=WRAP,
+        ).grid(row=1, column=0, sticky="w", padx=10)
+        self.rows = ctk.CTkFrame(body, fg_color="transparent")
+        self.rows.grid(row=2, column=0, sticky="ew", padx=6, pady=(0, 8))
         self.rows.grid_columnconfigure(0, weight=1)
         self.vars: dict[str, tk.BooleanVar] = {}
         self.boxes: dict[str, ctk.CTkCheckBox] = {}
@@ -98,12 +112,15 @@ class SidePanel(ctk.CTkFrame):  # type: ignore[misc]
             label(self.rows, "本事项不需要提交材料。", muted=True).grid(
                 row=0, column=0, sticky="w", padx=4, pady=4
             )
-        self.missing = label(self, "", size=theme.MIN_PX, wrap=430)
-        self.missing.grid(row=4, column=0, sticky="w", padx=10, pady=(6, 2))
+        self.notice = ctk.CTkFrame(self, fg_color=theme.WARNING_BG, corner_radius=8)
+        self.notice.grid(row=2, column=0, sticky="ew", padx=6, pady=(4, 6))
+        self.notice.grid_columnconfigure(0, weight=1)
+        self.missing = label(self.notice, "", size=theme.MIN_PX, wrap=WRAP)
+        self.missing.grid(row=0, column=0, sticky="w", padx=10, pady=(4, 2))
         self.notice_button = button(
-            self, "打印一次性告知单", screen.print_notice, kind="secondary", width=220
+            self.notice, "打印一次性告知单", screen.print_notice, kind="secondary", width=200, height=34
         )
-        self.notice_button.grid(row=5, column=0, sticky="w", padx=10, pady=(0, 8))
+        self.notice_button.grid(row=1, column=0, sticky="w", padx=10, pady=(0, 6))
 
     def _material(self, n: int, code: str, name: str) -> None:
         var = tk.BooleanVar(value=code in self.model.all_provided())
@@ -121,11 +138,12 @@ class SidePanel(ctk.CTkFrame):  # type: ignore[misc]
         )
         attach.grid(row=n * 3, column=1, sticky="e", padx=4, pady=(8, 0))
         self.attach_buttons[code] = attach
-        note = label(self.rows, "", muted=True, size=theme.MIN_PX, wrap=420)
+        note = label(self.rows, "", muted=True, size=theme.MIN_PX, wrap=WRAP - 30)
         note.grid(row=n * 3 + 1, column=0, columnspan=2, sticky="w", padx=36)
         self.notes[code] = note
-        strip = ctk.CTkFrame(self.rows, fg_color="transparent")
+        strip = ctk.CTkFrame(self.rows, fg_color="transparent", width=0, height=0)
         strip.grid(row=n * 3 + 2, column=0, columnspan=2, sticky="w", padx=32)
+        strip.grid_remove()  # an empty strip takes no room (a CTkFrame is 200×200 by default)
         self.thumbs[code] = strip
 
     def _toggled(self, code: str) -> None:
@@ -151,13 +169,17 @@ class SidePanel(ctk.CTkFrame):  # type: ignore[misc]
                 text_color=theme.DANGER if row.needed and not row.provided else theme.MUTED,
             )
         if verdict.missing:
+            names = "、".join(m.name for m in verdict.missing)
             self.missing.configure(
-                text=f"还缺 {len(verdict.missing)} 项材料：{'、'.join(m.name for m in verdict.missing)}",
+                text=f"还缺 {len(verdict.missing)} 项材料：{names}。",
                 text_color=theme.DANGER,
             )
+            self.notice.configure(fg_color=theme.WARNING_BG)
+            self.notice_button.grid()
         else:
-            self.missing.configure(text="所需材料已齐全。", text_color=theme.SUCCESS)
-        self.notice_button.configure(state="normal" if verdict.missing else "disabled")
+            self.missing.configure(text="✔ 所需材料已齐全。", text_color=theme.SUCCESS)
+            self.notice.configure(fg_color="transparent")
+            self.notice_button.grid_remove()
         self._fee(verdict)
 
     def show_scans(self) -> None:
@@ -165,8 +187,13 @@ class SidePanel(ctk.CTkFrame):  # type: ignore[misc]
         for code, strip in self.thumbs.items():
             for child in strip.winfo_children():
                 child.destroy()
-            for n, scan in enumerate(s for s in self.model.scans if s.material_code == code):
+            scans = [s for s in self.model.scans if s.material_code == code]
+            for n, scan in enumerate(scans):
                 self._thumb(strip, n, scan)
+            if scans:
+                strip.grid()
+            else:
+                strip.grid_remove()
 
     def _thumb(self, strip: ctk.CTkFrame, n: int, scan: ScanDraft) -> None:
         cell = ctk.CTkFrame(strip, fg_color="transparent")
@@ -197,18 +224,14 @@ class SidePanel(ctk.CTkFrame):  # type: ignore[misc]
             return
         fee = preview.fee
         self.fee_total.configure(text=f"应缴 {fee['collected']} 元")
-        lines = [(k, v) for k, v in fee["by_insurance"].items()]
-        lines += [(k, v) for k, v in fee["by_payer"].items()]
-        lines += [(k, v) for k, v in fee["by_account"].items()]
         months = len(fee["by_month"])
-        lines.append(
-            (
-                "缴费月数" if months > 1 else "缴费期",
-                f"{months} 个月" if months > 1 else next(iter(fee["by_month"])),
-            )
-        )
-        for n, (key, value) in enumerate(lines):
-            label(self.fee_lines, key, size=theme.MIN_PX).grid(row=n, column=0, sticky="w")
-            label(self.fee_lines, f"{value} 元" if value and "." in value else value, size=theme.MIN_PX).grid(
-                row=n, column=1, sticky="e", padx=(10, 0)
-            )
+        period = ("缴费月数", f"{months} 个月") if months > 1 else ("缴费期", next(iter(fee["by_month"]), ""))
+        left = [*fee["by_insurance"].items(), period]
+        right = [*fee["by_payer"].items(), *fee["by_account"].items()]
+        for column, lines in ((0, left), (3, right)):
+            for n, (key, value) in enumerate(lines):
+                label(self.fee_lines, key, size=theme.MIN_PX).grid(row=n, column=column, sticky="w")
+                shown = f"{value} 元" if value and "." in value else value
+                label(self.fee_lines, shown, size=theme.MIN_PX).grid(
+                    row=n, column=column + 1, sticky="e", padx=(8, 0)
+                )

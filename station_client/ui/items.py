@@ -1,5 +1,6 @@
 """选择业务: type a name, a code or pinyin initials (lhjy → 灵活就业…); the list follows
-as you type, grouped by insurance type, recent and frequent items first."""
+as you type, in the same order for the same keys; before typing it is grouped by insurance
+type, recent and frequent items first."""
 
 from __future__ import annotations
 

@@ -4,7 +4,9 @@ change of a one-time password (:class:`PasswordScreen`: it cannot be skipped).
 Passwords are checked on the worker thread (scrypt takes ~0.1 s): the window stays
 live and shows "正在登录…". The first login of a clerk on this PC may need the recovery
 key printed at enrolment (the data key is not yet wrapped for that clerk): the field
-appears only then, with the reason.
+appears only then, with what the key is, where it is kept and why it is asked only once
+(:data:`RECOVERY_HELP`). The screen names the station, never a folder: support reads the
+data directory with ``station-client status``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,13 @@ if TYPE_CHECKING:
     from station_client.ui.navigation import App, Covers
 
 SETTINGS = "ui-settings.json"
+RECOVERY_HELP = (
+    "恢复密钥是本服务站注册（station-client enroll）时只显示一次的一串字母和数字，"
+    "形如 ABCD-EFGH-JKLM-…（8 组，每组 4 位），注册时已抄写或打印，交站长锁柜保管。"
+    "本机的业务数据是加密保存的：您的账号第一次在这台电脑登录时，要用它打开本机数据；"
+    "打开后，本机会用您的密码另存一把钥匙，以后只凭密码登录，不再需要恢复密钥。"
+    "也可以请已在本机登录过的柜员先登录，再用“切换柜员”换成您的账号，就不必输入。"
+)
 
 
 def _panel(screen: Screen) -> ctk.CTkFrame:
@@ -61,14 +70,8 @@ class LoginScreen(Screen):
         self.password = entry(panel, width=340, show="•")
         _row(panel, 3, "密码", self.password)
         self.recovery_label = label(panel, "恢复密钥", bold=True)
-        self.recovery = entry(panel, width=340)
-        self.recovery_help = label(
-            panel,
-            "本账号首次在这台电脑登录：请输入注册本服务站时打印的恢复密钥（或请已在本机登录过的柜员登录后“切换柜员”）。",
-            muted=True,
-            wrap=520,
-            size=theme.SMALL,
-        )
+        self.recovery = entry(panel, width=340, placeholder="如 ABCD-EFGH-…，向站长索取")
+        self.recovery_help = label(panel, RECOVERY_HELP, muted=True, wrap=560, size=theme.SMALL)
         self.login_button = button(panel, "登录", self.on_enter, width=340, height=44)
         self.login_button.grid(row=6, column=1, sticky="w", padx=(0, 30), pady=(10, 6))
         label(
@@ -94,9 +97,7 @@ class LoginScreen(Screen):
         def done(found: tuple[str, str]) -> None:
             name, last = found
             self.app.station_label = name
-            self.station.configure(
-                text=f"{name}（{self.app.paths.home}）" if name else "本机尚未注册为服务站"
-            )
+            self.station.configure(text=name or "本机尚未注册为服务站")
             if last and not self.username.get():
                 self.username.insert(0, last)
                 self.password.focus_set()
@@ -165,11 +166,13 @@ class LockScreen(Screen):
     hint = "输入密码后回车解锁"
     cover = True
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, *, deliberate: bool = False) -> None:
         super().__init__(app)
         panel = _panel(self)
         session = self.clerk
-        label(panel, "长时间未操作，工作站已锁定", size=theme.TITLE, bold=True).grid(
+        # F12 is the clerk's own lock, not the idle timeout: say which one happened.
+        why = "工作站已锁定，请输入密码解锁" if deliberate else "长时间未操作，工作站已锁定"
+        label(panel, why, size=theme.TITLE, bold=True).grid(
             row=0, column=0, columnspan=2, padx=30, pady=(24, 6)
         )
         label(panel, f"当前柜员：{session.display_name}（{session.username}）", muted=True).grid(

@@ -76,6 +76,9 @@ class Navigator(Protocol):
     def open_dues(self) -> None:
         """催缴名单: the township's flexible workers due or in arrears."""
 
+    def open_verify(self) -> None:
+        """核验: is a printed document genuine (its QR code scanned)."""
+
 
 class Covers(Protocol):
     """The login, lock, clerk switch and password change, shown over the whole window."""
@@ -105,6 +108,9 @@ class Documents(Protocol):
     def print_receipts(
         self, numbers: list[str], done: Callable[[list[Path]], None] | None = None
     ) -> None: ...
+
+    def print_case_notice(self, case_id: str, kind: str) -> None:
+        """The case's 补正告知书 (``supplement_notice``) or 办结通知书 (``decision_notice``)."""
 
     def open_pdf(self, path: Path) -> None: ...
 

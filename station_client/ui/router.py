@@ -155,3 +155,9 @@ class Router:
 
         self.home()
         self.show(DuesScreen(self.app))
+
+    def open_verify(self) -> None:
+        from station_client.ui.verify import VerifyScreen
+
+        self.home()
+        self.show(VerifyScreen(self.app))

@@ -5,6 +5,8 @@ customtkinter's buttons and check boxes draw on a canvas and take no keyboard fo
 is, so a clerk can work without the mouse. A button acts on Space or Enter; a choice or
 a check box (:func:`choice_button`, :func:`checkbox`) toggles on Space only, so Enter
 stays the screen's main action (confirming a form never changes a choice on the way).
+Labels that wrap (:class:`WrapLabel`, :class:`Banner`) break their lines themselves:
+Chinese between characters, Latin words whole, no punctuation starting a line.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, ClassVar, Literal
 import customtkinter as ctk
 
 from station_client.ui import theme
+from station_client.ui.viewmodels import linebreak
 
 ACTIVATE_KEYS = ("<KeyPress-space>", "<Return>", "<KP_Enter>")  # a button
 TOGGLE_KEYS = ("<KeyPress-space>",)  # a choice or a check box: Enter goes on to the screen
@@ -32,6 +35,11 @@ def keyboard(
 ) -> None:
     """Tab stop + activation by ``keys`` + focus ring for a canvas-drawn CTk widget."""
     widget.tk.call(str(widget), "configure", "-takefocus", 1)  # the outer frame: a Tab stop
+    # customtkinter's focus_set() focuses the text label inside, where none of the keys below
+    # are bound: a screen that puts the keyboard on a button or check box would show nothing
+    # and Space would do nothing. Focus the frame itself, as Tab does.
+    for name in ("focus", "focus_set", "focus_force"):
+        setattr(widget, name, getattr(tk.Misc, name).__get__(widget))
 
     def fire(_event: tk.Event) -> str:
         if str(widget.cget("state")) != "disabled":
@@ -119,7 +127,50 @@ def checkbox(
     return box
 
 
-class Banner(ctk.CTkLabel):  # type: ignore[misc]
+class WrapLabel(ctk.CTkLabel):  # type: ignore[misc]
+    """A label whose text is broken into lines of at most ``wraplength`` pixels by
+    :func:`~station_client.ui.viewmodels.linebreak.wrap` (Tk's own wrapping breaks only at
+    spaces, so Chinese broke anywhere). ``cget("text")`` is the text as given."""
+
+    def __init__(self, parent: Any, *, wraplength: int = 0, **kwargs: Any) -> None:
+        self._wrap = wraplength
+        super().__init__(parent, wraplength=0, **kwargs)
+        self._render()
+
+    def configure(self, require_redraw: bool = False, **kwargs: Any) -> None:
+        rewrap = bool({"text", "font", "wraplength"} & kwargs.keys())
+        if "wraplength" in kwargs:
+            self._wrap = kwargs.pop("wraplength")
+        super().configure(require_redraw, **kwargs)
+        if rewrap:
+            self._render()
+
+    def cget(self, attribute_name: str) -> Any:
+        return self._wrap if attribute_name == "wraplength" else super().cget(attribute_name)
+
+    def _update_font(self) -> None:
+        super()._update_font()
+        self._render()
+
+    def _set_scaling(self, *args: Any, **kwargs: Any) -> None:
+        super()._set_scaling(*args, **kwargs)
+        self._label.configure(wraplength=0)
+        self._render()
+
+    def _render(self) -> None:
+        text = str(self._text)
+        if self._wrap > 0 and text:
+            inner = self._label
+            font = inner.cget("font")
+
+            def measure(piece: str) -> float:
+                return int(inner.tk.call("font", "measure", font, "-displayof", inner, piece))
+
+            text = linebreak.wrap(text, self._apply_widget_scaling(self._wrap), measure)
+        self._label.configure(text=text)
+
+
+class Banner(WrapLabel):
     """A message line: error (red), warning (amber), info (blue), success (green).
 
     Empty, it takes no room: it is placed with ``grid`` once and removed while empty.
@@ -320,13 +371,15 @@ def heading(parent: Any, text: str) -> ctk.CTkLabel:
 def label(
     parent: Any, text: str, *, muted: bool = False, wrap: int = 0, bold: bool = False, size: int | None = None
 ) -> ctk.CTkLabel:
+    """A left-aligned label; with ``wrap`` (pixels) its lines are broken the Chinese way."""
     font = theme.font(size or theme.BODY, "bold" if bold else "normal")
-    return ctk.CTkLabel(
-        parent,
-        text=text,
-        anchor="w",
-        justify="left",
-        wraplength=wrap,
-        text_color=theme.MUTED if muted else theme.TEXT,
-        font=font,
-    )
+    options: dict[str, Any] = {
+        "text": text,
+        "anchor": "w",
+        "justify": "left",
+        "text_color": theme.MUTED if muted else theme.TEXT,
+        "font": font,
+    }
+    if wrap > 0:
+        return WrapLabel(parent, wraplength=wrap, **options)
+    return ctk.CTkLabel(parent, **options)

@@ -24,7 +24,7 @@ CONFLICTS_SHOWN = 3  # the rest are on 同步问题
 
 class WorkbenchScreen(Screen):
     title = "首页"
-    hint = "刷身份证或输入号码后回车开始办理；F3 本站业务，F4 同步问题，F6 催缴名单"
+    hint = "刷身份证或输入号码后回车开始办理；F3 本站业务，F4 同步问题，F6 催缴名单，F7 核验"
 
     def __init__(self, app: App) -> None:
         super().__init__(app)
@@ -60,6 +60,9 @@ class WorkbenchScreen(Screen):
         )
         button(more, "催缴名单 (F6)", self.nav.open_dues, kind="secondary", width=180).grid(
             row=0, column=2, padx=8
+        )
+        button(more, "核验 (F7)", self.nav.open_verify, kind="secondary", width=180).grid(
+            row=0, column=3, padx=8
         )
         self.conflict_panel = ctk.CTkFrame(self.content, fg_color=theme.WARNING_BG, corner_radius=8)
         self.conflict_panel.grid_columnconfigure(0, weight=1)

@@ -1,4 +1,4 @@
-"""``sync-server station add|list|revoke|new-code``."""
+"""``sync-server station add|list|revoke|new-code|contact|start-over``."""
 
 from __future__ import annotations
 
@@ -41,21 +41,35 @@ def station() -> None:
 @click.option(
     "--point", type=IntRange(0, 99), help="站点号（00 为乡镇社保所，01–99 为社区服务点）；默认下一个空闲号。"
 )
-def add(data_dir: str | None, division: str, name: str, point: int | None) -> None:
+@click.option("--phone", metavar="电话", help="联系电话，印在该站的单据上，如 0833-2123456。")
+@click.option("--address", metavar="地址", help="办公地址，印在该站的单据上。")
+def add(
+    data_dir: str | None,
+    *,
+    division: str,
+    name: str,
+    point: int | None,
+    phone: str | None,
+    address: str | None,
+) -> None:
     """登记一个服务站并发放一次性注册码。"""
     from schema.divisions import load_divisions
+    from sync_server.services.admin.station_contact import set_contact
     from sync_server.services.admin.stations import add_station
 
     with open_database(data_dir) as (settings, db), db.write() as conn:
+        now = utcnow()
         issued = add_station(
             conn,
             division=division,
             name=name,
             point=point,
-            now=utcnow(),
+            now=now,
             code_hours=settings.enrolment_code_hours,
             actor=cli_actor(),
         )
+        if phone or address:
+            set_contact(conn, issued.station_id, phone=phone, address=address, now=now, actor=cli_actor())
     place = load_divisions().full_name(issued.station_id[:9])
     click.echo(f"已登记服务站 {issued.station_id}（{name.strip()}，{place}），状态：待注册")
     _echo_code(issued.code, format_time(issued.expires_at))
@@ -119,6 +133,32 @@ def new_code(data_dir: str | None, station_id: str) -> None:
     click.echo(f"已为服务站 {issued.station_id} 发放新的注册码，之前的注册码作废。")
     _echo_code(issued.code, format_time(issued.expires_at))
     click.echo("该站用新注册码完成注册后，服务器改认新电脑的密钥，旧电脑随即无法同步。")
+
+
+@station.command("contact")
+@data_dir_option
+@click.argument("station_id", metavar="服务站编码")
+@click.option("--phone", metavar="电话", help="联系电话，如 0833-2123456；给空字符串则清除。")
+@click.option("--address", metavar="地址", help="办公地址；给空字符串则清除。")
+def contact(data_dir: str | None, station_id: str, phone: str | None, address: str | None) -> None:
+    """设置或查看服务站的联系电话和地址（印在该站打印的回执和告知书上）。"""
+    from sync_server.services.admin.station_contact import set_contact, station_record
+    from sync_server.services.admin.stations import get_station
+
+    if phone is None and address is None:
+        with open_database(data_dir) as (_, db), db.read() as conn:
+            record = station_record(get_station(conn, station_id))
+        click.echo(f"服务站 {record.station_id}（{record.name}）")
+    else:
+        with open_database(data_dir) as (_, db), db.write() as conn:
+            record = set_contact(
+                conn, station_id, phone=phone, address=address, now=utcnow(), actor=cli_actor()
+            )
+        click.echo(
+            f"已更新服务站 {record.station_id}（{record.name}）的联系方式，该站下次同步后打印的单据即显示新内容。"
+        )
+    click.echo(f"联系电话：{record.phone or '（未登记）'}")
+    click.echo(f"地址：{record.address or '（未登记）'}")
 
 
 @station.command("start-over")

@@ -12,7 +12,6 @@ from schema.vocabulary import Role
 from sync_server.console.security import PREFIX, ConsoleRoute, ConsoleUser, now_utc, redirect, require
 from sync_server.console.templating import render
 from sync_server.services.review import conflicts
-from sync_server.services.review.decide import load_case
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 Admin = Annotated[ConsoleUser, Depends(require(Role.ADMIN))]
@@ -34,17 +33,15 @@ def conflict_list(request: Request, user: Admin, status: str = "open") -> Respon
 @router.get(f"{PREFIX}/conflicts/{{conflict_id}}")
 def conflict_page(request: Request, conflict_id: int, user: Admin) -> Response:
     with request.app.state.db.read() as conn:
-        row = conflicts.get_conflict(conn, conflict_id)
-        case = load_case(conn, row.case_id)
+        view = conflicts.conflict_view(conn, conflict_id)
     return render(
         request,
         "console/conflict.html",
         {
-            "conflict": row,
-            "case": case,
-            "item": load_catalog().item(case.item_code),
-            "reason": conflicts.REASONS.get(conflicts.reason_of(row), ""),
-            "lines": conflicts.compare(row.current or {}, row.proposed or {}),
+            "view": view,
+            "conflict": view.conflict,
+            "case": view.case,
+            "item": load_catalog().item(view.case.item_code),
             "resolutions": conflicts.RESOLUTIONS,
         },
     )

@@ -20,6 +20,7 @@ from schema.vocabulary import InsuranceType, Role, labels
 from sync_server.console.security import PREFIX, ConsoleRoute, ConsoleUser, now_utc, redirect, require
 from sync_server.console.templating import render
 from sync_server.core.clock import beijing_date
+from sync_server.core.date_text import parse_month
 from sync_server.core.payroll import REASONS
 from sync_server.errors import ApiError
 from sync_server.services.finance import bank_return, dues_feed, month_close, payment
@@ -42,11 +43,12 @@ KIND_LABELS = {
 
 
 def chosen_month(text: str, today: dt.date) -> tuple[str, list[str]]:
-    """The month asked for (``YYYY-MM``), else the current one with a note saying so."""
+    """The month asked for (``2025年3月``, ``2025-03``…) as ``YYYY-MM``, else the current one
+    with a note saying so."""
     try:
-        return dt.date.fromisoformat(f"{text.strip()}-01").strftime("%Y-%m"), []
+        return parse_month(text), []
     except ValueError:
-        notes = ["月份格式应为 YYYY-MM（如 2025-03），已显示本月。"] if text.strip() else []
+        notes = ["月份应写成“2025年3月”或“2025-03”，已显示本月。"] if text.strip() else []
         return today.strftime("%Y-%m"), notes
 
 

@@ -7,7 +7,7 @@ redirects. Refusals are the services' coded errors, rendered by ``ConsoleRoute``
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -15,13 +15,15 @@ from starlette.responses import Response
 
 from schema.catalog import load_catalog
 from schema.divisions import load_divisions
+from schema.errors import ContractError
 from schema.lifecycle import CaseEvent
 from schema.vocabulary import Role, Section, labels
 from sync_server.console.security import PREFIX, ConsoleRoute, ConsoleUser, now_utc, redirect, require
 from sync_server.console.templating import render
 from sync_server.core.clock import beijing_date
+from sync_server.core.date_text import iso_day
 from sync_server.core.queue_filters import Tab, parse_cursor, parse_filters, section_items
-from sync_server.errors import ApiError
+from sync_server.errors import ApiError, status_for
 from sync_server.services.ingest.attachments import read_attachment
 from sync_server.services.review import case_view
 from sync_server.services.review import chief as review_chief
@@ -56,6 +58,8 @@ def queue(request: Request, user: Reviewer) -> Response:
     section = _section(user)
     catalog = load_catalog()
     params = dict(request.query_params)
+    if "due_before" in params:  # typed as 2026年3月1日 (or ISO, or with full-width digits)
+        params["due_before"] = iso_day(params["due_before"])
     filters = parse_filters(params, catalog=catalog, section=section)
     with request.app.state.db.read() as conn:
         page = review_queue.queue_page(
@@ -99,8 +103,19 @@ def claim(request: Request, case_id: str, user: PostingReviewer) -> Response:
     return redirect(_case_url(case_id), "claimed")
 
 
-@router.get(f"{PREFIX}/cases/{{case_id}}")
-def case_page(request: Request, case_id: str, user: CaseReader) -> Response:
+def _status(error: ContractError) -> int:
+    return error.status if isinstance(error, ApiError) else status_for(error.code, 422)
+
+
+def _case_page(
+    request: Request,
+    case_id: str,
+    user: ConsoleUser,
+    *,
+    error: ContractError | None = None,
+    typed: dict[str, Any] | None = None,
+) -> Response:
+    """The case page; after a refused decision, with the refusal beside the form and what was typed."""
     with request.app.state.db.read() as conn:
         view = case_view.case_view(conn, case_id, user.actor)
         assignees = (
@@ -118,8 +133,17 @@ def case_page(request: Request, case_id: str, user: CaseReader) -> Response:
             "assignees": [a for a in assignees if a.username != view.row.clerk],
             "sections": labels(Section),
             "today": beijing_date(now_utc()),
+            "error": error,
+            "error_field": (error.detail.get("field") if error is not None else None),
+            "typed": typed or {"reason": "", "missing": []},
         },
+        status_code=_status(error) if error is not None else 200,
     )
+
+
+@router.get(f"{PREFIX}/cases/{{case_id}}")
+def case_page(request: Request, case_id: str, user: CaseReader) -> Response:
+    return _case_page(request, case_id, user)
 
 
 @router.get(f"{PREFIX}/cases/{{case_id}}/scans/{{sha256}}")
@@ -157,13 +181,22 @@ def decide(
     reason: Annotated[str, Form(max_length=4000)] = "",
     missing: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
-    if decision not in DECISIONS:
-        raise ApiError("request_invalid", "请选择审核决定：核准、驳回或退回补正。", {"field": "decision"})
-    event, notice = DECISIONS[decision]
-    with request.app.state.db.write() as conn:
-        review.decide(
-            conn, case_id, event, actor=user.actor, now=now_utc(), reason=reason, missing=missing or []
-        )
+    try:
+        if decision not in DECISIONS:
+            raise ApiError("request_invalid", "请选择审核决定：核准、驳回或退回补正。", {"field": "decision"})
+        event, notice = DECISIONS[decision]
+        with request.app.state.db.write() as conn:
+            review.decide(
+                conn, case_id, event, actor=user.actor, now=now_utc(), reason=reason, missing=missing or []
+            )
+    except ContractError as exc:
+        # Back on the case page, the refusal beside the form and nothing typed lost; a case
+        # this user may not open at all gets the plain refusal page.
+        try:
+            typed = {"reason": reason, "missing": missing or []}
+            return _case_page(request, case_id, user, error=exc, typed=typed)
+        except ContractError:
+            raise exc from None
     return redirect(_case_url(case_id), notice)
 
 

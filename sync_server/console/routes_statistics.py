@@ -21,6 +21,7 @@ from sync_server.console.security import PREFIX, ConsoleRoute, ConsoleUser, now_
 from sync_server.console.templating import render
 from sync_server.core.clearing_matrix import parse_period
 from sync_server.core.clock import beijing_date
+from sync_server.core.date_text import iso_month
 from sync_server.core.statistics import MonthlyReport
 from sync_server.core.statistics_export import (
     SOURCES,
@@ -43,7 +44,7 @@ chart = functools.partial(bar_chart, label_size=14, value_size=14)  # no chart t
 def _month(text: str) -> tuple[str, list[str]]:
     this_month = beijing_date(now_utc()).strftime("%Y-%m")
     try:
-        return parse_period(text or this_month), []
+        return parse_period(iso_month(text) or this_month), []  # 2026年3月 or 2026-03
     except ValueError:
         return this_month, [f"“{text}”不是有效的月份（应为 2026-03），已显示本月。"]
 

@@ -18,6 +18,7 @@ from sync_server.core.clearing_matrix import county_label, parse_period, vocabul
 from sync_server.core.clock import beijing_date
 from sync_server.core.dashboard_stats import GroupStats
 from sync_server.core.dashboard_stats import parse_period as parse_dates
+from sync_server.core.date_text import iso_day, iso_month
 from sync_server.core.svg_charts import PALETTE, Series, bar_chart
 from sync_server.services.reports.clearing import clearing_for_period
 from sync_server.services.reports.dashboard import Dashboard, GroupBy, dashboard
@@ -90,7 +91,7 @@ def dashboard_page(
 ) -> Response:
     now = now_utc()
     today = beijing_date(now)
-    first, last, notes = parse_dates(start, end, today)
+    first, last, notes = parse_dates(iso_day(start), iso_day(end), today)  # 2026年3月1日 or ISO
     try:
         group_by = GroupBy(group)
     except ValueError:
@@ -123,7 +124,7 @@ def dashboard_page(
 def _period(text: str) -> tuple[str, list[str]]:
     today = beijing_date(now_utc())
     try:
-        return parse_period(text or today.strftime("%Y-%m")), []
+        return parse_period(iso_month(text) or today.strftime("%Y-%m")), []  # 2026年3月 or 2026-03
     except ValueError:
         return today.strftime("%Y-%m"), [f"“{text}”不是有效的期间（应为 2026-03），已显示本月。"]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +22,9 @@ from schema.divisions import load_divisions
 from schema.lifecycle import CaseStatus
 from schema.vocabulary import Role, Section, labels
 from sync_server.core.clock import BEIJING
+from sync_server.core.date_text import day_text, month_text
 from sync_server.core.queue_filters import mask_id_number
+from sync_server.services.admin.staff_names import display_names, name_of
 
 _SECTIONS = labels(Section)
 _ROLES = labels(Role)
@@ -85,6 +88,28 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+class People:
+    """Display names by username for one page, read once and only if the page shows a person."""
+
+    def __init__(self, load: Callable[[], dict[str, str]]) -> None:
+        self._load = load
+        self._names: dict[str, str] | None = None
+
+    def name(self, username: str | None) -> str:
+        if not username:
+            return "—"
+        if self._names is None:
+            self._names = self._load()
+        return name_of(self._names, username)
+
+
+@jinja2.pass_context
+def who(context: Any, username: str | None) -> str:
+    """``{{ case.clerk|who }}``: the person's name (``system`` → 系统), else the username."""
+    people = context.get("people")
+    return people.name(username) if isinstance(people, People) else (username or "—")
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -106,6 +131,9 @@ def environment() -> jinja2.Environment:
         ago=ago,
         hours=hours,
         percent=percent,
+        who=who,
+        cn_day=day_text,
+        cn_month=month_text,
     )
     env.globals.update(section_labels=_SECTIONS, role_labels=_ROLES)
     return env
@@ -125,7 +153,13 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     user = getattr(request.state, "console_user", None)
+
+    def names() -> dict[str, str]:
+        with request.app.state.db.read() as conn:
+            return display_names(conn)
+
     base: dict[str, Any] = {
+        "people": People(names),
         "user": user,
         "csrf_token": user.csrf_token if user is not None else "",
         "notice": getattr(request.state, "console_notice", None),

@@ -7,6 +7,10 @@ a table beside it, so a screen reader loses nothing.
 
 One bar per label; several series are drawn side by side (``stacked=False``) or end to
 end (``stacked=True``, e.g. 前台办结 + 后台办理 = 受理量).
+
+Drawn at the size it is shown: ``WIDTH`` fits a half-width card of the console at 1280 px
+and more, and the stylesheet never shrinks a chart below it (a narrower card scrolls), so
+text of ``font-size`` 14 reads as 14 px on screen, not a scaled-down 11.
 """
 
 from __future__ import annotations
@@ -15,12 +19,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-WIDTH = 640
+WIDTH = 540  # keep in step with svg.chart and .charts in console.css
 LABEL_WIDTH = 190
 VALUE_GAP = 6
-BAR_HEIGHT = 16
+BAR_HEIGHT = 18
 ROW_GAP = 10
-TOP = 34
+TOP = 36
+MIN_TEXT = 14  # px: the smallest text a chart draws
 LEGEND_HEIGHT = 22
 FONT = "'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei',sans-serif"
 PALETTE = ("#1f5fa8", "#e08a1e", "#3a8f4b", "#b03a48")
@@ -51,6 +56,11 @@ def _shorten(label: str, limit: int = 13) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
+def text_width(text: str, size: float) -> float:
+    """Roughly how wide ``text`` draws: CJK characters one em, digits and Latin ~0.6 em."""
+    return sum(size if ord(ch) > 0x2E80 else size * 0.6 for ch in text)
+
+
 def bar_chart(
     title: str,
     labels: Sequence[str],
@@ -60,23 +70,26 @@ def bar_chart(
     stacked: bool = False,
     chart_id: str = "chart",
     empty_text: str = "所选期间没有数据。",
-    label_size: int = 13,
-    value_size: int = 12,
+    label_size: int = MIN_TEXT,
+    value_size: int = MIN_TEXT,
 ) -> str:
-    """A horizontal bar chart; values None draw no bar and read “—”. Pages read at a distance
-    (the monthly statistics) pass ``label_size``/``value_size`` of 14 or more."""
+    """A horizontal bar chart; values None draw no bar and read “—”. Text is never under
+    ``MIN_TEXT`` px; the bars leave room for the longest value written after them."""
+    label_size, value_size = max(label_size, MIN_TEXT), max(value_size, MIN_TEXT)
     rows = len(labels)
     lanes = 1 if stacked or len(series) == 1 else len(series)
     row_height = BAR_HEIGHT * lanes + ROW_GAP
     legend = LEGEND_HEIGHT if len(series) > 1 else 0
     height = TOP + legend + max(rows, 1) * row_height + 8
-    plot = WIDTH - LABEL_WIDTH - 70
     totals = [
         sum(v or 0.0 for v in (s.values[i] for s in series))
         if stacked
         else max((s.values[i] or 0.0) for s in series)
         for i in range(rows)
     ]
+    written = [fmt(t) for t in totals] if stacked else [fmt(v) for s in series for v in s.values]
+    room = max((text_width(w, value_size) for w in written), default=0.0) + VALUE_GAP + 4
+    plot = max(WIDTH - LABEL_WIDTH - room, 80.0)
     top = max([*totals, 0.0]) or 1.0
     desc = "；".join(
         f"{label}：" + "，".join(f"{s.name} {fmt(s.values[i])}" for s in series)
@@ -87,16 +100,16 @@ def bar_chart(
         f'width="{WIDTH}" height="{height}" aria-labelledby="{chart_id}-t {chart_id}-d" font-family="{_attr(FONT)}">',
         f'<title id="{chart_id}-t">{escape(title)}</title>',
         f'<desc id="{chart_id}-d">{escape(desc or empty_text)}</desc>',
-        f'<text x="0" y="18" font-size="15" font-weight="bold" fill="#1a1a1a">{escape(title)}</text>',
+        f'<text x="0" y="18" font-size="{label_size + 2}" font-weight="bold" fill="#1a1a1a">{escape(title)}</text>',
     ]
     if legend:
-        lx = LABEL_WIDTH
+        lx = float(LABEL_WIDTH)
         for s in series:
-            out.append(f'<rect x="{lx}" y="{TOP - 8}" width="12" height="12" fill="{_attr(s.color)}"/>')
+            out.append(f'<rect x="{lx:.1f}" y="{TOP - 8}" width="12" height="12" fill="{_attr(s.color)}"/>')
             out.append(
-                f'<text x="{lx + 16}" y="{TOP + 2}" font-size="{label_size}" fill="#333">{escape(s.name)}</text>'
+                f'<text x="{lx + 16:.1f}" y="{TOP + 2}" font-size="{label_size}" fill="#333">{escape(s.name)}</text>'
             )
-            lx += 28 + 14 * len(s.name)
+            lx += 28 + text_width(s.name, label_size)
     if not rows:
         out.append(
             f'<text x="{LABEL_WIDTH}" y="{TOP + legend + 14}" font-size="{label_size}" fill="#555">{escape(empty_text)}</text>'

@@ -62,6 +62,11 @@ stations = sa.Table(
     sa.Column("clock_offset_seconds", sa.Integer),
     sa.Column("start_over_generation", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", TS, nullable=False, server_default=_now()),
+    # Public contact printed on the station's documents (migration 0010); the version orders
+    # the ``station`` feed changes.
+    sa.Column("phone", sa.String(32)),
+    sa.Column("address", sa.String(200)),
+    sa.Column("contact_version", sa.Integer, nullable=False, server_default="0"),
 )
 
 # Failed attempts (enrolment codes, console logins) per key, for lockouts that every
@@ -708,4 +713,29 @@ web_sessions = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.Column("last_seen_at", TS, nullable=False),
     sa.Column("expires_at", TS, nullable=False),
+)
+
+# ---- citizens' public pages (migration 0011) ----------------------------------------------
+
+# Keys a station held before its current one (``stations.public_key``): a re-enrolment moves
+# the old key here, so documents it signed before then still verify. ``ended_by``: revoked
+# (the station was revoked first) or replaced.
+station_keys = sa.Table(
+    "station_keys",
+    metadata,
+    sa.Column("station_id", sa.String(16), primary_key=True),
+    sa.Column("public_key", sa.LargeBinary(32), primary_key=True),
+    sa.Column("valid_from", TS),
+    sa.Column("valid_until", TS, nullable=False),
+    sa.Column("ended_by", sa.String(10), nullable=False),
+)
+
+# Fixed-window counters of the public look-ups, per client and per case number, shared by
+# every server process; rows whose window has passed are pruned.
+public_limits = sa.Table(
+    "public_limits",
+    metadata,
+    sa.Column("key", sa.String(120), primary_key=True),
+    sa.Column("hits", sa.Integer, nullable=False),
+    sa.Column("window_start", TS, nullable=False, index=True),
 )

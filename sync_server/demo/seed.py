@@ -94,7 +94,16 @@ DEMO_STATIONS = (  # township, point, name
     ("511123100", 0, "犍为县玉津镇社保所"),
     ("511181100", 0, "峨眉山市绥山镇社保所"),
     ("511112100", 0, "五通桥区竹根镇社保所"),
+    # one in every other county, so `seed-demo --weeks` has casework city-wide
+    ("511111100", 0, "沙湾区沙湾镇社保所"),
+    ("511113100", 0, "金口河区永和镇社保所"),
+    ("511124001", 0, "井研县研城街道社保所"),
+    ("511126001", 0, "夹江县青衣街道社保所"),
+    ("511129100", 0, "沐川县沐溪镇社保所"),
+    ("511132100", 0, "峨边彝族自治县沙坪镇社保所"),
+    ("511133100", 0, "马边彝族自治县民建镇社保所"),
 )
+DESK_STATION = "511102004-00"  # the station `make demo` enrols with the real station client
 DEMO_STAFF = (  # username, display name, role, station or section
     ("clerk.dafo.1", "李娟", Role.CLERK, "511102004-00"),
     ("clerk.dafo.2", "王强", Role.CLERK, "511102004-00"),
@@ -104,6 +113,13 @@ DEMO_STAFF = (  # username, display name, role, station or section
     ("clerk.suishan.1", "杨丽", Role.CLERK, "511181100-00"),
     ("clerk.suishan.2", "罗军", Role.CLERK, "511181100-00"),
     ("clerk.zhugen.1", "何芳", Role.CLERK, "511112100-00"),
+    ("clerk.shawan.1", "曾丽", Role.CLERK, "511111100-00"),
+    ("clerk.yonghe.1", "阿西", Role.CLERK, "511113100-00"),
+    ("clerk.yancheng.1", "邱红", Role.CLERK, "511124001-00"),
+    ("clerk.qingyi.1", "钟敏", Role.CLERK, "511126001-00"),
+    ("clerk.muxi.1", "蒋涛", Role.CLERK, "511129100-00"),
+    ("clerk.shaping.1", "沙马", Role.CLERK, "511132100-00"),
+    ("clerk.minjian.1", "吉克", Role.CLERK, "511133100-00"),
     ("review.pension", "赵磊", Role.REVIEWER, "pension"),
     ("review.resident", "孙燕", Role.REVIEWER, "resident_pension"),
     ("review.medical", "周红", Role.REVIEWER, "medical"),

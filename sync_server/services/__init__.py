@@ -14,6 +14,7 @@ Services are grouped by capability; each group's ``__init__`` lists its modules.
     records           a person's records in the one database: load, write, person and unit views
     fraud             other departments' files, the anti-fraud checks, the 稽核 cases
     finance           the fund's monthly automations: collection plan and arrears (征缴计划、欠费)
+    public            citizens' look-ups: document verification, 办理进度查询, their rate limits
     audit             appending to and verifying the hash-chained audit log
     bulk              many rows in one round trip (COPY on PostgreSQL)
 

@@ -65,6 +65,58 @@ def test_both_versions_side_by_side(db: Database, stale: tuple[TestClient, Stati
     assert lines["联系地址"].station is None and lines["联系地址"].server == "乐山市市中区嘉州大道1号"
 
 
+def test_each_field_is_compared_once(db: Database, stale: tuple[TestClient, Station, str, str]) -> None:
+    with db.read() as conn:
+        view = service.conflict_view(conn, _conflict_id(db))
+    labels = [line.label for line in view.lines]
+    assert labels[:3] == ["公民身份号码", "姓名", "性别"]
+    assert len(labels) == len(set(labels))  # the registry's fields were listed twice
+
+
+def test_the_page_shows_what_the_station_started_from(db: Database, tmp_path: Path) -> None:
+    """Version 4 reached the township through the feed; a phone change made 5; a station
+    still on 4 changes the address. Beside today's row and the request: version 4."""
+    client = console_client(db, tmp_path)
+    station = enrolled_station(db)
+    insured = person_id(22)
+    add_person(db, insured, version=3)
+    old_address, new_address = "乐山市市中区嘉州大道1号", "乐山市市中区白塔街8号"
+    moved = accept_op(station, "G08", id_number=insured, base_version=3, form={"change_items": ["address"], "new_address": old_address})  # fmt: skip
+    phone = accept_op(station, "G08", id_number=insured, base_version=4, form={"change_items": ["phone"], "new_phone": "13700000000"})  # fmt: skip
+    late = accept_op(station, "G08", id_number=insured, base_version=4, form={"change_items": ["address"], "new_address": new_address})  # fmt: skip
+    results = [push(client, station, [op]).json()["results"][0] for op in (moved, phone, late)]  # 3 syncs
+    assert [r["case_status"] for r in results] == ["completed", "completed", "conflict"]
+
+    with db.read() as conn:
+        view = service.conflict_view(conn, _conflict_id(db))
+    lines = {line.label: line for line in view.lines}
+    assert view.original_known
+    assert (lines["联系电话"].original, lines["联系电话"].server, lines["联系电话"].station) == (
+        "13800000000", "13700000000", None,
+    )  # fmt: skip
+    assert lines["联系电话"].moved and not lines["联系地址"].moved
+    assert (lines["联系地址"].original, lines["联系地址"].server, lines["联系地址"].station) == (
+        old_address, old_address, new_address,
+    )  # fmt: skip
+    add_account(db, "demo.admin", Role.ADMIN)
+    logged_in(client, "demo.admin")
+    page = client.get(f"/console/conflicts/{_conflict_id(db)}").text
+    assert "服务站依据的信息（版本 4）" in page and "已被他人更新" in page and "（未留存）" not in page
+
+
+def test_a_version_the_feed_never_carried_is_marked_not_kept(
+    db: Database, stale: tuple[TestClient, Station, str, str]
+) -> None:
+    client, *_ = stale  # version 3 was the station's first download: not in the feed
+    with db.read() as conn:
+        view = service.conflict_view(conn, _conflict_id(db))
+    assert not view.original_known and {line.original for line in view.lines} == {None}
+    add_account(db, "demo.admin", Role.ADMIN, name="邓海")
+    logged_in(client, "demo.admin")
+    page = client.get(f"/console/conflicts/{_conflict_id(db)}").text
+    assert "（未留存）" in page and "服务器未单独留存该版本的内容" in page
+
+
 def test_applying_the_station_version_keeps_the_other_change(
     db: Database, stale: tuple[TestClient, Station, str, str]
 ) -> None:
@@ -153,7 +205,7 @@ def test_the_console_pages_resolve_it(db: Database, stale: tuple[TestClient, Sta
     assert "服务站依据的信息已被他人更新" in listing.text
     conflict_id = _conflict_id(db)
     page = client.get(f"/console/conflicts/{conflict_id}")
-    assert page.status_code == 200 and "两个版本对照" in page.text and "13700000000" in page.text
+    assert page.status_code == 200 and "版本对照" in page.text and "13700000000" in page.text
     done = post(
         client, f"/console/conflicts/{conflict_id}/resolve", token, choice="station", note="已电话核实"
     )

@@ -47,7 +47,7 @@ def test_services_and_core_do_not_import_the_http_layer() -> None:
     assert _offenders(paths, ("sync_server.api", "fastapi", "starlette")) == []
 
 
-@pytest.mark.parametrize("room", ["api", "console"])
+@pytest.mark.parametrize("room", ["api", "console", "public"])
 def test_routes_call_services_not_tables(room: str) -> None:
     paths = _modules(room)
     assert paths

@@ -8,6 +8,7 @@ import datetime as dt
 import itertools
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -23,21 +24,26 @@ from sync_server.db.tables import (
     audit_log,
     benefits,
     cards,
+    cases,
     contribution_records,
     contribution_year_summaries,
+    determinations,
     enrolments,
+    operations,
     personal_accounts,
     persons,
     staff,
     stations,
     units,
 )
-from sync_server.demo.seed import SeedError, seed_demo
+from sync_server.demo.seed import DESK_STATION, SeedError, seed_demo
+from sync_server.demo.seed_cases import seed_history
 from sync_server.demo.seed_histories import MONTHLY_FROM, split_line
 from sync_server.demo.seed_lives import LifeGenerator, LifeRows
 from sync_server.demo.seed_params import FIRST_YEAR, demo_rate_book, wages_by_year, year_params
 from sync_server.demo.seed_registry import COUNTY_WEIGHTS, REFERENCE_DATE, RegistryGenerator
 from sync_server.services import audit
+from tests.support.factories import make_settings
 
 NOW = dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.UTC)
 D = load_divisions()
@@ -438,3 +444,52 @@ def test_seed_demo_writes_the_histories(db: Database) -> None:
         )
     assert set(dead) == {p[0] for p in expected.persons if p[7] == "deceased"}
     assert city_level > 0
+
+
+# ---- weeks of casework (seed-demo --weeks) ---------------------------------------------
+
+
+def test_seed_history_runs_the_stations_and_the_back_office_through_the_services(
+    db: Database, tmp_path: Path
+) -> None:
+    now = dt.datetime(2026, 4, 20, 1, 30, tzinfo=dt.UTC)  # a Monday: the two weeks before it
+    report = seed_demo(db, persons_count=1500, seed=5, now=now - dt.timedelta(weeks=2, days=1),
+                       actor="cli:test", code_hours=24)  # fmt: skip
+    working = [s.station_id for s in report.stations if s.station_id != DESK_STATION][:4]
+    url = db.engine.url.render_as_string(hide_password=False)
+    history = seed_history(db, settings=make_settings(tmp_path, url), station_ids=working,
+                           clerks={working[0]: ("clerk.jiazhou.1",)}, weeks=2, now=now, seed=5)  # fmt: skip
+    assert history.days == 9 and history.start == dt.date(2026, 4, 7)  # 6 April: 清明节
+    assert sum(history.cases.values()) > 100 and history.cases["G24"] == history.certified > 0
+    assert not [status for status in history.pushes if status != "applied"]  # the server took every case
+    assert history.decisions["approve"] > history.decisions["reject"] > 0
+    assert history.decisions["return_for_supplement"] >= history.supplemented > 0
+    with db.read() as conn:
+        desks = dict(conn.execute(sa.select(stations.c.id, stations.c.status)).all())
+        seqs = dict(conn.execute(sa.select(stations.c.id, stations.c.last_seq)).all())
+        ops = dict(conn.execute(
+            sa.select(operations.c.station_id, sa.func.count()).group_by(operations.c.station_id)
+        ).all())  # fmt: skip
+        by_status = dict(
+            conn.execute(sa.select(cases.c.status, sa.func.count()).group_by(cases.c.status)).all()
+        )
+        first, last = conn.execute(
+            sa.select(sa.func.min(cases.c.received_at), sa.func.max(cases.c.decided_at))
+        ).one()
+        clerks = set(conn.execute(sa.select(cases.c.clerk).where(cases.c.station_id == working[0])).scalars())
+        approvals = conn.execute(
+            sa.select(sa.func.count()).select_from(audit_log).where(audit_log.c.action == "case.approve")
+        ).scalar_one()
+        certified = conn.execute(
+            sa.select(sa.func.count()).where(determinations.c.kind == "pension_certification")
+        ).scalar_one()
+        assert audit.verify(conn).intact
+    assert all(desks[s] == "active" for s in working) and desks[DESK_STATION] == "pending"
+    assert all(seqs[s] == ops[s] > 0 for s in working)  # every case and 补正 went through a push
+    assert by_status["approved"] == history.decisions["approve"] == approvals
+    assert by_status["returned"] == history.decisions["return_for_supplement"] - history.supplemented
+    assert by_status["completed"] > 0 and by_status.get("routed", 0) + by_status.get("claimed", 0) > 0
+    assert certified == history.certified
+    assert clerks == {"clerk.jiazhou.1"}
+    # on the moved clock: the first push after the first day, the last decision before ``now``
+    assert dt.date(2026, 4, 7) <= first.astimezone(dt.timezone(dt.timedelta(hours=8))).date() and last < now

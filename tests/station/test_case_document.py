@@ -17,7 +17,7 @@ from station_client.core.case_document import CaseDocument
 from station_client.core.intake_rules import ApplicantInput
 from station_client.crypto.keys import aad
 from station_client.services import decisions, resend
-from station_client.services.intake import IntakeRequest, intake
+from station_client.services.intake import IntakeRequest, Scan, intake
 from station_client.services.session import Session
 from station_client.services.supplement import supplement, withdraw
 from station_client.store import cases, outbox
@@ -81,7 +81,8 @@ def test_every_key_written_by_the_desk_and_by_pulled_records_is_a_field_of_the_m
     assert decisions.apply_decision(
         session.db, session.dek, _decision(session, case_id, CaseStatus.RETURNED, 3)
     )
-    supplement(session, UUID(case_id), materials_provided=["id_card"], now=LATER)
+    scan = Scan("id_card", "application/pdf", b"%PDF-1.4 id card")  # a 补正 must change something
+    supplement(session, UUID(case_id), scans=[scan], now=LATER)
     withdraw(session, UUID(case_id), reason="申请人主动撤回", now=LATER)
     number = cases.get_row(session.db, case_id).case_number  # type: ignore[union-attr]
     note = ConflictNote(reason="stale_version")

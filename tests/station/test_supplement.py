@@ -7,6 +7,7 @@ from uuid import UUID
 
 import pytest
 
+from schema.catalog import load_catalog
 from schema.errors import TransitionError
 from schema.identifiers import make_uscc
 from schema.lifecycle import CaseStatus
@@ -15,12 +16,14 @@ from schema.records import CaseStatusRecord, DecisionRecord
 from schema.vocabulary import Section
 from station_client.core.intake_rules import ApplicantInput, IntakeRefused
 from station_client.core.operation_drafts import sequenced
+from station_client.core.supplement_rules import requested_materials
 from station_client.services import decisions
 from station_client.services.errors import ServiceError
 from station_client.services.intake import IntakeRequest, Scan, intake
 from station_client.services.session import Session
-from station_client.services.supplement import hand_over, supplement, withdraw
+from station_client.services.supplement import hand_over, supplement, supplement_request, withdraw
 from station_client.store import cases, outbox
+from sync_server.services.review.decide import return_reason
 from tests.support.stationkit import KNOWN_ID, KNOWN_NAME, NOW
 
 EMPLOYER = make_uscc("91511102MA62ABCDE")
@@ -169,7 +172,8 @@ def test_decision_and_status_records_apply_by_version_in_either_order(session: S
     _decide(session, case_id, CaseStatus.RETURNED, 5, "补交材料")  # same version: fills in the decision
     doc = cases.get_doc(session.db, session.dek, str(case_id))
     assert doc is not None and doc.decision is not None and doc.decision.reason == "补交材料"
-    supplement(session, case_id, form_changes={}, materials_provided=[], now=LATER)
+    scan = Scan("new_employer_proof", "application/pdf", b"%PDF-1.4 contract")
+    supplement(session, case_id, form_changes={}, scans=[scan], now=LATER)
     assert not status(CaseStatus.RETURNED, 5)  # a replayed page does not undo the supplement
     assert cases.get_row(session.db, str(case_id)).status == "supplemented"  # type: ignore[union-attr]
     assert status(CaseStatus.SUBMITTED, 6)
@@ -183,3 +187,45 @@ def test_records_of_cases_this_station_does_not_hold_are_ignored(session: Sessio
         case_id=uuid4(), case_number="511102004-00-20261126-0009", status=CaseStatus.ROUTED, version=1
     )
     assert not decisions.apply_case_status(session.db, session.dek, record)
+
+
+def test_the_materials_the_reviewer_asked_for_are_not_yet_received(session: Session):
+    case_id = _accept(session)  # 居民身份证 and 新单位参保证明或录用通知 were ticked at intake
+    reason = return_reason("C009", ["new_employer_proof"], "单位名称与信用代码不一致，请重新开具")
+    _decide(session, case_id, CaseStatus.RETURNED, 4, reason)
+    asked = supplement_request(session, case_id)
+    assert asked.reason == reason
+    assert (asked.requested, asked.kept) == (("new_employer_proof",), ("id_card",))
+    with pytest.raises(IntakeRefused) as info:  # sent back as it was: the proof is still missing
+        supplement(session, case_id, now=LATER)
+    assert info.value.code == "materials_missing"
+    assert "还缺 1 项材料：新单位参保证明或录用通知" in info.value.message
+    supplement(session, case_id, materials_provided=["new_employer_proof"], now=LATER)  # the original, ticked
+    op = _last_op(session)
+    assert isinstance(op, CaseSupplementOp) and op.payload.materials_provided == ("new_employer_proof",)
+
+
+def test_a_resubmission_that_changes_nothing_is_refused_and_writes_nothing(session: Session):
+    case_id = _accept(session)
+    _decide(session, case_id, CaseStatus.RETURNED, 4, "新单位信用代码有误，请核对后补正")
+    same_code = TRANSFER["new_employer_uscc"].lower()  # typed again, normalised to the same value
+    for attempt in (
+        {},
+        {"form_changes": {"new_employer_uscc": same_code}},
+        {"materials_provided": ["id_card"], "note": "已核对"},  # ticked again what was already received
+    ):
+        with pytest.raises(ServiceError) as info:
+            supplement(session, case_id, now=LATER, **attempt)  # type: ignore[arg-type]
+        assert info.value.code == "supplement_unchanged" and "未保存" in info.value.message
+    assert cases.get_row(session.db, str(case_id)).status == "returned"  # type: ignore[union-attr]
+    assert outbox.counts(session.db)["pending"] == 1
+    scan = Scan("id_card", "image/jpeg", b"\xff\xd8\xff id card, scanned again")
+    assert supplement(session, case_id, scans=[scan], now=LATER).status is CaseStatus.SUPPLEMENTED
+
+
+def test_material_names_are_read_from_the_return_reason_longest_first():
+    item = load_catalog().item("C009")
+    both = return_reason("C009", ["agent_id_card", "power_of_attorney"], "")
+    assert requested_materials(item, both) == ("agent_id_card", "power_of_attorney")
+    assert requested_materials(item, return_reason("C009", ["id_card"], "")) == ("id_card",)
+    assert requested_materials(item, "请补交新单位的录用通知原件。") == ()  # free words name no material

@@ -1,10 +1,17 @@
-"""The station's cases as list lines and marks, and what a clerk can do with one."""
+"""The station's cases as list lines and marks, and what a clerk can do with one.
+
+A list cell is one line of a fixed width: a long item name is cut with "…" there
+(:func:`elide`), and the selected case is written out whole under the list
+(:func:`full_text`), with the city's reason for a return or a refusal.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from station_client.core.case_numbering import CHINA_TZ
+from station_client.core.supplement_rules import SupplementRequest
 from station_client.services.caselist import CaseFilter, CaseSummary
 
 FILTERS = [
@@ -50,6 +57,45 @@ def row_values(case: CaseSummary) -> tuple[str, ...]:
         deadline,
         marks(case),
     )
+
+
+ELLIPSIS = "…"
+
+
+def elide(text: str, width: int, measure: Callable[[str], int]) -> str:
+    """``text`` cut to fit ``width`` pixels (``measure`` gives a string's width), ending in "…"."""
+    if measure(text) <= width:
+        return text
+    low, high = 0, len(text)  # the longest prefix that fits with the ellipsis
+    while low < high:
+        mid = (low + high + 1) // 2
+        if measure(text[:mid] + ELLIPSIS) <= width:
+            low = mid
+        else:
+            high = mid - 1
+    return text[:low].rstrip() + ELLIPSIS
+
+
+def full_text(case: CaseSummary) -> str:
+    """The selected case in full: number, item, status and marks, and the city's reason."""
+    line = f"{case.case_number}　{case.item_code} {case.item_name}　【{case.status_label}】"
+    if marked := marks(case):
+        line += f"　需要处理：{marked}"
+    if case.decision_reason and case.status in ("returned", "rejected"):
+        words = "退回原因" if case.status == "returned" else "不予受理理由"
+        line += f"\n{words}：{case.decision_reason}"
+    return line
+
+
+def return_words(request: SupplementRequest) -> str:
+    """The return as the 补正 form shows it on top: the reviewer's reason, then what to hand in."""
+    text = f"退回原因：{request.reason or '（市局未写明原因，请联系审核科室）'}"
+    if request.requested_names:
+        text += (
+            f"\n要求补交：{'、'.join(request.requested_names)}"
+            "——收到原件后在右侧材料清单中勾选，或添加扫描件。"
+        )
+    return text
 
 
 def alert(case: CaseSummary) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from schema.vocabulary import Tier
 from station_client.core.intake_rules import CheckedIntake
 from station_client.core.money_words import in_words
+from station_client.core.outbox_rules import OpState
 from station_client.services.caselist import display_value
 from station_client.services.intake import IntakeResult
 
@@ -90,7 +92,6 @@ def result_view(result: IntakeResult) -> ResultView:
     if result.unverified_applicant:
         lines.append("申请人不在本地参保信息中，已按“未核实”受理，联网同步后由市局核实。")
     lines += [f"提示：{w.message}" for w in result.warnings]
-    lines.append("业务已保存在本机，联网后自动上报。")
     receipts = [(result.case_number, "打印办结单" if general else "打印受理回执")]
     if result.receipt_number:
         receipts.append((result.receipt_number, "打印缴费收据"))
@@ -101,3 +102,20 @@ def result_view(result: IntakeResult) -> ResultView:
         lines=lines,
         receipts=receipts,
     )
+
+
+UPLOAD_PENDING = "业务已保存在本机，待上报，联网后自动上报。"
+UPLOAD_DONE = "已上报：市局已收到本业务。"
+UPLOAD_REFUSED = "市局未接收本业务：请按 F4 打开“同步问题”，查看原因并更正后重新上报。"
+UPLOAD_CONFLICT = "上报时与市局记录冲突，已由综合业务科处理：请按 F4 打开“同步问题”查看。"
+
+
+def upload_line(states: Sequence[OpState] | None) -> str:
+    """Where the case stands with the city, from the states of its outbox rows (None: not read yet)."""
+    if states and all(s is OpState.DONE for s in states):
+        return UPLOAD_DONE
+    if states and OpState.SET_ASIDE in states:
+        return UPLOAD_REFUSED
+    if states and OpState.FAILED in states:
+        return UPLOAD_CONFLICT
+    return UPLOAD_PENDING

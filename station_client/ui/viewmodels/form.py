@@ -149,7 +149,7 @@ class Verdict:
             parts.append(
                 f"还缺 {len(self.missing)} 项材料：{'、'.join(m.name for m in self.missing)}。请打印一次性告知单交给申请人。"
             )
-        if self.fee is not None and not self.fee.ok:
+        if self.fee is not None and not self.fee.ok and self.fee.field not in self.errors:
             parts.append(f"缴费金额无法计算：{self.fee.message}")
         return "".join(parts)
 
@@ -237,13 +237,10 @@ class FormModel:
         for name, message in self.server_problems.items():
             errors.setdefault(name, f"服务器退回：{message}")
         missing = missing_materials(self.item, self.all_provided(), result.values)
-        return Verdict(
-            values,
-            errors,
-            warnings,
-            missing,
-            preview_fee(self.item, result.values, self.reference.rates),
-        )
+        fee = preview_fee(self.item, result.values, self.reference.rates)
+        if fee is not None and not fee.ok and fee.field in {f.name for f in self.fields}:
+            errors.setdefault(fee.field, fee.message)  # e.g. a base below the floor: said at the base too
+        return Verdict(values, errors, warnings, missing, fee)
 
     def required_now(self, f: FormField, values: Mapping[str, object]) -> bool:
         return f.required or (f.required_if is not None and f.required_if.holds(values))

@@ -1,5 +1,6 @@
-"""Choosing a business item: the catalog grouped by insurance type, searched by name, code
-or pinyin, recent and frequent items first, general and complex items marked."""
+"""Choosing a business item: the catalog grouped by insurance type (recent and frequent items
+first, before anything is typed), searched by name, code or pinyin in an order that never
+changes with use, general and complex items marked."""
 
 from __future__ import annotations
 
@@ -72,7 +73,7 @@ def choose(reference: DeskReference, query: str, applicant: ApplicantKind | None
     catalog = reference.catalog
     allowed = {i.code for i in catalog if applicant is None or i.applicant is applicant}
     if query.strip():
-        hits = reference.index.search(query, reference.usage)
+        hits = reference.index.search(query)  # not by usage: the same keys land on the same item
         rows = tuple(row_of(catalog.item(h.key)) for h in hits if h.key in allowed)
         return [Group(f"查找“{query.strip()}”：{len(rows)} 项", rows)] if rows else []
     groups: list[Group] = []

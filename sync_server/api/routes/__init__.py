@@ -19,3 +19,7 @@ def register_routes(app: FastAPI) -> None:
     from sync_server.console import register_console
 
     register_console(app)
+
+    from sync_server.public import register_public
+
+    register_public(app)

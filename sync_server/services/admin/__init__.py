@@ -6,4 +6,7 @@ staff             accounts issued centrally with a role; passwords, roles, disab
 station_overview  what 综合业务科 sees of each station (last push and pull, backlog)
 reference         catalog, rate book and divisions published to stations
 holidays          official holiday schedules; provisional due dates recounted
+station_contact   a station's phone and address, sent to that station for its documents
+staff_names       usernames shown as people's names (系统 for the system)
+station_keys      every key a station has held and when it ended; sent to every station
 """

@@ -24,6 +24,7 @@ from schema.normalize import clean_text, compact_code
 from sync_server.db.tables import stations
 from sync_server.errors import ApiError
 from sync_server.services import audit
+from sync_server.services.admin import station_keys
 
 # No 0/O, 1/I/L: a clerk reads the code off paper and types it.
 ENROL_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -201,6 +202,7 @@ def revoke_station(conn: Connection, station_id: str, *, now: dt.datetime, actor
         .where(stations.c.id == row.id)
         .values(status=REVOKED, revoked_at=now, enrol_code_hash=None, enrol_expires_at=None)
     )
+    station_keys.publish(conn)  # its documents signed from now on fail, at the desks too
     audit.append(
         conn,
         actor=actor,
@@ -260,11 +262,13 @@ def complete_enrolment(
     conn: Connection, station_id: str, public_key: bytes, *, now: dt.datetime, actor: str = "system"
 ) -> None:
     """Bind the station's new public key and use up its code (call after verify_enrolment_code)."""
+    station_keys.retire_current_key(conn, get_station(conn, station_id), public_key, now)
     conn.execute(
         sa.update(stations)
         .where(stations.c.id == station_id)
         .values(status=ACTIVE, public_key=public_key, enrolled_at=now, enrol_expires_at=None, revoked_at=None)
     )
+    station_keys.publish(conn)
     audit.append(
         conn,
         actor=actor,

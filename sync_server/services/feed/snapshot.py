@@ -30,8 +30,8 @@ from schema.records import UnitRecord
 from sync_server.core.clock import beijing_date
 from sync_server.core.cursor import Phase, SnapshotCursor, next_phase
 from sync_server.core.person_slice import SliceRecords
-from sync_server.db.tables import cases, enrolments, persons, staff, units
-from sync_server.services.admin import holidays, reference
+from sync_server.db.tables import cases, enrolments, persons, staff, stations, units
+from sync_server.services.admin import holidays, reference, station_contact, station_keys
 from sync_server.services.admin.staff import staff_account
 from sync_server.services.feed import person_slice
 from sync_server.services.feed.case_records import case_change
@@ -71,10 +71,16 @@ def unit_change(row: Row[Any]) -> Change:
     )
 
 
-def _reference(conn: Connection, after: str, limit: int) -> list[Change]:
-    # Ordered by kind: catalog, divisions, rates, then the loaded holiday schedules (workdays).
+def _reference(conn: Connection, station_id: str, after: str, limit: int) -> list[Change]:
+    # Ordered by kind: catalog, divisions, rates, the station's own record (its contact),
+    # then the loaded holiday schedules (workdays).
     loaded = holidays.workdays_change(conn)
+    own = conn.execute(sa.select(stations).where(stations.c.id == station_id)).first()
     every = [*reference.reference_changes(), *([loaded] if loaded else [])]
+    if own is not None:
+        every.append(station_contact.station_change(own))
+    every.append(station_keys.keys_change(conn))  # every station's keys, for the 核验 screen
+    every.sort(key=lambda c: c.kind.value)
     return [c for c in every if c.kind.value > after][:limit]
 
 
@@ -131,7 +137,7 @@ def _read(
     conn: Connection, phase: Phase, *, station_id: str, township: str, after: str, limit: int
 ) -> list[Change]:
     if phase == Phase.REFERENCE:
-        return _reference(conn, after, limit)
+        return _reference(conn, station_id, after, limit)
     if phase == Phase.STAFF:
         return _staff(conn, station_id, after, limit)
     if phase == Phase.CASE:

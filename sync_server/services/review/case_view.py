@@ -58,6 +58,8 @@ UNIT_CHANGES = (
     ("risk_class", "工伤保险行业风险类别", "new_risk_class"),
 )
 _WORDS = {**labels(InsuranceType), **labels(Account)}
+# Form fields naming the unit a person moves to: the registry's 参保单位 line asks to change it.
+NEW_UNIT_FIELDS = ("new_employer_uscc",)
 
 
 @dataclass(frozen=True)
@@ -117,12 +119,33 @@ def division_name(code: str | None) -> str:
     return load_divisions().full_name(found.code).removeprefix("四川省") if found else code
 
 
-def display_value(f: FormField | None, value: Any) -> str:
-    """A form value as people read it: choice labels, 是/否, division names, money."""
+def unit_label(uscc: str | None, names: dict[str, str]) -> str:
+    """A unit as people know it: its name, with the credit code that identifies it."""
+    if not uscc:
+        return "—"
+    name = names.get(uscc)
+    return f"{name}（{uscc}）" if name else f"{uscc}（单位库中暂无此单位）"
+
+
+def unit_names(conn: Connection, usccs: set[str]) -> dict[str, str]:
+    found = sorted(u for u in usccs if u)
+    if not found:
+        return {}
+    return dict(conn.execute(sa.select(units.c.uscc, units.c.name).where(units.c.uscc.in_(found))).all())
+
+
+def _usccs(item: CatalogItem, form: dict[str, Any]) -> set[str]:
+    return {str(form[f.name]) for f in item.form if f.type is FieldType.USCC and form.get(f.name)}
+
+
+def display_value(f: FormField | None, value: Any, units_named: dict[str, str] | None = None) -> str:
+    """A form value as people read it: choice labels, 是/否, division names, money, unit names."""
     if value is None or value in ("", []):
         return "—"
     if f is None:
         return str(value)
+    if f.type is FieldType.USCC:
+        return unit_label(str(value), units_named or {})
     if f.type is FieldType.BOOLEAN:
         return "是" if value is True or str(value).lower() in ("true", "1", "是") else "否"
     if f.type is FieldType.CHOICE:
@@ -138,13 +161,15 @@ def display_value(f: FormField | None, value: Any) -> str:
     return str(value)
 
 
-def _form(item: CatalogItem, form: dict[str, Any]) -> list[Line]:
-    known = [Line(f.label, display_value(f, form.get(f.name))) for f in item.form if f.name in form]
+def _form(item: CatalogItem, form: dict[str, Any], named: dict[str, str]) -> list[Line]:
+    known = [Line(f.label, display_value(f, form.get(f.name), named)) for f in item.form if f.name in form]
     extra = [Line(name, str(value)) for name, value in form.items() if item.field(name) is None]
     return known + extra
 
 
-def _person_lines(person: DbRow | None, item: CatalogItem, form: dict[str, Any]) -> list[RegistryLine]:
+def _person_lines(
+    person: DbRow | None, item: CatalogItem, form: dict[str, Any], held: list[DbRow], named: dict[str, str]
+) -> list[RegistryLine]:
     out = []
     for column, text, field_name in PERSON_CHANGES:
         current: Any = getattr(person, column) if person is not None else None
@@ -155,6 +180,12 @@ def _person_lines(person: DbRow | None, item: CatalogItem, form: dict[str, Any])
         requested = form.get(field_name)
         shown = display_value(item.field(field_name), requested) if requested not in (None, "") else None
         out.append(RegistryLine(text, "—" if current in (None, "") else str(current), shown))
+    # 参保单位: the units the person is insured through now, and the one the form moves them to.
+    now_at = sorted({e.unit_uscc for e in held if e.unit_uscc and e.status != "stopped"})
+    new = next((str(form[n]) for n in NEW_UNIT_FIELDS if item.field(n) is not None and form.get(n)), None)
+    if now_at or new:
+        current_units = "；".join(unit_label(u, named) for u in now_at) or "—"
+        out.append(RegistryLine("参保单位", current_units, unit_label(new, named) if new else None))
     return out
 
 
@@ -272,9 +303,19 @@ def case_view(conn: Connection, case_id: str, actor: Actor) -> CaseView:
     registry: list[RegistryLine] = []
     enrolled: list[dict[str, str]] = []
     kind, version = "none", None
+    held: list[DbRow] = []
+    if subject is not None:
+        held = list(
+            conn.execute(
+                sa.select(enrolments)
+                .where(enrolments.c.id_number == subject)
+                .order_by(enrolments.c.insurance_type)
+            )
+        )
+    named = unit_names(conn, _usccs(item, form) | {e.unit_uscc for e in held if e.unit_uscc})
     if subject is not None:
         person = conn.execute(sa.select(persons).where(persons.c.id_number == subject)).first()
-        registry, kind = _person_lines(person, item, form), "person"
+        registry, kind = _person_lines(person, item, form, held, named), "person"
         version = int(person.version) if person is not None else None
         enrolled = [
             {
@@ -283,13 +324,9 @@ def case_view(conn: Connection, case_id: str, actor: Actor) -> CaseView:
                 "kind": ENROLMENT_KIND.get(e.kind, e.kind),
                 "status": ENROLMENT_STATUS.get(e.status, e.status),
                 "since": e.since.isoformat(),
-                "unit": e.unit_uscc or "—",
+                "unit": unit_label(e.unit_uscc, named) if e.unit_uscc else "—",
             }
-            for e in conn.execute(
-                sa.select(enrolments)
-                .where(enrolments.c.id_number == subject)
-                .order_by(enrolments.c.insurance_type)
-            )
+            for e in held
         ]
     elif row.applicant_kind == "unit":
         unit = conn.execute(sa.select(units).where(units.c.uscc == row.applicant_key)).first()
@@ -303,7 +340,7 @@ def case_view(conn: Connection, case_id: str, actor: Actor) -> CaseView:
         row=row,
         item=item,
         station_name=station_name or row.station_id,
-        form=_form(item, form),
+        form=_form(item, form, named),
         registry=registry,
         registry_kind=kind,
         registry_version=version,

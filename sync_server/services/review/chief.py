@@ -20,6 +20,7 @@ from schema.lifecycle import Actor, CaseEvent, CaseStatus, transition
 from schema.vocabulary import Role, Section, label
 from sync_server.db.tables import staff
 from sync_server.errors import ApiError
+from sync_server.services.admin.staff_names import display_names
 from sync_server.services.review.decide import CaseRow, facts_of, load_case, record
 
 
@@ -46,7 +47,9 @@ def reassign(conn: Connection, case_id: str, assignee: str, *, actor: Actor, now
     transition(replace(facts, status=CaseStatus.ROUTED, claimed_by=None), CaseEvent.CLAIM, target)
     if row.claimed_by == target.username:
         raise ApiError(
-            "request_invalid", f"案件已由 {target.username} 办理，无需改派。", {"field": "assignee"}
+            "request_invalid",
+            f"案件已由 {display_names(conn).get(target.username, target.username)} 办理，无需改派。",
+            {"field": "assignee"},
         )
     return record(
         conn,

@@ -39,11 +39,13 @@ from schema.vocabulary import Role, Tier
 from sync_server.core import suspense
 from sync_server.core.case_moved import Step, case_moved
 from sync_server.core.clock import beijing_date
+from sync_server.core.feed_change import township_scope
 from sync_server.core.ingest.registry_slice import RegistrySlice
 from sync_server.core.registry_effects import Change as RegistryChange
 from sync_server.core.registry_effects import effect_of, subject_field
-from sync_server.db.tables import cases, conflicts, stations
+from sync_server.db.tables import cases, changes, conflicts, stations
 from sync_server.errors import ApiError
+from sync_server.services.admin.staff_names import display_names
 from sync_server.services.feed import changes as feed
 from sync_server.services.feed import person_slice
 from sync_server.services.feed.case_records import case_change
@@ -107,20 +109,108 @@ class Compared:
     server: str
     station: str | None  # None: the station's change does not touch this field
     differs: bool
+    original: str | None = None  # what the station started from; None: not known
+    moved: bool = False  # someone else changed it since the station's version
 
 
-def compare(current: dict[str, Any], proposed: dict[str, Any]) -> list[Compared]:
-    """Field by field: the registry's version beside what the station asked for."""
+def compare(
+    current: dict[str, Any], proposed: dict[str, Any], original: dict[str, Any] | None = None
+) -> list[Compared]:
+    """Field by field, each once: what the station started from (when known), the registry's
+    version when the conflict was found, and what the station asked for."""
     names = [n for n in FIELD_LABELS if n in current or n in proposed]
-    names += sorted(set(current) | set(proposed) - set(names))
+    names += sorted((set(current) | set(proposed)) - set(names))
     out = []
     for name in names:
         server = _shown(name, current.get(name))
         station = _shown(name, proposed[name]) if name in proposed else None
+        before = _shown(name, original.get(name)) if original is not None else None
         out.append(
-            Compared(FIELD_LABELS.get(name, name), server, station, station is not None and station != server)
+            Compared(
+                FIELD_LABELS.get(name, name),
+                server,
+                station,
+                station is not None and station != server,
+                before,
+                before is not None and before != server,
+            )
         )
     return out
+
+
+def _as_registry_row(record: dict[str, Any], entity: str, key: str) -> dict[str, Any] | None:
+    """A person record as stations hold it, in the registry's field names (the conflict's)."""
+    if entity == "person":
+        renamed = {"township": "township_code", "residence": "residence_code"}
+        fields = (
+            "id_number",
+            "name",
+            "sex",
+            "birth_date",
+            "township",
+            "phone",
+            "address",
+            "version",
+            "residence",
+        )
+        return {renamed.get(f, f): record.get(f) for f in fields}
+    insurance = key.partition(":")[2]
+    for e in record.get("enrolments") or []:
+        if e.get("insurance") == insurance:
+            return {"insurance_type": insurance, "county_code": e.get("county"), "status": e.get("status"),
+                    "since": e.get("since"), "unit_uscc": e.get("unit_uscc"), "version": e.get("version")}  # fmt: skip
+    return {}  # the station's version had no enrolment of this insurance
+
+
+def station_original(conn: Connection, conflict: DbRow, township: str) -> dict[str, Any] | None:
+    """The registry row as the station held it (its ``base_version``), from the feed of the
+    accepting station's ``township`` (read through the feed index's scope).
+
+    ``{}`` when the station had no row; None when the feed never carried that version (the
+    station took it from its first download, which is read from the tables, not kept)."""
+    if not conflict.base_version:
+        return {}
+    person = conflict.entity_key.partition(":")[0]
+    rows = conn.execute(
+        sa.select(changes.c.data)
+        .where(
+            changes.c.scope == township_scope(township),
+            changes.c.kind == ChangeKind.PERSON.value,
+            changes.c.key == person,
+            changes.c.deleted.is_(False),
+        )
+        .order_by(changes.c.id.desc())
+    ).scalars()
+    for data in rows:
+        if isinstance(data, dict) and data.get("version") == conflict.base_version:
+            return _as_registry_row(data, conflict.entity, conflict.entity_key)
+    return None
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    conflict: DbRow
+    case: DbRow
+    station_name: str
+    reason: str
+    lines: list[Compared]
+    original_known: bool  # False: the station's version is not on file (its first download)
+
+
+def conflict_view(conn: Connection, conflict_id: int) -> ConflictView:
+    """The conflict page: the three versions of each field, the case and its station."""
+    row = get_conflict(conn, conflict_id)
+    case = review.load_case(conn, row.case_id)
+    original = station_original(conn, row, case.township_code)
+    name = conn.execute(sa.select(stations.c.name).where(stations.c.id == case.station_id)).scalar()
+    return ConflictView(
+        conflict=row,
+        case=case,
+        station_name=name or case.station_id,
+        reason=REASONS.get(reason_of(row), ""),
+        lines=compare(row.current or {}, row.proposed or {}, original),
+        original_known=original is not None,
+    )
 
 
 def list_conflicts(conn: Connection, *, status: str = "open", limit: int = 200) -> list[DbRow]:
@@ -267,7 +357,8 @@ def resolve(
     if conflict.status != "open":
         raise ApiError(
             "request_invalid",
-            f"该冲突已由 {conflict.resolved_by} 处理（{RESOLUTIONS.get(conflict.resolution, conflict.resolution)}）。",
+            f"该冲突已由 {display_names(conn).get(conflict.resolved_by, conflict.resolved_by)} 处理"
+            f"（{RESOLUTIONS.get(conflict.resolution, conflict.resolution)}）。",
             {"conflict_id": conflict_id},
         )
     case = review.load_case(conn, conflict.case_id, for_update=True)
