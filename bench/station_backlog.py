@@ -42,8 +42,9 @@ from station_client.sync import push
 from station_client.sync.agent import SyncAgent
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sync_server.services.finance.receipt_stock import allocate
 from tests.support.serve_process import serve
-from tests.support.sync_world import enrol_station
+from tests.support.sync_world import RECEIPT_SERIES, enrol_station
 
 PG_ADMIN = os.environ.get("SSB_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
 EMPLOYER = make_uscc("91511102MA62ABCDE")
@@ -128,6 +129,19 @@ def run(tmp: Path, database_url: str, cases: int, workers: int) -> dict[str, obj
     with serve(tmp / "server", database_url=database_url, workers=workers) as served:
         with served.client() as client:
             world = enrol_station(served.db, tmp / "station", client, ca_pem=served.ca.read_bytes())
+            # Enough 缴费收据 numbers for every fee of the backlog (a fee is refused without one).
+            with served.db.write() as conn:
+                allocate(
+                    conn,
+                    world.station_id,
+                    series=RECEIPT_SERIES,
+                    count=cases,
+                    now=datetime.now(UTC),
+                    actor="bench",
+                )
+            stocked = SyncAgent(world.paths.home, world.dek, client=client)
+            assert stocked.run_once().ok
+            stocked.close()
         session = world.session()
         # Over two days of the station's clock: a day's case counter stops at 9999.
         start = datetime.now(UTC) - timedelta(days=1)

@@ -40,6 +40,7 @@ ApiErrorCode = Literal[
     "enrol_code_expired",
     "enrol_code_used",
     "enrol_locked",
+    "document_csr_invalid",
     # push and pull, whole request
     "op_wrong_station",
     "sequence_gap",
@@ -61,6 +62,11 @@ ApiErrorCode = Literal[
     "op_clerk_unknown",
     "op_stale_version",
     "op_staff_changed",
+    "op_receipt_not_allocated",
+    "op_receipt_already_voided",
+    "op_close_exists",
+    "op_notice_exists",
+    "op_notice_refused",
     "attachment_missing",
     # case lifecycle (console actions and operations)
     "case_transition_not_allowed",
@@ -101,6 +107,7 @@ API_ERROR_STATUS: dict[ApiErrorCode, int] = {
     "enrol_code_expired": 400,
     "enrol_code_used": 400,
     "enrol_locked": 429,
+    "document_csr_invalid": 400,
     "op_wrong_station": 400,
     "sequence_gap": 409,
     "body_too_large": 413,
@@ -119,6 +126,11 @@ API_ERROR_STATUS: dict[ApiErrorCode, int] = {
     "op_clerk_unknown": 422,
     "op_stale_version": 409,
     "op_staff_changed": 409,
+    "op_receipt_not_allocated": 422,
+    "op_receipt_already_voided": 409,
+    "op_close_exists": 409,
+    "op_notice_exists": 409,
+    "op_notice_refused": 422,
     "attachment_missing": 422,
     "case_transition_not_allowed": 409,
     "case_actor_not_allowed": 403,
@@ -153,6 +165,10 @@ API_ERROR_MESSAGES: dict[ApiErrorCode, str] = {
     "enrol_code_expired": "注册码已过期。请向综合业务科申请新的注册码。",
     "enrol_code_used": "注册码已被使用。每个注册码只能使用一次，请向综合业务科申请新的注册码。",
     "enrol_locked": "注册尝试次数过多，已暂时锁定。请稍后再试，或联系综合业务科。",
+    "document_csr_invalid": (
+        "文档签名证书申请无效（须为本站 ECDSA P-256 密钥签名的证书请求）。请升级服务站客户端后重新同步；"
+        "如仍出现，请联系综合业务科。"
+    ),
     "op_wrong_station": "上报的业务不属于本服务站。请联系综合业务科检查本机的服务站设置。",
     "sequence_gap": "上报的业务编号不连续，服务器缺少前面的业务。客户端将从缺少的编号起重新上报。",
     "body_too_large": "请求过大，服务器拒绝接收。客户端将减小每批数量后重试。",
@@ -173,6 +189,23 @@ API_ERROR_MESSAGES: dict[ApiErrorCode, str] = {
     "op_staff_changed": (
         "本机修改的密码未生效：该柜员账号在服务器上已有变更（密码被重置或账号被停用）。"
         "请联网同步后用综合业务科发放的密码登录，再修改密码。"
+    ),
+    "op_receipt_not_allocated": (
+        "作废的收据号码不在市局分配给本服务站的票据号段内。请联网同步后核对收据上的票据号码；"
+        "如确有出入，请联系综合业务科。"
+    ),
+    "op_receipt_already_voided": "该票据号码在服务器上已登记作废，不能重复作废。请核对收据号码；如有疑问请联系综合业务科。",
+    "op_close_exists": (
+        "服务器已收到本站该日同一次的另一份日结，这份未入账。同一天的每次日结只能上报一次："
+        "请联系综合业务科核对（本机是否恢复过备份），不要重复解缴现金。"
+    ),
+    "op_notice_exists": (
+        "服务器已有同一缴费参考号的另一张缴费通知单，这张未登记。请收回这张通知单，不要让缴费人"
+        "凭它缴费，并联系综合业务科核对（本机是否恢复过备份）。"
+    ),
+    "op_notice_refused": (
+        "市局未登记这张缴费通知单（人员、事项或金额与市局计算的不一致）。请收回通知单，"
+        "联网同步参保信息后重新开具；如仍不成功请联系综合业务科。"
     ),
     "attachment_missing": "该业务的附件尚未上传完成。客户端会先上传附件再重新提交，请保持网络连接。",
     "case_already_claimed": "该案件已被其他审核人员认领。请刷新队列选择其他案件，或联系科室负责人改派。",
@@ -210,6 +243,11 @@ OP_RESULT_CODES: frozenset[ApiErrorCode] = frozenset(
         "op_clerk_unknown",
         "op_stale_version",
         "op_staff_changed",
+        "op_receipt_not_allocated",
+        "op_receipt_already_voided",
+        "op_close_exists",
+        "op_notice_exists",
+        "op_notice_refused",
         "attachment_missing",
         "case_transition_not_allowed",
         "case_actor_not_allowed",

@@ -59,4 +59,83 @@ PAYMENT_ERROR_CODES: dict[str, tuple[str, str]] = {
         "银行文件",
         "退票文件尾行的月份、笔数或合计金额与明细不符：请向银行核对。",
     ),
+    # 日结存款对账 (services/finance/deposits.py) and 缴费通知单 (services/finance/notices.py)
+    "deposit_not_finance": (
+        "日结存款对账",
+        "只有基金财务经办或复核能导入银行文件、登记存款账号：请用基金财务账号操作。",
+    ),
+    "deposit_file_invalid": (
+        "日结存款对账",
+        "存款到账文件有 {count} 处错误，整份文件未导入：请按所列行号向银行核对，取得正确文件后重新导入。",
+    ),
+    "deposit_file_header_invalid": (
+        "日结存款对账",
+        "存款到账文件首行应为 H,SSB-DEP-1,开户银行,收款账号：请向银行索取规定格式的文件。",
+    ),
+    "deposit_line_malformed": (
+        "日结存款对账",
+        "存款明细行格式不对（流水号、入账日期、金额）：消息写明行号，请向银行核对。",
+    ),
+    "deposit_line_duplicate": ("日结存款对账", "同一银行流水号在文件中出现两次：请向银行核对。"),
+    "deposit_trailer_mismatch": (
+        "日结存款对账",
+        "存款到账文件缺少尾行，或尾行的笔数、合计金额与明细不符：请向银行核对。",
+    ),
+    "deposit_station_unknown": (
+        "日结存款对账",
+        "没有服务站 {station}：请核对服务站编码（如 511102004-00）。",
+    ),
+    "deposit_account_invalid": ("日结存款对账", "存款账号应为 6–40 位数字：请核对后重新输入。"),
+    "deposit_account_taken": (
+        "日结存款对账",
+        "账号 {account} 已登记为服务站 {station} 的存款账号：一个账号只能属于一个服务站，请核对。",
+    ),
+    "payment_reference_invalid": (
+        "缴费通知单",
+        "缴费参考号应为 22 位数字（通知单上每 4 位一组）：请核对后重新输入。",
+    ),
+    "payment_reference_check_failed": (
+        "缴费通知单",
+        "缴费参考号校验位不符，可能抄错了某一位：请按通知单逐位核对。",
+    ),
+    "notice_person_unknown": ("缴费通知单", "库中没有身份证号为 {id_number} 的人员：请核对身份证号。"),
+    "notice_not_enrolled": (
+        "缴费通知单",
+        "该人员没有有效的灵活就业人员养老保险参保登记：请先办理 G12 参保登记，再开具缴费通知单。",
+    ),
+    "notice_item_invalid": ("缴费通知单", "缴费通知单只用于灵活就业人员缴费（G12、G14）：请选择其中一项。"),
+    "notice_missing": ("缴费通知单", "没有缴费参考号为 {reference} 的缴费通知单：请核对通知单上的参考号。"),
+    "notice_not_open": ("缴费通知单", "缴费通知单 {reference} 已缴费或已作废，不能作废：请核对。"),
+    "notice_file_invalid": (
+        "缴费通知单",
+        "银行缴费确认文件有 {count} 处格式错误，整份文件未导入：请按所列行号向银行核对，取得正确文件后重新导入。",
+    ),
+    "notice_file_header_invalid": (
+        "缴费通知单",
+        "缴费确认文件首行应为 H,SSB-NOTICE-1,银行名称：请向银行索取规定格式的文件。",
+    ),
+    "notice_line_malformed": (
+        "缴费通知单",
+        "缴费确认明细行格式不对（流水号、参考号、金额、缴费日期）：消息写明行号，请向银行核对。",
+    ),
+    "notice_trailer_mismatch": (
+        "缴费通知单",
+        "缴费确认文件缺少尾行，或尾行的笔数、合计金额与明细不符：请向银行核对。",
+    ),
+    "notice_reference_unknown": (
+        "缴费通知单",
+        "银行回传的缴费参考号不存在或校验位不符：该笔款项未入账，请联系银行核对后处理。",
+    ),
+    "notice_amount_mismatch": (
+        "缴费通知单",
+        "银行到账金额与通知单金额不符：该笔款项未入账，请联系银行核对或办理退款。",
+    ),
+    "notice_already_paid": (
+        "缴费通知单",
+        "该通知单已由另一笔银行流水缴清（重复缴费）：该笔款项未入账，请办理退款。",
+    ),
+    "notice_cancelled": (
+        "缴费通知单",
+        "该通知单已作废：该笔款项未入账，请联系缴费人办理退款或重新开具通知单。",
+    ),
 }

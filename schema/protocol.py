@@ -7,7 +7,8 @@
   business rejection is a per-operation ``OpResult`` inside a successful response.
 * **Pull** (``PullRequest`` → ``PullPage``): changes after an opaque, commit-ordered cursor.
 * **Enrolment** binds the station's Ed25519 public key to the station; every push and pull
-  is then signed (:func:`sign_request`, :func:`verify_request`).
+  is then signed (:func:`sign_request`, :func:`verify_request`). With a CSR it also gets
+  the document-signing certificate for its PDF receipts (``DocumentCertificate``).
 * **Attachments** travel on their own resumable path, addressed by SHA-256, in chunks.
 
 Models are frozen and refuse unknown fields, so a typo is an error, not a silent drop.
@@ -52,7 +53,11 @@ from schema.cases import (
     StationId,
     Username,
 )
+from schema.daily_close import DailyClosePayload
+from schema.fees import FlexibleWorkerRequest
 from schema.lifecycle import CaseStatus
+from schema.payment_reference import PaymentReferenceError, parse_reference
+from schema.receipt_numbers import StockRef
 
 MAX_BATCH_OPERATIONS = 500
 MAX_BODY_BYTES = 8 * 1024 * 1024  # a request body as sent (gzip or not)
@@ -77,6 +82,9 @@ class OperationKind(StrEnum):
     CASE_WITHDRAW = "case_withdraw"
     DECISION_HANDED_OVER = "decision_handed_over"  # the clerk gave the decision to the applicant
     STAFF_PASSWORD = "staff_password"  # noqa: S105  (a kind name) a clerk changed their password here
+    DAILY_CLOSE = "daily_close"  # 日结: the desk's cash counted against the day's receipts
+    RECEIPT_VOID = "receipt_void"  # a 缴费收据 voided at the desk, a second staff member witnessing
+    PAYMENT_NOTICE = "payment_notice"  # 缴费通知单 issued at the desk: paid at the bank, not in cash
 
 
 class SupplementPayload(BaseModel):
@@ -131,6 +139,31 @@ class StaffPasswordPayload(BaseModel):
     based_on_version: int = Field(ge=1)  # the account version the station held: a reset since wins
 
 
+class ReceiptVoidPayload(BaseModel):
+    """A payment receipt voided (作废): its stock number stays used, the paper is void.
+
+    The clerk at the desk and a second staff member of the station (``witness``, who typed
+    their own password there) are both named; ``reissued`` is the replacement receipt's
+    number when the same payment got a new receipt at once."""
+
+    model_config = _FROZEN
+
+    receipt_number: Annotated[str, StringConstraints(min_length=1, max_length=40)]  # the station's own
+    stock: StockRef
+    amount: Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+    clerk: Username
+    witness: Username
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    voided_at: AwareDatetime
+    reissued: StockRef | None = None
+
+    @model_validator(mode="after")
+    def _two_people(self) -> Self:
+        if self.witness == self.clerk:
+            raise ValueError("the witness of a void is another staff member than the clerk")
+        return self
+
+
 class _OperationBase(BaseModel):
     model_config = _FROZEN
 
@@ -181,8 +214,93 @@ class StaffPasswordOp(_OperationBase):
         return self
 
 
+# A day's closes are about the station's cash, not a case: their ``case_id`` is the day's
+# fixed id, so the outbox keeps a day's 日结 and 补充日结 in order like a case's operations.
+_CLOSE_SUBJECTS = UUID("0b6f7c3e-5a41-4e0c-8d2b-9e1f4a7d2c63")
+
+
+def close_subject_id(station_id: str, business_day: date) -> UUID:
+    """The ``case_id`` a :class:`DailyCloseOp` of that station and day carries."""
+    return uuid5(_CLOSE_SUBJECTS, f"{station_id}:{business_day.isoformat()}")
+
+
+class DailyCloseOp(_OperationBase):
+    kind: Literal[OperationKind.DAILY_CLOSE] = OperationKind.DAILY_CLOSE
+    payload: DailyClosePayload
+
+    @model_validator(mode="after")
+    def _names_the_day(self) -> Self:
+        if self.case_id != close_subject_id(self.station_id, self.payload.business_day):
+            raise ValueError("case_id of a daily_close operation is close_subject_id(station, day)")
+        return self
+
+
+class ReceiptVoidOp(_OperationBase):
+    """``case_id`` is the receipt's case: the void goes after the case's own operations."""
+
+    kind: Literal[OperationKind.RECEIPT_VOID] = OperationKind.RECEIPT_VOID
+    payload: ReceiptVoidPayload
+
+
+# A desk's 缴费通知单 is money to come, not a case: its ``case_id`` is fixed by its reference.
+_NOTICE_SUBJECTS = UUID("6d3f1c8a-2b7e-4f95-a0c4-51e8d9b37f12")
+
+
+def notice_subject_id(reference: str) -> UUID:
+    """The ``case_id`` a :class:`PaymentNoticeOp` of that payment reference carries."""
+    return uuid5(_NOTICE_SUBJECTS, reference)
+
+
+class PaymentNoticePayload(BaseModel):
+    """A 缴费通知单 the station issued offline (``schema.payment_reference``: the issuer is
+    the station, the serial its own counter of the day). The city recomputes the fee from
+    ``request`` and takes the notice only when it gets ``amount`` too."""
+
+    model_config = _FROZEN
+
+    reference: Annotated[str, StringConstraints(pattern=r"^\d{22}$")]
+    item_code: Annotated[str, StringConstraints(pattern=r"^[A-Z]\d{2,3}$")]
+    id_number: Annotated[str, StringConstraints(pattern=r"^\d{17}[\dX]$")]
+    name: Name
+    request: FlexibleWorkerRequest
+    months: tuple[Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$")], ...] = Field(min_length=1)
+    amount: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]  # what the person pays
+    clerk: Username
+    issued_at: AwareDatetime
+    valid_until: date
+
+    @field_validator("reference")
+    @classmethod
+    def _checked(cls, value: str) -> str:
+        try:
+            parse_reference(value)
+        except PaymentReferenceError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+
+class PaymentNoticeOp(_OperationBase):
+    kind: Literal[OperationKind.PAYMENT_NOTICE] = OperationKind.PAYMENT_NOTICE
+    payload: PaymentNoticePayload
+
+    @model_validator(mode="after")
+    def _names_the_notice(self) -> Self:
+        if self.case_id != notice_subject_id(self.payload.reference):
+            raise ValueError("case_id of a payment_notice operation is notice_subject_id(reference)")
+        if self.payload.reference[:11] != self.station_id.replace("-", ""):
+            raise ValueError("a station issues payment references under its own code only")
+        return self
+
+
 Operation = Annotated[
-    CaseAcceptOp | CaseSupplementOp | CaseWithdrawOp | DecisionHandoverOp | StaffPasswordOp,
+    CaseAcceptOp
+    | CaseSupplementOp
+    | CaseWithdrawOp
+    | DecisionHandoverOp
+    | StaffPasswordOp
+    | DailyCloseOp
+    | ReceiptVoidOp
+    | PaymentNoticeOp,
     Field(discriminator="kind"),
 ]
 # Parses an operation of any kind, e.g. one stored as JSON in the station's outbox.
@@ -365,6 +483,7 @@ class ChangeKind(StrEnum):
     TOWNSHIP_DUES = "township_dues"  # TownshipDuesRecord: flexible workers due or in arrears
     STATION = "station"  # StationRecord: the receiving station's own name and public contact
     STATION_KEYS = "station_keys"  # schema.document_seal.StationKeysRecord: every station's keys
+    RECEIPT_STOCK = "receipt_stock"  # ReceiptStockRecord: the receiving station's 票据号段
     START_OVER = "start_over"  # drop reference data and pull again from cursor None
 
 
@@ -403,6 +522,29 @@ class PullPage(BaseModel):
 
 # ── enrolment and attachments ───────────────────────────────────────────────────────────
 
+# A PEM certificate or certificate signing request; its content is the server's to check.
+PemText = Annotated[
+    str, StringConstraints(min_length=64, max_length=8192, pattern=r"^-----BEGIN [A-Z ]+-----")
+]
+
+
+class DocumentCertificateRequest(BaseModel):
+    """A station asks for its document-signing certificate (the signature on its PDF receipts):
+    a CSR over its ECDSA P-256 key, signed by that key; the city writes the name itself."""
+
+    model_config = _FROZEN
+
+    csr: PemText
+
+
+class DocumentCertificate(BaseModel):
+    """The station's document-signing certificate and the city document CA that issued it."""
+
+    model_config = _FROZEN
+
+    certificate: PemText
+    ca: PemText
+
 
 class EnrolRequest(BaseModel):
     model_config = _FROZEN
@@ -411,6 +553,7 @@ class EnrolRequest(BaseModel):
     public_key: str  # Ed25519 raw 32 bytes, standard base64
     station_name: Name | None = None
     client_version: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    document_csr: PemText | None = None  # for the document-signing certificate (older clients: none)
 
     @field_validator("public_key")
     @classmethod
@@ -435,6 +578,7 @@ class EnrolResponse(BaseModel):
     division_code: _Township
     catalog_version: str
     server_cert_sha256: Sha256Hex  # the station pins it (with the city CA)
+    document_certificate: DocumentCertificate | None = None  # when the request carried a CSR
 
 
 class AttachmentStatus(BaseModel):

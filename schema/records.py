@@ -9,14 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from schema.cases import Name, StationId, Username
 from schema.lifecycle import CaseStatus
 from schema.protocol import ChangeKind
+from schema.receipt_numbers import ReceiptRange, first_overlap
 from schema.vocabulary import InsuranceType, Role, Section
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -224,6 +225,24 @@ class StationRecord(BaseModel):
     version: int = Field(ge=0)
 
 
+class ReceiptStockRecord(BaseModel):
+    """Every receipt range the city allocated to the receiving station, in allocation order
+    (``schema.receipt_numbers``); sent whole after each allocation. ``version`` is the newest
+    range's id (0: none yet), so a station keeps the record with the higher version."""
+
+    model_config = _FROZEN
+
+    station_id: StationId
+    ranges: tuple[ReceiptRange, ...] = ()
+    version: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _apart(self) -> Self:
+        if first_overlap(self.ranges) is not None:
+            raise ValueError("receipt ranges of one series overlap")
+        return self
+
+
 CHANGE_RECORDS: Mapping[ChangeKind, type[BaseModel]] = {
     ChangeKind.DECISION: DecisionRecord,
     ChangeKind.CASE_STATUS: CaseStatusRecord,
@@ -232,4 +251,5 @@ CHANGE_RECORDS: Mapping[ChangeKind, type[BaseModel]] = {
     ChangeKind.UNIT: UnitRecord,
     ChangeKind.TOWNSHIP_DUES: TownshipDuesRecord,
     ChangeKind.STATION: StationRecord,
+    ChangeKind.RECEIPT_STOCK: ReceiptStockRecord,
 }

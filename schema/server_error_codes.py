@@ -163,6 +163,24 @@ SERVER_ERROR_CODES: dict[str, tuple[str, str]] = {
         "服务站",
         "没有给出要设置的内容：请用 --phone 给出联系电话，或用 --address 给出地址（给空字符串则清除）。",
     ),
+    # receipt stock (票据号段: sync-server receipts allocate)
+    "receipt_series_invalid": (
+        "票据号段",
+        "票据代码不对：应为财政部门印制在收据上的 8 位数字，如 51110026。",
+    ),
+    "receipt_range_invalid": (
+        "票据号段",
+        "号段给法不对：用 --first/--last 给出起止号（1 至 99999999，起始号不大于终止号，一次最多 100000 张），"
+        "或用 --count 给出张数。",
+    ),
+    "receipt_range_overlap": (
+        "票据号段",
+        "号段与已分配给某服务站的号段重叠（消息写明是哪个服务站的哪一段）：同一号码只能分给一个服务站，请改用其后的号码。",
+    ),
+    "receipt_station_revoked": (
+        "票据号段",
+        "该服务站已注销，不能再分配票据号段：请先重新登记该服务站。",
+    ),
     # statistics (统计月报)
     "stats_directory_missing": (
         "统计报表",

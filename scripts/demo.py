@@ -5,7 +5,10 @@ Runs the real commands, in order, under ./demo-data (kept between runs):
    then six weeks of casework at the other demo stations through the real ingest and
    review services; accounts saved to demo-data/accounts.txt). A first run that did not
    finish is started again from scratch;
-2. `sync-server serve` over HTTPS on 127.0.0.1:8443, after checking that the port is free;
+2. `sync-server serve` over HTTPS on 127.0.0.1:8443, after checking that the port is free
+   and bringing a kept data directory up to this release: its schema upgraded (as
+   `sync-server db upgrade`) and the demo stations given the contact and receipt stock
+   an older seed did not give them (both said in the output when they happen);
 3. `station-client enroll` for the demo station of 大佛街道 (first run only; its recovery
    key saved to demo-data/station-recovery.txt) and `station-client status`,
 then prints the URL, the CA path, where the recovery key is, the demo accounts and the
@@ -123,6 +126,48 @@ def without_void_codes(text: str, live: set[str]) -> str:
     return "\n\n".join(kept)
 
 
+def upgrade_database(server_dir: Path) -> tuple[str | None, str | None]:
+    """Bring a kept data directory's schema up to this release (``sync-server db upgrade``):
+    a directory seeded by an older release lacks the newer tables, and serving it would answer
+    500 on the first request that needs them. (revision before, after)."""
+    from sync_server.commands.common import connect, settings_for
+    from sync_server.db import migrate
+
+    settings = settings_for(str(server_dir))
+    db = connect(settings.effective_database_url, must_exist=True)
+    try:
+        before = migrate.current_revision(db)
+        if before != migrate.head_revision():
+            migrate.upgrade(db)
+        return before, migrate.current_revision(db)
+    finally:
+        db.dispose()
+
+
+def furnish_stations(server_dir: Path) -> list[str]:
+    """The demo stations' contact and receipt stock, for those that never had them (data seeded
+    by an older release): what was given, as lines to print."""
+    from sync_server.commands.common import cli_actor, open_database
+    from sync_server.demo.seed import DEMO_STATIONS
+    from sync_server.demo.seed_stations import RECEIPTS_PER_STATION, furnish
+
+    ids = [f"{township}-{point:02d}" for township, point, _ in DEMO_STATIONS]
+    with open_database(str(server_dir)) as (_, db), db.write() as conn:
+        done = furnish(conn, ids, now=dt.datetime.now(dt.UTC), actor=cli_actor())
+    lines = []
+    if done.contacts:
+        lines.append(f"已补登 {len(done.contacts)} 个演示服务站的联系电话和地址。")
+    if done.ranges:
+        desk = "".join(
+            f"，本站 {station} 为 {text}" for station, text in done.ranges if station == DEMO_STATION
+        )
+        lines.append(
+            f"已给 {len(done.ranges)} 个演示服务站补发缴费收据号段（每站 {RECEIPTS_PER_STATION} 张{desk}；"
+            f"查看：{_tool('sync-server')} receipts show --data-dir {server_dir}）。"
+        )
+    return lines
+
+
 def wait_until_healthy(url: str, ca: Path, server: subprocess.Popen[bytes], seconds: float = 60) -> None:
     context = ssl.create_default_context(cafile=str(ca))
     deadline = time.monotonic() + seconds
@@ -199,6 +244,15 @@ def demo(args: argparse.Namespace) -> None:
             f"请先停止它（查看占用者：ss -ltnp 'sport = :{args.port}'），"
             f'或换一个端口：make demo DEMO_ARGS="--port 9443"。'
         )
+    before, after = upgrade_database(server_dir)
+    if before != after:
+        print(
+            f"演示数据目录来自旧版本：数据库结构已从 {before or '空库'} 升级到 {after}"
+            f"（同 {sync_server} db upgrade --data-dir {server_dir}）。",
+            flush=True,
+        )
+    for line in furnish_stations(server_dir):  # data seeded before the demo stations had them
+        print(line, flush=True)
     server = subprocess.Popen(
         [
             sync_server,

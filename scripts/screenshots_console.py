@@ -1,24 +1,32 @@
-"""Screenshots of the city console for the README (queue, case page, dashboard), 1366×768.
+"""Screenshots of the city console for the README, 1366×768, from ``make demo``'s seeded history.
 
-    .venv/bin/python scripts/screenshots_console.py [--out docs/screenshots] [--keep DIR]
+    .venv/bin/python scripts/screenshots_console.py [--out docs/screenshots] [--keep DIR] [--cache DIR]
 
-Starts a real ``sync-server serve`` over HTTPS on a fresh data directory, seeds the demo
-registry, stations and accounts (``seed-demo``), enrols the demo stations, pushes three
-weeks of cases from them the way stations push (signed, with scanned materials uploaded
-on the attachment path), has the pension section decide some of them, then drives
-Debian's Chromium (Playwright, headless, trusting exactly the server's certificate) to
-log in as the pension reviewer and the supervisor and save:
+Seeds a fresh data directory the way ``make demo`` does (``sync-server init``, then
+``sync-server seed-demo --weeks 6``: the registry, the demo stations and accounts and six
+weeks of casework at the other demo stations, see ``scripts/screenshots_demo.py``), starts
+a real ``sync-server serve`` over HTTPS, and adds one case of today: the demo desk station
+of 大佛街道 (enrolled with a key of this script's) pushes a retirement application (C019)
+with its scans on the signed attachment path. Then Debian's Chromium (Playwright,
+headless, trusting exactly the server's certificate) logs in as the demo accounts and
+clicks through as they would, saving:
 
-    docs/screenshots/console-queue.png      the pension section's queue
-    docs/screenshots/console-case.png       a case page (registry beside the request, scans)
-    docs/screenshots/console-dashboard.png  the supervision dashboard
+    console-queue.png      养老保险科's queue (review.pension), overdue cases first
+    console-case.png       today's C019 after the reviewer claims it: registry beside the request, scans
+    console-returned.png   a case the pension section returned for supplement (退回补正) in the history
+    console-dashboard.png  the supervision dashboard, the last 30 days by county (supervisor)
+    console-clearing.png   the county clearing of last month (supervisor)
+    console-finance.png    基金财务's collection plan for this month, built by finance.maker's click
+
+The demo holds no conflict case (a station's change against a record changed since), so
+no conflict page is taken. ``--keep DIR`` keeps the data directory; ``--cache DIR`` seeds
+once into DIR and copies it on later runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import random
 import sys
 import tempfile
 from pathlib import Path
@@ -31,93 +39,34 @@ import sqlalchemy as sa  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat  # noqa: E402
 
-from schema.catalog import load_catalog  # noqa: E402
-from schema.lifecycle import Actor, CaseEvent  # noqa: E402
-from schema.vocabulary import Section  # noqa: E402
-from sync_server.db.engine import Database  # noqa: E402
-from sync_server.db.tables import cases, enrolments, persons  # noqa: E402
-from sync_server.demo.seed import DemoAccount, seed_demo  # noqa: E402
+from scripts.screenshots_demo import PERSONS, WEEKS, Demo, seeded, serving  # noqa: E402
+from sync_server.demo.seed import DESK_STATION  # noqa: E402
 from sync_server.services.admin.stations import complete_enrolment  # noqa: E402
-from sync_server.services.review import decide as review  # noqa: E402
-from tests.support.console_world import (  # noqa: E402
-    CHROMIUM,
-    by_clerk,
-    chromium_args,
-    push_ops,
-    retirement_case,
-)
-from tests.support.dates import this_year  # noqa: E402
-from tests.support.factories import BEIJING, Station, accept_op  # noqa: E402
-from tests.support.serve_process import Served, serve  # noqa: E402
+from tests.support.console_world import CHROMIUM, chromium_args, push_ops, retirement_case  # noqa: E402
+from tests.support.factories import BEIJING, Station  # noqa: E402
+from tests.support.serve_process import Served  # noqa: E402
 
 VIEWPORT: Any = {"width": 1366, "height": 768}
-C029 = {
-    "direction": "resident_to_employee",
-    "employee_pension_years": 10,
-    "other_place": "成都市",
-    "contact_phone": "13912345678",
-}
-C029_MATERIALS = ("application_form", "id_or_ss_card", "contribution_voucher")
-NAMES = [
-    "王建华",
-    "李秀英",
-    "张伟",
-    "刘芳",
-    "陈静",
-    "杨洋",
-    "赵磊",
-    "黄敏",
-    "周杰",
-    "吴桂英",
-    "徐丽",
-    "孙强",
-    "胡军",
-    "朱红",
-    "高峰",
-    "林涛",
-    "何平",
-    "郭亮",
-    "马超",
-    "罗琳",
-]
+TOWNSHIP = DESK_STATION[:9]  # 大佛街道
 
 
-def enrol_demo_stations(db: Database, station_ids: list[str]) -> dict[str, Station]:
-    out = {}
-    with db.write() as conn:
-        for station_id in station_ids:
-            key = Ed25519PrivateKey.generate()
-            raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-            complete_enrolment(conn, station_id, raw, now=dt.datetime.now(dt.UTC), actor="screenshots")
-            out[station_id] = Station(station_id, key)
-    return out
+def retiring_person(served: Served) -> tuple[str, str]:
+    """A man of 大佛街道 turning 60 this year, insured as an employee, no case of his yet."""
+    from sync_server.db.tables import cases, enrolments, persons
 
-
-def registry_people(db: Database, county: str, count: int, rng: random.Random) -> list[tuple[str, str]]:
-    """(ID number, name) of people with an enterprise pension enrolment in ``county``."""
-    with db.read() as conn:
-        rows = conn.execute(
-            sa.select(persons.c.id_number, persons.c.name)
-            .join(enrolments, enrolments.c.id_number == persons.c.id_number)
-            .where(enrolments.c.insurance_type == "enterprise_pension", enrolments.c.county_code == county)
-            .limit(count * 3)
-        ).all()
-    picked = rng.sample(list(rows), min(count, len(rows)))
-    return [(r.id_number, r.name) for r in picked]
-
-
-def retiring_person(db: Database) -> tuple[str, str]:
-    """Someone of 市中区 turning 60 this year, with an enterprise pension: a plausible C019."""
-    born = this_year() - 60
-    with db.read() as conn:
+    born = dt.datetime.now(BEIJING).year - 60
+    with served.db.read() as conn:
         row = conn.execute(
             sa.select(persons.c.id_number, persons.c.name)
             .join(enrolments, enrolments.c.id_number == persons.c.id_number)
             .where(
                 enrolments.c.insurance_type == "enterprise_pension",
-                enrolments.c.county_code == "511102",
+                enrolments.c.kind == "employee",
+                enrolments.c.status == "active",
+                persons.c.township_code == TOWNSHIP,
                 persons.c.sex == "male",
-                persons.c.birth_date.between(dt.date(born, 1, 1), dt.date(born, 11, 30)),
+                persons.c.birth_date.between(dt.date(born, 1, 1), dt.date(born, 12, 31)),
+                persons.c.id_number.not_in(sa.select(cases.c.applicant_key)),
             )
             .order_by(persons.c.id_number)
             .limit(1)
@@ -125,151 +74,125 @@ def retiring_person(db: Database) -> tuple[str, str]:
     return row.id_number, row.name
 
 
-def populate(served: Served, accounts: list[DemoAccount], rng: random.Random) -> str:
-    """Three weeks of cases from the demo stations; the id of a routed case with scans."""
-    clerks: dict[str, list[str]] = {}
-    for a in accounts:
-        if a.role.value == "clerk" and a.placement:
-            clerks.setdefault(a.placement, []).append(a.username)
-    stations = enrol_demo_stations(served.db, sorted(clerks))
-    counties = sorted({s[:6] for s in stations})
-    now = dt.datetime.now(BEIJING)
-    showcase = ""
+def todays_case(served: Served, demo: Demo) -> str:
+    """The desk station pushes a C019 with its scans (ID card image, PDF form): its case id."""
+    key = Ed25519PrivateKey.generate()
+    raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    with served.db.write() as conn:
+        complete_enrolment(conn, DESK_STATION, raw, now=dt.datetime.now(dt.UTC), actor="screenshots")
+    station = Station(DESK_STATION, key)
+    id_number, name = retiring_person(served)
     with served.client() as client:
-        for station_id, station in stations.items():
-            ops = []
-            for n in range(rng.randint(28, 46)):
-                clerk = rng.choice(clerks[station_id])
-                accepted = now - dt.timedelta(days=rng.uniform(0, 21), hours=rng.uniform(0, 2))
-                accepted = accepted - dt.timedelta(hours=rng.choice([0, 0, 0, 1, 5, 30]))  # offline spells
-                kind = rng.random()
-                home = station_id[:6] if rng.random() < 0.7 else rng.choice(counties)
-                person = registry_people(served.db, home, 1, rng)
-                id_number, name = person[0] if person else (None, rng.choice(NAMES))
-                if kind < 0.45:
-                    item = rng.choice(["G02", "G08", "G14", "G14"])
-                    op = accept_op(station, item, id_number=id_number, name=name, accepted_at=accepted)
-                elif kind < 0.75:
-                    op = accept_op(station, "C019", id_number=id_number, name=name, accepted_at=accepted)
-                elif kind < 0.9:
-                    op = accept_op(station, "C029", id_number=id_number, name=name, accepted_at=accepted,
-                                   form=C029, materials=C029_MATERIALS)  # fmt: skip
-                else:
-                    op = accept_op(station, "C012", id_number=id_number, name=name, accepted_at=accepted)
-                ops.append(by_clerk(op, clerk))
-                if n == 3 and station_id == "511102004-00":
-                    who, called = retiring_person(served.db)
-                    ops.append(retirement_case(client, station, clerk=clerk, name=called, id_number=who,
-                                               accepted_at=now - dt.timedelta(days=6)))  # fmt: skip
-                    showcase = str(ops[-1].case_id)
-            push_ops(client, station, ops)
-    backdate_receipts(served.db, rng)
-    decide_some(served.db, rng, keep=showcase)
-    with served.db.write() as conn:  # the reviewer has the showcase in hand: the decision form shows
-        review.claim(
-            conn,
-            showcase,
-            actor=Actor.reviewer("review.pension", Section.PENSION),
-            now=dt.datetime.now(dt.UTC),
-        )
-    return showcase
+        op = retirement_case(client, station, clerk="clerk.dafo.1", name=name, id_number=id_number,
+                             accepted_at=dt.datetime.now(BEIJING) - dt.timedelta(hours=2))  # fmt: skip
+        push_ops(client, station, [op])
+    return str(op.case_id)
 
 
-def backdate_receipts(db: Database, rng: random.Random) -> None:
-    """Three weeks of cases all arrived just now; make each arrive soon after it was accepted,
-    as it would have on a working link (the dashboard's sync lag then reads like a real one)."""
-    with db.write() as conn:
-        rows = conn.execute(sa.select(cases.c.case_id, cases.c.accepted_at)).all()
-        for case_id, accepted in rows:
-            lag = dt.timedelta(minutes=rng.choice([2, 5, 10, 30, 60, 90, 240, 1500]))
-            conn.execute(
-                sa.update(cases).where(cases.c.case_id == case_id).values(received_at=accepted + lag)
-            )
+def returned_case(served: Served) -> str:
+    """The pension section's latest return for supplement in the seeded history (one asking for
+    the retirement form, which the seed's note is about, when there is one)."""
+    from sync_server.db.tables import cases
+
+    with served.db.read() as conn:
+        rows = conn.execute(
+            sa.select(cases.c.case_id, cases.c.decision_reason)
+            .where(cases.c.section == "pension", cases.c.status == "returned")
+            .order_by(cases.c.decided_at.desc())
+        ).all()
+    matching = [r for r in rows if "1. 职工退休审批表" in (r.decision_reason or "")]
+    return str((matching or rows)[0].case_id)
 
 
-def decide_some(db: Database, rng: random.Random, *, keep: str) -> None:
-    """The pension section works through part of its queue."""
-    actor = Actor.reviewer("review.pension", Section.PENSION)
-    with db.read() as conn:
-        ids = conn.execute(
-            sa.select(cases.c.case_id, cases.c.item_code)
-            .where(cases.c.section == "pension", cases.c.status == "routed", cases.c.case_id != keep)
-            .order_by(cases.c.accepted_at)
-        ).all()  # fmt: skip
-    picked = [row for row in ids if rng.random() < 0.65]  # some old ones stay waiting: overdue
-    for n, (case_id, item_code) in enumerate(picked):
-        with db.write() as conn:
-            review.claim(conn, case_id, actor=actor, now=dt.datetime.now(dt.UTC))
-            if n % 5 == 4:
-                continue  # still being reviewed
-            roll = rng.random()
-            event = (
-                CaseEvent.APPROVE
-                if roll < 0.75
-                else CaseEvent.RETURN_FOR_SUPPLEMENT
-                if roll < 0.92
-                else CaseEvent.REJECT
-            )
-            review.decide(conn, case_id, event, actor=actor, now=dt.datetime.now(dt.UTC),
-                          reason="不符合按月领取条件" if event is CaseEvent.REJECT else "",
-                          missing=[load_catalog().item(item_code).materials[0].code]
-                          if event is CaseEvent.RETURN_FOR_SUPPLEMENT else [])  # fmt: skip
+def shoot(served: Served, demo: Demo, out: Path, *, today: str, returned: str) -> list[Path]:
+    from playwright.sync_api import Page, sync_playwright
 
+    now = dt.datetime.now(BEIJING).date()
+    last_month = (now.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    saved: list[Path] = []
 
-def shoot(served: Served, accounts: list[DemoAccount], showcase: str, out: Path) -> list[Path]:
-    from playwright.sync_api import sync_playwright
+    def save(page: Page, name: str, *, at: str | None = None) -> None:
+        page.wait_for_load_state("networkidle")
+        if at is not None:  # the part worth showing, just under the top of the window
+            page.evaluate(f"window.scrollTo(0, document.querySelector({at!r}).offsetTop - 12)")
+        else:
+            page.evaluate("window.scrollTo(0, 0)")
+        target = out / name
+        page.screenshot(path=str(target))
+        saved.append(target)
+        print(f"已保存 {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}", flush=True)
 
-    passwords = {a.username: a.password for a in accounts}
-    saved = []
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
             args=[*chromium_args(served.data_dir / "tls" / "server.pem"), "--lang=zh-CN"],
         )
-        for username, pages in (
-            ("review.pension", [("/console/queue", "console-queue.png"), (f"/console/cases/{showcase}", "console-case.png")]),
-            ("supervisor", [("/console/dashboard", "console-dashboard.png")]),
-        ):  # fmt: skip
+
+        def login(username: str) -> Page:
             context = browser.new_context(
                 viewport=VIEWPORT, locale="zh-CN", device_scale_factor=1, timezone_id="Asia/Shanghai"
             )
             page = context.new_page()
             page.goto(f"{served.url}/console/login")
             page.fill("#username", username)
-            page.fill("#password", passwords[username])
+            page.fill("#password", demo.passwords[username])
             page.click("button[type=submit]")
             page.wait_for_load_state("networkidle")
-            for path, name in pages:
-                page.goto(f"{served.url}{path}")
-                page.wait_for_load_state("networkidle")
-                if "/cases/" in path:  # the registry beside the request and the scans, below the header
-                    page.evaluate("window.scrollTo(0, document.querySelector('.grid2').offsetTop - 12)")
-                target = out / name
-                page.screenshot(path=str(target))
-                saved.append(target)
-            context.close()
+            return page
+
+        reviewer = login("review.pension")
+        reviewer.goto(f"{served.url}/console/queue")
+        save(reviewer, "console-queue.png")
+        reviewer.goto(f"{served.url}/console/cases/{today}")
+        reviewer.click("form.claim button[type=submit]")  # 认领此案件: the decision form appears
+        save(reviewer, "console-case.png", at=".grid2")
+        reviewer.goto(f"{served.url}/console/cases/{returned}")
+        save(reviewer, "console-returned.png")
+        reviewer.context.close()
+
+        supervisor = login("supervisor")
+        start = (now - dt.timedelta(days=29)).isoformat()
+        supervisor.goto(f"{served.url}/console/dashboard?start={start}&end={now.isoformat()}&group=county")
+        save(supervisor, "console-dashboard.png")
+        supervisor.goto(f"{served.url}/console/clearing?period={last_month}")
+        save(supervisor, "console-clearing.png")
+        supervisor.context.close()
+
+        finance = login("finance.maker")
+        finance.goto(f"{served.url}/console/finance")
+        finance.click("#collect-build")  # 生成征缴计划
+        save(finance, "console-finance.png", at="#collection")
+        finance.context.close()
+
+        admin = login("demo.admin")
+        admin.goto(f"{served.url}/console/conflicts")
+        if admin.locator("a[href^='/console/conflicts/']").count():
+            admin.locator("a[href^='/console/conflicts/']").first.click()
+            save(admin, "console-conflict.png")
+        else:
+            print("演示数据中没有数据冲突案件，未截取冲突页。", flush=True)
+        admin.context.close()
         browser.close()
     return saved
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument(
-        "--keep", type=Path, help="use (and keep) this data directory instead of a temporary one"
+        "--keep", type=Path, help="work in (and keep) this directory instead of a temporary one"
     )
-    parser.add_argument("--persons", type=int, default=20_000)
+    parser.add_argument("--cache", type=Path, help="seed once into this directory, copy it on later runs")
+    parser.add_argument("--weeks", type=int, default=WEEKS)
+    parser.add_argument("--persons", type=int, default=PERSONS)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(20260301)  # noqa: S311 - reproducible demo data
     with tempfile.TemporaryDirectory() as tmp:
-        data_dir = (args.keep or Path(tmp)) / "server"
-        with serve(data_dir) as served:
-            report = seed_demo(served.db, persons_count=args.persons, seed=1, now=dt.datetime.now(dt.UTC),
-                               actor="screenshots", code_hours=24)  # fmt: skip
-            showcase = populate(served, report.accounts, rng)
-            for path in shoot(served, report.accounts, showcase, args.out):
-                print(f"已保存 {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+        work = args.keep or Path(tmp)
+        demo = seeded(work, weeks=args.weeks, persons=args.persons, cache=args.cache)
+        with serving(demo) as served:
+            today = todays_case(served, demo)
+            shoot(served, demo, args.out, today=today, returned=returned_case(served))
 
 
 if __name__ == "__main__":

@@ -40,6 +40,8 @@ from pydantic import BaseModel, ValidationError
 from schema.api_errors import RETRYABLE_CODES
 from schema.protocol import (
     AttachmentStatus,
+    DocumentCertificate,
+    DocumentCertificateRequest,
     EnrolRequest,
     EnrolResponse,
     PullPage,
@@ -53,6 +55,7 @@ PUSH_PATH = f"{API}/push"
 PULL_PATH = f"{API}/pull"
 ENROL_PATH = f"{API}/enrol"
 ATTACHMENT_PATH = f"{API}/attachments"  # /{sha256}: GET status, PUT a chunk at ?offset=
+DOCUMENT_CERTIFICATE_PATH = f"{API}/document-certificate"
 
 # A Date header this far from our corrected clock resets the offset: it has one-second
 # resolution and rides on network latency, so small differences are noise.
@@ -219,6 +222,11 @@ class Transport:
             content_type="application/octet-stream",
         )
         return _parse(response, AttachmentStatus)
+
+    def document_certificate(self, request: DocumentCertificateRequest) -> DocumentCertificate:
+        """The station's document-signing certificate for the key in the CSR (PDF receipts)."""
+        response = self._signed("POST", DOCUMENT_CERTIFICATE_PATH, body=request.model_dump_json().encode())
+        return _parse(response, DocumentCertificate)
 
     # ── signing, sending, classifying ───────────────────────────────────────────────
 

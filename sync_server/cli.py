@@ -81,6 +81,7 @@ def main() -> None:
 def _register_commands() -> None:
     from sync_server.commands import (
         audit,
+        ca,
         calendar,
         cases,
         catalog,
@@ -99,6 +100,7 @@ def _register_commands() -> None:
     )
 
     main.add_command(init.init)
+    main.add_command(ca.ca)
     main.add_command(serve.serve)
     main.add_command(db.db_group)
     main.add_command(station.station)
@@ -122,10 +124,20 @@ def _register_commands() -> None:
 
     main.add_command(stats.stats)
 
-    from sync_server.commands import journal
+    from sync_server.commands import closes, journal
 
+    main.add_command(closes.closes)
     main.add_command(journal.journal)
     main.add_command(journal.month)
+
+    from sync_server.commands import deposits
+
+    main.add_command(deposits.deposits)
+    main.add_command(deposits.notices)
+
+    from sync_server.commands import receipts
+
+    main.add_command(receipts.receipts)
 
 
 _register_commands()

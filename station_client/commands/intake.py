@@ -4,7 +4,9 @@
 (``null`` = not filled; its type, whether required, its choices under ``_fields``) and
 the materials list (``_materials``). Keys starting with ``_`` are ignored on input, so
 the template itself is a valid input once filled. ``scans`` name files; their type
-comes from the extension (.jpg/.jpeg/.png/.pdf).
+comes from the extension (.jpg/.jpeg/.png/.pdf). ``"payment": "bank"`` (G12/G14) issues a
+缴费通知单 instead of taking cash (``services.payment_notice``; print it with
+``station-client receipt <参考号> --kind notice``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from station_client.commands.common import (
     paths_of,
 )
 from station_client.core.intake_rules import ApplicantInput, IntakeRefused
-from station_client.services import reference
+from station_client.services import payment_notice, reference
 from station_client.services.intake import IntakeRequest, IntakeResult
 from station_client.services.intake import intake as run_intake
 
@@ -142,6 +144,18 @@ def _as_json(result: IntakeResult) -> dict[str, Any]:
     }
 
 
+def _echo_notice(issued: payment_notice.IssuedNotice, as_json: bool) -> None:
+    if as_json:
+        body = {"reference": issued.reference, "grouped": issued.grouped, "item_code": issued.item_code,
+                "amount": f"{issued.amount:.2f}", "months": list(issued.months),
+                "valid_until": issued.valid_until.isoformat(), "op_id": issued.op_id}  # fmt: skip
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+        return
+    for line in issued.lines():
+        click.echo(line)
+    click.echo(f"打印通知单：station-client receipt {issued.reference} --kind notice")
+
+
 @click.command("intake")
 @home_option
 @click.option("--user", "username", help="柜员用户名（密码从提示或环境变量 SSB_PASSWORD 读取）。")
@@ -185,10 +199,19 @@ def intake(
             f"案件文件是事项 {given} 的，与 --item {item_code} 不符：请核对事项编码。",
         )
     request = _request(item_code, data, base_of(input_path))
+    payment = str(data.get("payment") or "cash").strip().lower()
+    if payment not in ("cash", "bank"):
+        raise Failure(
+            "case_file_invalid", "案件文件中 payment 只能是 cash（现金）或 bank（银行缴费，开具缴费通知单）。"
+        )
     db = open_existing(paths_of(home))
     try:
         session = open_session(db, username)
         try:
+            if payment == "bank":
+                issued = payment_notice.issue(session, request)
+                _echo_notice(issued, as_json)
+                return
             result = run_intake(session, request)
         except IntakeRefused as exc:
             if exc.notice:

@@ -6,7 +6,8 @@ its number signed in the QR code).
 its 受理回执 or 办结单 unless ``--kind`` names another: 缴费收据, and the notices the case
 stands on now, 补正告知书 after a return and 办结通知书 after a decision
 (``services/receipt_pdf.case_notice_pdf``). The 办结单 of a case held for 综合业务科 is
-not offered, as in the window. Without ``--out`` the file goes where the window puts printed files
+not offered, as in the window. A 缴费通知单 is named by its 22-digit 缴费参考号 with
+``--kind notice`` (``services/payment_notice_pdf``). Without ``--out`` the file goes where the window puts printed files
 (``<home>/exports/``, removed after a day).
 """
 
@@ -29,14 +30,14 @@ from station_client.commands.common import (
     user_option,
 )
 from station_client.core.case_notices import NOTICE_WORDS, notices_for
-from station_client.services import receipt_pdf, reference
+from station_client.services import payment_notice_pdf, receipt_pdf, reference
 from station_client.services.case_detail import RECEIPT_WORDS, case_detail
 from station_client.services.caselist import load
 from station_client.services.receipt_pdf import Printable
 from station_client.services.session import Session
 
 _MAIN_FIRST = ("acceptance", "completion", "payment")
-KIND_WORDS = {**RECEIPT_WORDS, **NOTICE_WORDS}
+KIND_WORDS = {**RECEIPT_WORDS, **NOTICE_WORDS, payment_notice_pdf.KIND: "缴费通知单"}
 
 
 def _kind_code(given: str) -> str:
@@ -61,6 +62,8 @@ def documents_of(session: Session, case_id: str) -> tuple[str, dict[str, str]]:
 
 def _printable(session: Session, ref: str, kind: str | None) -> Printable:
     """The document to print for what the clerk named."""
+    if kind is not None and _kind_code(kind) == payment_notice_pdf.KIND:  # named by its reference
+        return payment_notice_pdf.payment_notice_pdf(session.db, session.dek, ref)
     try:
         case_id = case_id_of(session, ref)
     except Failure as failure:
@@ -92,7 +95,7 @@ def _printable(session: Session, ref: str, kind: str | None) -> Printable:
 @click.option(
     "--kind",
     default=None,
-    help="种类：受理回执、办结单、缴费收据、补正告知书、办结通知书（或 acceptance、completion、payment、supplement_notice、decision_notice）。",
+    help="种类：受理回执、办结单、缴费收据、补正告知书、办结通知书、缴费通知单（或 acceptance、completion、payment、supplement_notice、decision_notice、notice；缴费通知单按 22 位缴费参考号）。",
 )
 @click.option(
     "--out",

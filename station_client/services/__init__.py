@@ -11,8 +11,14 @@ intake       one case: validate, number, write case + outbox + audit in one tran
 supplement   补正 of a returned case, withdrawal, handing a decision over
 decisions    applying decisions and case-status records pulled from the server
 receipts     completion slips, acceptance receipts, payment receipts (the records)
+receipt_stock  the city's 票据号段: numbering payment receipts without gaps, voids with a second clerk
 receipt_pdf  receipts and the 一次性告知单 as PDFs      pdf_fonts     a Chinese font for them
+daily_close  日结: the day's cash counted against receipts issued − voided, sent once
+close_pdf    the 日结单: the sums, the count by denomination, every receipt of the close
+payment_notice  缴费通知单: a G12/G14 paid at the bank instead of cash (reference, outbox, no case)
+payment_notice_pdf  the 缴费通知单 on one page: reference in groups of four, amount, how to pay
 receipt_seal the seal in a receipt's QR code (a URL on the city server)
+pdf_signing  the PAdES signature on payment receipt PDFs; the station's document certificate
 station_contact  the station's own phone and address from the city, printed on documents
 document_check  核验: a printed document's seal checked offline with the keys the desk holds
 desk         the workbench's figures for today and how the desk uses the catalog

@@ -30,7 +30,9 @@ from station_client.core.conflict_words import ConflictView
 from station_client.core.outbox_rules import OpState
 from station_client.core.supplement_rules import SupplementRequest, supplement_request
 from station_client.crypto.keys import DataKey
+from station_client.services import receipt_stock
 from station_client.services.caselist import CaseSummary, display_value, load, summary_of
+from station_client.services.receipt_stock import StockReceipt
 from station_client.services.set_aside import OpView, operations_of
 from station_client.store import audit, outbox, staff
 from station_client.store import receipts as receipt_store
@@ -81,6 +83,7 @@ class CaseDetail:
     receipts: list[tuple[str, str]]  # number, kind label (no 办结单 while the slip is not allowed)
     operations: list[OpView]
     supplement_request: SupplementRequest | None = None  # a returned case: the reason, what it asks for
+    stock_receipts: tuple[StockReceipt, ...] = ()  # 缴费收据 numbered from the stock, voided or not
 
     @property
     def conflict(self) -> ConflictView | None:
@@ -198,6 +201,8 @@ def case_detail(
     ops = operations_of(db, case_id)
     decision = _decision(doc)
     fee = None
+    stock = receipt_stock.stock_receipts(db, dek, case_id)
+    voided = {r.number for r in stock if r.voided}
     for number, kind in receipt_store.for_case(db, case_id):
         if kind == receipt_store.PAYMENT:
             fee = (receipt_store.get(db, dek, number) or {}).get("fee")
@@ -218,8 +223,10 @@ def case_detail(
         receipts=[
             (n, RECEIPT_WORDS.get(k, k))
             for n, k in receipt_store.for_case(db, case_id)
-            if k != receipt_store.COMPLETION or summary.conflict is None or summary.conflict.slip_allowed
+            if (k != receipt_store.COMPLETION or summary.conflict is None or summary.conflict.slip_allowed)
+            and n not in voided  # a voided receipt is not printed again
         ],
+        stock_receipts=tuple(stock),
         operations=ops,
         supplement_request=(
             supplement_request(item, doc.decision.reason if doc.decision else "", provided)

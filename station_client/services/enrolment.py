@@ -1,12 +1,13 @@
 """Enrolling this PC as a station (``station-client enroll``).
 
-1. Generate the station's Ed25519 key pair.
-2. ``POST /api/v1/enrol`` with the one-time code and the public key, through the
+1. Generate the station's Ed25519 key pair, and its P-256 key for signing PDF receipts.
+2. ``POST /api/v1/enrol`` with the one-time code, the public key and a CSR, through the
    ``httpx.Client`` given (the CLI pins the city CA with an ``ssl.SSLContext``; tests give
    Starlette's TestClient). HTTP lives in :mod:`station_client.transport`.
 3. In ONE transaction: a new data key (DEK); the private key sealed under it
    (``secrets.station_ed25519``); the DEK wrapped for a new recovery key; the station's
-   identity, server URL and server certificate fingerprint in ``meta``. The pinned CA is
+   identity, server URL and server certificate fingerprint in ``meta``; the document key
+   and its certificate (:mod:`pdf_signing`), when the server issued one. The pinned CA is
    copied to ``<home>/ca.pem``.
 4. Return the recovery key, to be shown once: it opens the DEK if every staff password
    is lost, and is the key for the first clerk's login on this PC (SSB_RECOVERY_KEY).
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 from sqlite_utils import Database
@@ -32,6 +34,7 @@ from station_client.crypto.keys import DataKey
 from station_client.crypto.recovery import generate_recovery_key
 from station_client.crypto.wraps import wrap_for_recovery
 from station_client.paths import StationPaths
+from station_client.services import pdf_signing
 from station_client.services.errors import ServiceError
 from station_client.store import keys, meta, open_store
 from station_client.store.codec import iso
@@ -61,6 +64,7 @@ def initialise_station(
     *,
     server_url: str,
     now: datetime,
+    document_key: ec.EllipticCurvePrivateKey | None = None,
 ) -> tuple[DataKey, str]:
     """Create the DEK, seal the station key, write the recovery wrap and ``meta``, in one transaction.
 
@@ -84,6 +88,8 @@ def initialise_station(
                 meta.ENROLLED_AT: iso(now),
             },
         )
+        if document_key is not None and response.document_certificate is not None:
+            pdf_signing.keep(db, dek, document_key, response.document_certificate)
     return dek, recovery_key
 
 
@@ -112,12 +118,14 @@ def enrol(
                 {"station_id": existing},
             )
         private_key = station_key.generate()
+        document_key = pdf_signing.new_key()
         try:
             request = EnrolRequest(
                 enrolment_code=code,
                 public_key=station_key.public_key_b64(private_key),
                 station_name=station_name,
                 client_version=client_version(),
+                document_csr=pdf_signing.csr_pem(document_key),
             )
         except ValidationError:
             raise ServiceError(
@@ -128,7 +136,9 @@ def enrol(
         except SyncError as exc:
             raise ServiceError(exc.code, exc.message, exc.detail) from exc
         paths.ca.write_bytes(ca_pem)
-        dek, recovery_key = initialise_station(db, response, private_key, server_url=server_url, now=now)
+        dek, recovery_key = initialise_station(
+            db, response, private_key, server_url=server_url, now=now, document_key=document_key
+        )
         return EnrolmentResult(
             response.station_id,
             response.station_code,

@@ -48,7 +48,7 @@ from station_client.core.intake_rules import (
     ScanMeta,
     check_intake,
 )
-from station_client.services import reference
+from station_client.services import receipt_stock, reference
 from station_client.services.errors import ServiceError
 from station_client.services.receipts import write_receipts
 from station_client.services.session import Session
@@ -300,6 +300,8 @@ def intake(session: Session, request: IntakeRequest, *, now: datetime | None = N
             draft=draft,
         )
         receipt = write_receipts(db, dek, payload, item, clerk_name=session.display_name, now=now)
+        low = receipt_stock.low_stock_notice(db) if receipt is not None else None
+        warnings += [low] if low else []  # few receipt numbers left: ask the city for more
         audit.append(
             db,
             at=now,

@@ -35,11 +35,12 @@ from station_client.core.money_words import in_words
 from station_client.core.paper_words import cn_date, cn_month, local_time, mask_id, month_runs, month_span
 from station_client.crypto.keys import DataKey
 from station_client.paths import StationPaths
-from station_client.services import receipt_seal, station_contact
+from station_client.services import pdf_signing, receipt_seal, station_contact
 from station_client.services.errors import ServiceError
 from station_client.services.pdf_fonts import PdfFont, find_font
 from station_client.store import meta
 from station_client.store import receipts as store
+from station_client.sync import crash_points
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -254,6 +255,7 @@ def _fitted(font: PdfFont, title: str, subtitle: str, draw: Callable[[_Page], No
     for scale in _SCALES[:-1]:
         page = _Page(font, title, subtitle, scale)
         draw(page)
+        crash_points.reach("receipt.rendering")  # the crash test's kill while printing
         if page.pdf.pages_count == 1:
             return page.bytes()
         page.discard()
@@ -347,6 +349,10 @@ def render_receipt(
     issuer = issuer or Issuer(station)
     issued = local_time(doc.get("issued_at"))
     rows = [(NUMBER_LABELS[kind], number)]
+    if kind == store.PAYMENT and doc.get("stock_number"):  # the number of the city's receipt stock
+        rows.insert(0, ("票据号码", str(doc["stock_number"])))
+        if doc.get("replaces"):
+            rows.append(("换开说明", f"原票据号码 {doc['replaces']} 已作废，以本收据为准"))
     if kind == store.PAYMENT:
         rows += [
             ("业务编号", str(doc["case_number"])),
@@ -402,9 +408,17 @@ def receipt_pdf(db: Database, dek: DataKey, number: str, *, font: PdfFont | None
     if row is None or doc is None:
         raise ServiceError("receipt_not_found", f"本机没有编号为 {number} 的回执或收据：请核对编号后重试。")
     kind = str(row[0])
+    if db.execute("SELECT 1 FROM receipt_voids WHERE number = ?", [number]).fetchone():
+        raise ServiceError(
+            "receipt_voided",
+            f"收据 {number}（票据号码 {doc.get('stock_number', '')}）已作废，不能再打印：请打印换开的新收据。",
+            {"number": number},
+        )
     qr = receipt_seal.document_qr(db, dek, kind, doc)  # <server>/v/<code>: what the paper states, sealed
     issuer = issuer_of(db, str(doc.get("station_id", "")) or None)
     pdf = render_receipt(doc, kind, station=issuer.station, seal="", font=font, issuer=issuer, qr=qr)
+    if kind == store.PAYMENT:  # a PDF reader verifies the file too (PAdES, the city's document CA)
+        pdf = pdf_signing.sign_receipt(db, dek, pdf, location=issuer.station)
     return Printable(kind, number, pdf)
 
 

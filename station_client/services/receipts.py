@@ -3,7 +3,8 @@
 * ``completion`` (办结单) for a general item, number = the case number (``…-W0007``);
 * ``acceptance`` (受理回执) for a complex item, number = the case number, with the promised
   date (or 待定) and the names of the materials received;
-* ``payment`` (缴费收据) when money was collected, its own number (``…-F0003``), the fee
+* ``payment`` (缴费收据) when money was collected, its own number (``…-F0003``) and the next
+  number of the city's receipt stock (``stock_number``, 票据号码: ``services.receipt_stock``), the fee
   decomposition of :func:`station_client.core.fee_breakdown.breakdown` and what it was
   computed on (``basis``: the 缴费基数 and the period, or the resident's 档次 and year).
 
@@ -28,9 +29,10 @@ from station_client.core.case_numbering import format_receipt_number, local_day,
 from station_client.core.fee_breakdown import breakdown
 from station_client.core.intake_rules import PROMISED_PENDING
 from station_client.crypto.keys import DataKey
-from station_client.services import reference
+from station_client.services import receipt_stock, reference
 from station_client.store import counters
 from station_client.store import receipts as store
+from station_client.sync import crash_points
 
 
 def _common(payload: CasePayload, item: CatalogItem, clerk_name: str, now: datetime) -> dict[str, Any]:
@@ -94,6 +96,10 @@ def write_receipts(
         )
     if payload.fee is None or payload.fee.collected <= 0:
         return None
+    # The paper's number comes from the city's stock, in this transaction (no stock left:
+    # receipt_stock_empty, nothing is saved); the daily ``…-F0003`` stays the receipt's own
+    # number, the one its QR code seals.
+    stock = receipt_stock.take(db)
     day = local_day(now)
     station_code = parse_case_number(payload.case_number).station_code
     number = format_receipt_number(station_code, day, counters.next_value(db, receipt_counter_name(day)))
@@ -104,8 +110,15 @@ def write_receipts(
         case_id=case_id,
         kind=store.PAYMENT,
         created_at=now,
-        doc=doc | {"receipt_number": number, "fee": _fee_doc(db, payload.fee) | _basis(item, payload.form)},
+        doc=doc
+        | {
+            "receipt_number": number,
+            "stock_number": stock.text,
+            "fee": _fee_doc(db, payload.fee) | _basis(item, payload.form),
+        },
+        stock=stock,
     )
+    crash_points.reach("receipt.numbered")
     return number
 
 

@@ -89,6 +89,16 @@ def _check_password(db: Database, row: StaffRow, password: str, now: datetime, p
     )
 
 
+def check_credentials(
+    db: Database, username: str, password: str, *, now: datetime, policy: SessionPolicy = DEFAULT_POLICY
+) -> StaffRow:
+    """Another staff member's password, checked offline as at login (failures count, a locked
+    or disabled account is refused) without logging them in: a second person's consent."""
+    row = _usable(staff.get(db, username), username, now)
+    _check_password(db, row, password, now, policy)
+    return row
+
+
 def _unlock_dek(
     db: Database, username: str, password: str, dek: DataKey | None, recovery_key: str | None
 ) -> DataKey:

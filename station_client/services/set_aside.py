@@ -26,6 +26,9 @@ KIND_LABELS = {
     "case_supplement": "补正材料上报",
     "case_withdraw": "撤回申请上报",
     "decision_handed_over": "审核结果交付登记",
+    "receipt_void": "缴费收据作废登记",
+    "daily_close": "日结上报",
+    "payment_notice": "缴费通知单上报",
 }
 STATE_LABELS = {
     OpState.PENDING: "待上报",
@@ -52,10 +55,20 @@ ADVICE = {
     "op_conflict": "同一业务编号上报过不同内容，已暂停：请联系综合业务科核对，不要重复受理。",
     "case_transition_not_allowed": "这件业务在市局的状态已经变化：请点“立即同步”查看最新状态后再处理。",
     "case_terminal": "这件业务在市局已办结或已撤回：请点“立即同步”查看最新状态，无需重新上报。",
+    "op_receipt_not_allocated": "本站的作废登记与市局的票据号段对不上：请联系综合业务科核对本站号段，无需重新上报。",
+    "op_receipt_already_voided": "市局已登记该票据号码作废，无需重新上报；如有疑问请联系综合业务科。",
 }
 DEFAULT_ADVICE = "请按退回原因更正后点“修正并重新上报”；如不清楚如何处理，请联系综合业务科。"
 EDITABLE_KINDS = frozenset({"case_accept", "case_supplement"})
-NOT_RESENDABLE = frozenset({"op_stale_version", "op_conflict", "op_wrong_station"})
+NOT_RESENDABLE = frozenset(
+    {
+        "op_stale_version",
+        "op_conflict",
+        "op_wrong_station",
+        "op_receipt_not_allocated",
+        "op_receipt_already_voided",
+    }
+)
 
 
 def advice_for(code: str | None, state: OpState) -> str:

@@ -250,7 +250,76 @@ def _v6(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+def _v7(db: Database) -> None:
+    # 票据号段 (services/receipt_stock.py): the ranges the city allocated to this station
+    # (public numbers, plain), the stock number each payment receipt took (unique: a number
+    # is used once; receipts stored before have none and keep their own ``…-F0003``), and
+    # the receipts voided (the reason sealed in ``enc``; ``replaced_by`` the new receipt).
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS receipt_ranges (
+        range_id INTEGER PRIMARY KEY,
+        series TEXT NOT NULL,
+        first INTEGER NOT NULL,
+        last INTEGER NOT NULL,
+        allocated_at TEXT NOT NULL)"""
+    )
+    held = {row[1] for row in db.execute("PRAGMA table_info(receipts)").fetchall()}
+    for column, kind in (("stock_series", "TEXT"), ("stock_number", "INTEGER")):
+        if column not in held:  # idempotent, like the table statements
+            db.execute(f"ALTER TABLE receipts ADD COLUMN {column} {kind}")
+    db.execute(
+        "CREATE UNIQUE INDEX IF NOT EXISTS receipts_stock ON receipts (stock_series, stock_number) "
+        "WHERE stock_number IS NOT NULL"
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS receipt_voids (
+        number TEXT PRIMARY KEY REFERENCES receipts (number),
+        voided_at TEXT NOT NULL,
+        voided_by TEXT NOT NULL,
+        witness TEXT NOT NULL,
+        replaced_by TEXT REFERENCES receipts (number),
+        op_id TEXT NOT NULL UNIQUE,
+        enc BLOB NOT NULL)"""
+    )
+
+
+def _v8(db: Database) -> None:
+    # 日结 (store/daily_closes.py): one row per close of a business day (part 1 the day's
+    # 日结, 2… 补充日结), its document sealed in ``enc``; ``daily_close_receipts`` says which
+    # close covered each payment receipt (numbers only), so a receipt is closed once.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS daily_closes (
+        close_id TEXT PRIMARY KEY,
+        business_day TEXT NOT NULL,
+        part INTEGER NOT NULL,
+        clerk TEXT NOT NULL,
+        closed_at TEXT NOT NULL,
+        op_id TEXT NOT NULL UNIQUE,
+        enc BLOB NOT NULL,
+        UNIQUE (business_day, part))"""
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS daily_close_receipts (
+        number TEXT PRIMARY KEY,
+        close_id TEXT NOT NULL REFERENCES daily_closes (close_id))"""
+    )
+
+
+def _v9(db: Database) -> None:
+    # 缴费通知单 issued at the desk (store/payment_notices.py): paid at the bank, not in cash,
+    # so no case and no receipt; the notice document (applicant, months, amount) sealed in
+    # ``enc`` (``payment_notices:<reference>``), the reference a station counter's serial.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS payment_notices (
+        reference TEXT PRIMARY KEY,
+        issued_at TEXT NOT NULL,
+        clerk TEXT NOT NULL,
+        op_id TEXT NOT NULL UNIQUE,
+        enc BLOB NOT NULL)"""
+    )
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

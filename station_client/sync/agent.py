@@ -32,6 +32,7 @@ from station_client.core import outbox_rules
 from station_client.crypto import station_key
 from station_client.crypto.keys import DataKey
 from station_client.paths import StationPaths
+from station_client.services import pdf_signing
 from station_client.store import keys, meta, open_store
 from station_client.sync import attachments, pull, push
 from station_client.sync.status import SyncProblem, SyncStatus, read_status, record_round
@@ -211,6 +212,7 @@ class SyncAgent:
         if scans.uploaded:  # cases that waited for those scans
             pushed.add(push.push_all(db, self._dek, transport, limit=self.batch_limit))
         pulled = pull.pull_all(db, self._dek, transport)
+        self._document_certificate(db, transport)
         report = RoundReport(
             pushed=pushed.done,
             set_aside=pushed.set_aside,
@@ -224,6 +226,15 @@ class SyncAgent:
         if pulled.digest_problem:
             return replace(report, problem=SyncProblem("digest_mismatch", pull.MSG_DIGEST, _now()))
         return report
+
+    def _document_certificate(self, db: Database, transport: Transport) -> None:
+        """The PDF receipts' certificate, when the station has none or it nears its end; a
+        refusal is logged and asked again next round (receipts print unsigned meanwhile)."""
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        try:
+            pdf_signing.renew_if_due(db, self._dek, transport.document_certificate, now=now)
+        except (SyncError, ValueError) as exc:
+            log.warning("document certificate not renewed: %s", exc)
 
     def _push(self, db: Database, transport: Transport) -> push.PushReport:
         def station_clock() -> datetime:

@@ -15,6 +15,11 @@ Points (docs/design.md §4 "Crashes"):
     push.recorded   the answer to a batch is recorded; the next batch is not chosen yet
     pull.applying   one change of a pull page is applied; the page's transaction is open
     pull.applied    a pull page and its cursor are committed; the next page not asked for
+
+and two of the desk's (the receipt stock, ``services.receipt_stock``):
+
+    receipt.numbered   a payment receipt took its stock number; the intake's transaction is open
+    receipt.rendering  a receipt's PDF is being laid out (its payment committed long before)
 """
 
 from __future__ import annotations
@@ -22,7 +27,17 @@ from __future__ import annotations
 import os
 import signal
 
-POINTS = frozenset({"push.numbered", "push.answered", "push.recorded", "pull.applying", "pull.applied"})
+POINTS = frozenset(
+    {
+        "push.numbered",
+        "push.answered",
+        "push.recorded",
+        "pull.applying",
+        "pull.applied",
+        "receipt.numbered",
+        "receipt.rendering",
+    }
+)
 
 _armed: dict[str, int] = {}  # point → passes left before the kill
 

@@ -26,7 +26,7 @@ from schema.records import CaseStatusRecord, DecisionRecord, StaffAccount
 from schema.registry_digest import RegistrySum, station_digest
 from station_client.core.errors import StationError
 from station_client.crypto.keys import DataKey
-from station_client.services import decisions, dues, reference, registry, station_contact
+from station_client.services import decisions, dues, receipt_stock, reference, registry, station_contact
 from station_client.store import meta, staff
 from station_client.store import reference as reference_store
 from station_client.store import registry as registry_store
@@ -143,6 +143,8 @@ def _apply_page(db: Database, dek: DataKey, page: PullPage) -> bool:
                 dues.apply_change(db, dek, change)
             elif change.kind == ChangeKind.STATION:
                 station_contact.apply_change(db, change)  # its phone and address, for documents
+            elif change.kind == ChangeKind.RECEIPT_STOCK:
+                receipt_stock.apply_change(db, change)  # its 票据号段 (kept on a start-over)
             elif not reference.apply_change(db, change):
                 log.info("pull: ignoring a %s change this client does not hold", change.kind.value)
             crash_points.reach("pull.applying")

@@ -14,7 +14,7 @@ runs sync rounds on its own thread and connection and reports through the runner
 queue. Widgets learn about changes through virtual events (:mod:`station_client.ui.events`).
 
 Keys: Tab follows each screen's fields, Enter is the screen's main action, Esc goes
-back; F2 新业务, F3 本站业务, F4 同步问题, F5 立即同步, F6 催缴名单, F7 核验, F12 锁定.
+back; F2 新业务, F3 本站业务, F4 同步问题, F5 立即同步, F6 催缴名单, F7 核验, F8 日结, F12 锁定.
 """
 
 from __future__ import annotations
@@ -194,6 +194,7 @@ class StationApp(SyncLink, ctk.CTk):  # type: ignore[misc]
             "<F5>": self.sync_now,
             "<F6>": self.nav.open_dues,
             "<F7>": self.nav.open_verify,
+            "<F8>": self.nav.open_daily_close,
             "<F12>": self.covers.lock,
         }
         for key, action in keys.items():

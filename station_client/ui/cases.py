@@ -10,6 +10,8 @@ each sync round, so a decision or a return pulled meanwhile shows without reopen
 from __future__ import annotations
 
 import tkinter as tk
+from collections.abc import Callable
+from datetime import date
 from functools import partial
 from tkinter import ttk
 from typing import TYPE_CHECKING, Any
@@ -17,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 import customtkinter as ctk
 from sqlite_utils import Database
 
+from schema.cases import MAX_DAILY_COUNTER, case_number
+from schema.vocabulary import Tier
 from station_client.services.caselist import CaseFilter
 from station_client.ui import actions, documents, events, theme
 from station_client.ui.screen import Screen, entry
@@ -30,7 +34,7 @@ if TYPE_CHECKING:
     from station_client.ui.navigation import App
 
 COLUMNS = [
-    Column("number", "受理编号", 275),
+    Column("number", "受理编号", 275),  # widened to the font's longest number: see _fit_number
     Column("item", "事项", 330, stretch=True),
     Column("who", "申请人", 110),
     Column("at", "受理时间", 120),
@@ -38,6 +42,10 @@ COLUMNS = [
     Column("deadline", "期限", 100),
     Column("marks", "需要处理", 170),
 ]
+CELL_PAD = 12  # a list cell's padding, left and right
+# The widest a case number gets (a general case's W and four digits): it is how clerks and
+# citizens name a case, so its column is never narrower than this in the list's font.
+LONGEST_NUMBER = case_number("000000000-00", date(2000, 1, 1), MAX_DAILY_COUNTER, tier=Tier.GENERAL)
 
 
 class CasesScreen(Screen):
@@ -125,16 +133,29 @@ class CasesScreen(Screen):
         font = ttk.Style(view).lookup("Treeview", "font")
         view.update_idletasks()
 
-        def fit(value: str, key: str) -> str:  # the cell's width less its padding
-            width = int(view.column(key, "width")) - 12
-            return elide(value, width, lambda text: int(view.tk.call("font", "measure", font, text)))
+        def measure(text: str) -> int:
+            return int(view.tk.call("font", "measure", font, text))
 
+        def fit(value: str, key: str) -> str:  # the cell's width less its padding
+            return elide(value, int(view.column(key, "width")) - CELL_PAD, measure)
+
+        self._fit_number([c.case_number for c in found], measure)
         keys = [column.key for column in COLUMNS]
         for case in found:
             values = [fit(v, k) for v, k in zip(row_values(case), keys, strict=True)]
             self.table.add(case.case_id, values, tags=("alert",) if alert(case) else ())
         self.count.configure(text=f"共 {len(found)} 件" if found else empty_text(self.filter, query))
         self._show_full()
+
+    def _fit_number(self, numbers: list[str], measure: Callable[[str], int]) -> None:
+        """受理编号 whole: its column as wide as the longest number needs; 事项 gives up the room
+        (a long item name ends in "…" there and is written out whole under the list)."""
+        view = self.table.view
+        need = max(measure(n) for n in [LONGEST_NUMBER, *numbers]) + CELL_PAD + 2
+        grow = need - int(view.column("number", "width"))
+        if grow > 0:
+            view.column("number", width=need)
+            view.column("item", width=max(120, int(view.column("item", "width")) - grow))
 
     def _show_full(self) -> None:
         chosen = self.table.selected()
@@ -271,6 +292,7 @@ class CaseDetailScreen(Screen):
                 [
                     ("实收", f"{fee['collected']} 元"),
                     *[(k, f"{v} 元") for k, v in fee["by_insurance"].items()],
+                    *[("缴费收据", r.line) for r in detail.stock_receipts],
                 ],
             )
         label(self.right.inner, "办理经过", bold=True, size=20).grid(
@@ -323,6 +345,14 @@ class CaseDetailScreen(Screen):
                 kind="secondary",
                 width=150,
             )
+        for r in detail.stock_receipts:  # 作废收据: a reason and a second staff member's password
+            if not r.voided:
+                add(
+                    "作废收据…",
+                    partial(self.nav.open_receipt_void, self.case_id, r.number),
+                    kind="secondary",
+                    width=130,
+                )
         decided = detail.decision.get("status") if detail.decision else None
         for notice, words in documents.case_notices(detail.summary.status, decided):
             add(

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from station_client.ui.navigation import App
 
 PRINT_AFTER_MS = 60  # a few frames: the finish screen is on the glass before the PDFs render
+BANK_ITEMS = frozenset({"G12", "G14"})  # services.payment_notice.NOTICE_ITEMS (not imported: startup time)
+BANK_TEXT = "银行缴费（打印缴费通知单）"
 
 
 class ConfirmScreen(Screen):
@@ -93,6 +95,12 @@ class ConfirmScreen(Screen):
             bottom, self.confirm_text, self.on_enter, kind="success", width=220, height=44
         )
         self.confirm_button.grid(row=0, column=2)
+        self.bank_button: ctk.CTkButton | None = None  # G12/G14: pay at the bank (Tab from 确认)
+        if checked.fee is not None and checked.item.code in BANK_ITEMS:
+            self.bank_button = button(
+                bottom, BANK_TEXT, self.pay_at_bank, kind="secondary", width=280, height=44
+            )
+            self.bank_button.grid(row=0, column=3, padx=(8, 0))
         self._busy = False
 
     def focus_first(self) -> None:
@@ -119,11 +127,39 @@ class ConfirmScreen(Screen):
         self._working(True)
         self.run(job, self._done, failed)
 
+    def pay_at_bank(self) -> None:
+        """No cash: a 缴费通知单 with the station's payment reference instead of case and receipt."""
+        if self._busy:
+            return
+        session, clock, request = self.clerk, self.app.clock, self.model.request()
+
+        def job(_db: Database) -> Any:
+            from station_client.services import payment_notice
+
+            return payment_notice.issue(session, request, now=clock())
+
+        def failed(exc: BaseException) -> None:
+            self._working(False)
+            if isinstance(exc, IntakeRefused):
+                self.nav.back()
+                self.on_refused(exc)
+                return
+            self.show_error(exc)
+
+        def done(issued: Any) -> None:
+            self.nav.open_notice_finish(issued)
+            self.app.cases_changed()  # the sync bar counts the new outbox row
+
+        self._working(True)
+        self.run(job, done, failed)
+
     def _working(self, busy: bool) -> None:
         """While the case is saved: the buttons off, the wait said in words, a busy pointer."""
         self._busy = busy
         state = "disabled" if busy else "normal"
         self.confirm_button.configure(state=state, text="正在保存…" if busy else self.confirm_text)
+        if self.bank_button is not None:
+            self.bank_button.configure(state=state)
         self.back_button.configure(state=state)
         self.progress.configure(text="正在保存业务，请稍候…（请勿关闭窗口）" if busy else "")
         self.configure(cursor="watch" if busy else "")

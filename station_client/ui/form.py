@@ -92,12 +92,12 @@ class FormScreen(Screen):
         self.set_title(f"{prefix}{self.item.code} {self.item.name}")
         who = app.desk.applicant.line if app.desk.applicant else ""
         top = ctk.CTkFrame(c, fg_color="transparent")  # a 补正 shows the return's reason under this line
-        top.grid(row=0, column=0, columnspan=2, sticky="ew")
+        top.grid(row=0, column=0, sticky="ew", padx=(0, 8))
         top.grid_columnconfigure(0, weight=1)
         label(top, f"{tier}　　申请人：{who}", muted=True).grid(row=0, column=0, sticky="w")
         self.return_reason: ctk.CTkLabel | None = None
         if asked is not None:
-            self.return_reason = label(top, return_words(asked), wrap=1290, bold=True)
+            self.return_reason = label(top, return_words(asked), wrap=820, bold=True)
             self.return_reason.configure(fg_color=theme.WARNING_BG, text_color=theme.WARNING, corner_radius=6)
             self.return_reason.grid(row=1, column=0, sticky="ew", pady=(4, 0))
         self.left = ScrollFrame(c, fg_color=theme.PANEL, corner_radius=0)
@@ -125,8 +125,8 @@ class FormScreen(Screen):
             inner = self.note_box._textbox  # the tk.Text: Tab leaves the box on to the materials
             inner.bind("<Tab>", lambda e: (e.widget.tk_focusNext().focus_set(), "break")[1])
             inner.bind("<Shift-Tab>", lambda e: (e.widget.tk_focusPrev().focus_set(), "break")[1])
-        self.side = SidePanel(c, self, self.model)
-        self.side.grid(row=1, column=1, sticky="nsew", pady=(6, 0))
+        self.side = SidePanel(c, self, self.model)  # from the top: the checklist needs the height
+        self.side.grid(row=0, column=1, rowspan=2, sticky="nsew")
         self.right_scroll = self.side.list  # only the checklist scrolls: the fee stays in view
         bottom = ctk.CTkFrame(c, fg_color="transparent")
         bottom.grid(row=2, column=0, columnspan=2, sticky="ew", pady=(8, 0))
@@ -197,12 +197,14 @@ class FormScreen(Screen):
             first.focus_input()
 
     def focus_moved(self, widget: tk.Misc) -> None:
-        for area in (self.left, self.right_scroll):
-            if area.contains(widget):
-                row: tk.Misc | None = widget
-                while row is not None and not isinstance(row, FieldRow) and row is not area.inner:
-                    row = row.master
-                area.see(row if isinstance(row, FieldRow) else widget)  # the whole row: its message too
+        if self.right_scroll.contains(widget):
+            self.side.see(widget)  # its material whole, scrolled no further than that
+            return
+        if self.left.contains(widget):
+            row: tk.Misc | None = widget
+            while row is not None and not isinstance(row, FieldRow) and row is not self.left.inner:
+                row = row.master
+            self.left.see(row if isinstance(row, FieldRow) else widget)  # the whole row: its message too
 
     def field_message(self, name: str) -> str:
         return self.rows[name].message

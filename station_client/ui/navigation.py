@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from station_client.paths import StationPaths
     from station_client.services.case_detail import CaseDetail
     from station_client.services.intake import IntakeResult
+    from station_client.services.payment_notice import IssuedNotice
     from station_client.services.session import Session
     from station_client.services.set_aside import OpView
     from station_client.ui.events import Bus
@@ -64,6 +65,9 @@ class Navigator(Protocol):
     def open_finish(self, result: IntakeResult) -> None:
         """办理完成, over 首页 (the form and the confirmation are closed)."""
 
+    def open_notice_finish(self, issued: IssuedNotice) -> None:
+        """已开具缴费通知单 (paid at the bank), over 首页, as :meth:`open_finish`."""
+
     def open_cases(self, filter_: str = "all") -> None:
         """本站业务 with one filter chosen."""
 
@@ -78,6 +82,12 @@ class Navigator(Protocol):
 
     def open_verify(self) -> None:
         """核验: is a printed document genuine (its QR code scanned)."""
+
+    def open_daily_close(self) -> None:
+        """日结: count the drawer against the day's receipts and close the day."""
+
+    def open_receipt_void(self, case_id: str, number: str) -> None:
+        """作废缴费收据 ``number`` of the case: a reason and a second staff member's password."""
 
 
 class Covers(Protocol):

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from station_client.core.intake_rules import CheckedIntake, IntakeRefused
     from station_client.services.case_detail import CaseDetail
     from station_client.services.intake import IntakeResult
+    from station_client.services.payment_notice import IssuedNotice
     from station_client.services.set_aside import OpView
     from station_client.ui.navigation import App
     from station_client.ui.viewmodels.form import FormModel
@@ -133,6 +134,12 @@ class Router:
         self.home()
         self.show(FinishScreen(self.app, result))
 
+    def open_notice_finish(self, issued: IssuedNotice) -> None:
+        from station_client.ui.notice_finish import NoticeFinishScreen
+
+        self.home()
+        self.show(NoticeFinishScreen(self.app, issued))
+
     def open_cases(self, filter_: str = "all") -> None:
         from station_client.ui.cases import CasesScreen
 
@@ -161,3 +168,14 @@ class Router:
 
         self.home()
         self.show(VerifyScreen(self.app))
+
+    def open_receipt_void(self, case_id: str, number: str) -> None:
+        from station_client.ui.receipt_void import VoidReceiptScreen
+
+        self.show(VoidReceiptScreen(self.app, case_id, number))
+
+    def open_daily_close(self) -> None:
+        from station_client.ui.daily_close import DailyCloseScreen
+
+        self.home()
+        self.show(DailyCloseScreen(self.app))

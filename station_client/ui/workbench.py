@@ -24,7 +24,7 @@ CONFLICTS_SHOWN = 3  # the rest are on 同步问题
 
 class WorkbenchScreen(Screen):
     title = "首页"
-    hint = "刷身份证或输入号码后回车开始办理；F3 本站业务，F4 同步问题，F6 催缴名单，F7 核验"
+    hint = "刷身份证或输入号码后回车开始办理；F3 本站业务，F4 同步问题，F6 催缴名单，F7 核验，F8 日结"
 
     def __init__(self, app: App) -> None:
         super().__init__(app)
@@ -63,6 +63,9 @@ class WorkbenchScreen(Screen):
         )
         button(more, "核验 (F7)", self.nav.open_verify, kind="secondary", width=180).grid(
             row=0, column=3, padx=8
+        )
+        button(more, "日结 (F8)", self.nav.open_daily_close, kind="secondary", width=180).grid(
+            row=0, column=4, padx=8
         )
         self.conflict_panel = ctk.CTkFrame(self.content, fg_color=theme.WARNING_BG, corner_radius=8)
         self.conflict_panel.grid_columnconfigure(0, weight=1)

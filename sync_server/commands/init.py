@@ -34,6 +34,7 @@ class InitResult:
     revision: str | None
     ca_cert: Path
     ca_fingerprint: str
+    document_ca_cert: Path
     server_fingerprint: str
     hosts: tuple[str, ...]
     admin_username: str
@@ -100,6 +101,7 @@ def initialise(data_dir: Path, *, database_url: str | None, hosts: tuple[str, ..
     """Create the data directory. Settings are written last: they mark a finished init."""
     from sqlalchemy.engine import make_url
 
+    from sync_server.services.admin import document_ca
     from sync_server.tls import certificate_sha256, create_city_pki
 
     data_dir = data_dir.expanduser().resolve()
@@ -119,6 +121,7 @@ def initialise(data_dir: Path, *, database_url: str | None, hosts: tuple[str, ..
         ) from exc
     url = database_url or f"sqlite:///{data_dir / 'server.db'}"
     tls = create_city_pki(data_dir / "tls", list(hosts))
+    document_ca.create(data_dir, now=utcnow())  # signs the stations' PDF receipt certificates
     revision, password = _create_first_admin(url)
     values: dict[str, str | int] = {
         "secret_key": secrets.token_urlsafe(48),
@@ -133,6 +136,7 @@ def initialise(data_dir: Path, *, database_url: str | None, hosts: tuple[str, ..
         revision=revision,
         ca_cert=tls.ca_cert,
         ca_fingerprint=fingerprint(certificate_sha256(tls.ca_cert.read_bytes())),
+        document_ca_cert=document_ca.ca_dir(data_dir) / document_ca.CERT_FILE,
         server_fingerprint=fingerprint(certificate_sha256(tls.server_cert.read_bytes())),
         hosts=hosts,
         admin_username=FIRST_ADMIN,
@@ -152,6 +156,7 @@ def init(data_dir: str | None, database_url: str | None, hosts: tuple[str, ...])
     click.echo(f"  市级根证书（各服务站安装时须预置并固定信任此文件）：{result.ca_cert}")
     click.echo(f"  根证书指纹 SHA-256：{result.ca_fingerprint}")
     click.echo(f"  服务器证书指纹 SHA-256：{result.server_fingerprint}")
+    click.echo(f"  文档签名根证书（核验电子缴费收据的签名）：{result.document_ca_cert}")
     click.echo(f"  服务器证书适用于：{'、'.join(result.hosts)}")
     click.echo(f"首个管理员账号：{result.admin_username}")
     click.echo(f"一次性密码：{result.admin_password}")

@@ -68,6 +68,17 @@ def _history(
     )
 
 
+def _furnished(report: SeedReport) -> None:
+    given = report.furnished
+    if given.contacts:
+        click.echo(
+            f"已登记 {len(given.contacts)} 个演示服务站的联系电话和地址（打印在回执、收据和通知书上）。"
+        )
+    if given.ranges:
+        click.echo(f"已给 {len(given.ranges)} 个演示服务站各分配一段缴费收据号码：")
+        click.echo(format_table(("服务站", "票据号段"), given.ranges))
+
+
 def _placement(value: str | None) -> str:
     from schema.vocabulary import Section, labels
 
@@ -121,6 +132,7 @@ def seed_demo(data_dir: str | None, persons_count: int, seed: int, weeks: int) -
             f"参保历史：{report.contributions:,} 条月度缴费记录、{report.summaries:,} 条往年缴费汇总、"
             f"{report.account_years:,} 条个人账户年度记录、{report.benefits:,} 项待遇、{report.cards:,} 张社保卡。"
         )
+        _furnished(report)
         if weeks:
             _history(db, settings, report, weeks=weeks, seed=seed, now=now)
     if report.skipped:

@@ -115,7 +115,10 @@ def revoke(data_dir: str | None, station_id: str) -> None:
 
     with open_database(data_dir) as (_, db), db.write() as conn:
         revoke_station(conn, station_id, now=utcnow(), actor=cli_actor())
-    click.echo(f"已注销服务站 {station_id.strip()}：该站此后的上报和下载都会被拒绝，未使用的注册码作废。")
+    click.echo(
+        f"已注销服务站 {station_id.strip()}：该站此后的上报和下载都会被拒绝，未使用的注册码作废，"
+        "其电子收据签名证书同时吊销。"
+    )
     click.echo("如要在新电脑上恢复该站，请运行 `sync-server station new-code` 发放新的注册码。")
 
 

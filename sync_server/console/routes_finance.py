@@ -1,7 +1,8 @@
 """基金财务: the month's plans for the fund's finance staff (maker and checker).
 
 One page, ``/console/finance?month=YYYY-MM``, in sections: the payment plan (支付计划,
-``finance_payment.html``), and the sections other parts add (征缴计划, 入账与月结). Each
+``finance_payment.html``), and the sections other parts add (征缴计划, 入账与月结, 日结存款对账
+and 缴费通知单 in ``finance_deposits.html``). Each
 section's data comes from its service; this module only calls them. Posting routes
 (prepare, approve, export, import a returned bank file) are CSRF-checked.
 """
@@ -16,14 +17,16 @@ from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from schema.daily_close import difference_words
 from schema.vocabulary import InsuranceType, Role, labels
 from sync_server.console.security import PREFIX, ConsoleRoute, ConsoleUser, now_utc, redirect, require
-from sync_server.console.templating import render
+from sync_server.console.templating import beijing, render
 from sync_server.core.clock import beijing_date
 from sync_server.core.date_text import parse_month
+from sync_server.core.deposit_matching import RULE_LABELS
 from sync_server.core.payroll import REASONS
 from sync_server.errors import ApiError
-from sync_server.services.finance import bank_return, dues_feed, month_close, payment
+from sync_server.services.finance import bank_return, deposits, dues_feed, month_close, notices, payment
 from sync_server.services.finance.collection_view import collection_view
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -59,6 +62,7 @@ def page(request: Request, month: str, notes: list[str], **extra: Any) -> Respon
         context.update(payment_section(conn, month))
         context.update(journal=month_close.month_view(conn, month))
         context.update(collection_section(conn, month))
+        context.update(deposits_section(conn, month))
     return render(request, "console/finance.html", context)
 
 
@@ -197,3 +201,91 @@ def collection_build(request: Request, user: FinanceMaker, month: MonthField) ->
         else f"{month} 征缴计划与记录一致，没有变化。"
     )
     return page(request, month, [note], collection_skipped=result.plan.skipped)
+
+
+# ---- 日结存款对账 and 缴费通知单 ------------------------------------------------------------
+
+
+def deposits_section(conn: Any, month: str) -> dict[str, Any]:
+    return {
+        "deposits": deposits.deposits_view(conn, month, now=now_utc()),
+        "notices": notices.notices_view(conn, month),
+        "difference_words": difference_words,
+        "rule_labels": RULE_LABELS,
+    }
+
+
+async def _upload_text(file: UploadFile) -> str | None:
+    try:
+        return (await file.read(20_000_000)).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _refused(request: Request, month: str, exc: ApiError) -> Response:
+    problems = [f"第 {p['line']} 行（{p['code']}）：{p['message']}" for p in exc.detail.get("problems", [])]
+    return page(request, month, [f"错误（{exc.code}）：{exc.message}", *problems])
+
+
+@router.post(f"{PREFIX}/finance/deposits/import")
+async def deposits_import(
+    request: Request, user: PostingFinance, month: MonthField, file: UploadFile
+) -> Response:
+    text = await _upload_text(file)
+    if text is None:
+        return page(
+            request, month, ["存款到账文件不是 UTF-8 编码的 CSV：请向银行索取 UTF-8 编码的文件后重新导入。"]
+        )
+    return await run_in_threadpool(_import_deposits, request, user, month, text, file.filename or "")
+
+
+def _import_deposits(request: Request, user: ConsoleUser, month: str, text: str, name: str) -> Response:
+    try:
+        with request.app.state.db.write() as conn:
+            result = deposits.import_deposits(conn, text, file_name=name, by=user.username, now=now_utc())
+    except ApiError as exc:
+        return _refused(request, month, exc)
+    if result.already_imported:
+        note = f"该文件已于 {beijing(result.imported_at)} 由 {result.imported_by} 导入过，本次未作任何改动。"
+    else:
+        note = (f"已导入存款 {result.lines} 笔、{result.total:,.2f} 元（其中 {result.lines - result.new_lines} 笔此前已导入），"
+                f"新对上 {result.matched} 组。")  # fmt: skip
+    return page(request, month, [note])
+
+
+@router.post(f"{PREFIX}/finance/deposits/match")
+def deposits_match(request: Request, user: PostingFinance, month: MonthField) -> Response:
+    with request.app.state.db.write() as conn:
+        found = deposits.match_open(conn, by=user.username, now=now_utc())
+    return page(request, month, [f"新对上 {len(found)} 组。" if found else "没有新对上的日结和存款。"])
+
+
+@router.post(f"{PREFIX}/finance/notices/paid")
+async def notices_paid(
+    request: Request, user: PostingFinance, month: MonthField, file: UploadFile
+) -> Response:
+    text = await _upload_text(file)
+    if text is None:
+        return page(
+            request, month, ["缴费确认文件不是 UTF-8 编码的 CSV：请向银行索取 UTF-8 编码的文件后重新导入。"]
+        )
+    return await run_in_threadpool(_import_paid, request, user, month, text, file.filename or "")
+
+
+def _import_paid(request: Request, user: ConsoleUser, month: str, text: str, name: str) -> Response:
+    try:
+        with request.app.state.db.write() as conn:
+            result = notices.import_confirmations(conn, text, file_name=name, by=user.username, now=now_utc())
+    except ApiError as exc:
+        return _refused(request, month, exc)
+    if result.already_imported:
+        return page(
+            request,
+            month,
+            [f"该文件已于 {beijing(result.imported_at)} 由 {result.imported_by} 导入过，本次未作任何改动。"],
+        )
+    lines = [f"已入账 {result.paid} 笔、{result.paid_total:,.2f} 元，缴费记录已写入。"]
+    lines += [
+        f"第 {p['line']} 行 参考号 {p['reference']}（{p['code']}）：{p['message']}" for p in result.problems
+    ]
+    return page(request, month, lines)

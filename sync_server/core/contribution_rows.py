@@ -31,7 +31,7 @@ from schema.money import allocate
 from schema.rates import RateBook
 from schema.vocabulary import Account, InsuranceType
 
-Source = Literal["desk", "back_payment"]
+Source = Literal["desk", "back_payment", "bank"]  # bank: a 缴费通知单 paid through the bank
 ZERO = Decimal("0.00")
 YEAR_MONTHS = 12
 

@@ -739,3 +739,211 @@ public_limits = sa.Table(
     sa.Column("hits", sa.Integer, nullable=False),
     sa.Column("window_start", TS, nullable=False, index=True),
 )
+
+# ---- document-signing certificates (migration 0012) ---------------------------------------
+
+# Certificates the city's document CA issued to stations for their PDF receipts; serial in
+# hex. ``revocation_reason``: station_revoked or superseded (the station got a newer one).
+document_certificates = sa.Table(
+    "document_certificates",
+    metadata,
+    sa.Column("serial", sa.String(40), primary_key=True),
+    sa.Column("station_id", sa.String(16), nullable=False, index=True),
+    sa.Column("certificate", sa.LargeBinary, nullable=False),
+    sa.Column("not_before", TS, nullable=False),
+    sa.Column("not_after", TS, nullable=False),
+    sa.Column("issued_at", TS, nullable=False),
+    sa.Column("revoked_at", TS),
+    sa.Column("revocation_reason", sa.String(16)),
+)
+
+# ---- receipt stock and voids (migration 0013) ----------------------------------------------
+
+# One row per receipt series (票据代码): locked while a range of it is allocated, so two
+# allocations at once cannot both pass the overlap check.
+receipt_series = sa.Table(
+    "receipt_series",
+    metadata,
+    sa.Column("series", sa.String(8), primary_key=True),
+    sa.Column("created_at", TS, nullable=False),
+)
+
+# Numbers ``first`` … ``last`` of a series allocated to a station (schema.receipt_numbers);
+# never overlapping within a series; ``id`` is the allocation order and the stock's version.
+receipt_ranges = sa.Table(
+    "receipt_ranges",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("station_id", sa.String(16), sa.ForeignKey("stations.id"), nullable=False, index=True),
+    sa.Column("series", sa.String(8), sa.ForeignKey("receipt_series.series"), nullable=False),
+    sa.Column("first", sa.BigInteger, nullable=False),
+    sa.Column("last", sa.BigInteger, nullable=False),
+    sa.Column("allocated_at", TS, nullable=False),
+    sa.Column("allocated_by", sa.String(64), nullable=False),
+    sa.Index("ix_receipt_ranges_series_first", "series", "first"),
+)
+
+# A receipt a station voided (a ``receipt_void`` operation), once per number.
+receipt_voids = sa.Table(
+    "receipt_voids",
+    metadata,
+    sa.Column("series", sa.String(8), primary_key=True),
+    sa.Column("number", sa.BigInteger, primary_key=True),
+    sa.Column("station_id", sa.String(16), nullable=False, index=True),
+    sa.Column("case_id", sa.String(36), nullable=False),
+    sa.Column("receipt_number", sa.String(40), nullable=False),  # the station's own (…-F0003)
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("clerk", sa.String(64), nullable=False),
+    sa.Column("witness", sa.String(64), nullable=False),
+    sa.Column("reason", sa.String(200), nullable=False),
+    sa.Column("reissued_series", sa.String(8)),
+    sa.Column("reissued_number", sa.BigInteger),
+    sa.Column("voided_at", TS, nullable=False),  # station clock
+    sa.Column("received_at", TS, nullable=False),
+    sa.Column("op_id", sa.String(36), nullable=False),
+)
+
+# ---- bank deposits and payment notices (migration 0015) ------------------------------------
+
+# A bank file imported once (by its SHA-256): the deposit file of the collection account
+# (kind ``deposits``) or a confirmation file of payment notices paid (kind ``notices_paid``).
+bank_file_imports = sa.Table(
+    "bank_file_imports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("file_sha256", sa.String(64), nullable=False),
+    sa.Column("file_name", sa.String(200), nullable=False),
+    sa.Column("bank_name", sa.String(64), nullable=False),
+    sa.Column("imported_by", sa.String(64), nullable=False),
+    sa.Column("imported_at", TS, nullable=False),
+    sa.Column("lines", sa.Integer, nullable=False),
+    sa.Column("new_lines", sa.Integer, nullable=False),  # lines not in an earlier file
+    sa.Column("total", Money, nullable=False),
+    sa.UniqueConstraint("kind", "file_sha256"),
+)
+
+# Payer accounts a station deposits its cash from (日结存款), so a deposit finds its station.
+station_deposit_accounts = sa.Table(
+    "station_deposit_accounts",
+    metadata,
+    sa.Column("account", sa.String(40), primary_key=True),
+    sa.Column("station_id", sa.String(16), nullable=False, index=True),
+    sa.Column("added_by", sa.String(64), nullable=False),
+    sa.Column("added_at", TS, nullable=False),
+)
+
+# One row per deposit on the collection account, once (account, bank serial) however many
+# files list it; ``match_id`` once a match (deposit_matches) accounts for it.
+bank_deposits = sa.Table(
+    "bank_deposits",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("import_id", sa.Integer, nullable=False),
+    sa.Column("line", sa.Integer, nullable=False),
+    sa.Column("account", sa.String(40), nullable=False),  # the city's collection account
+    sa.Column("bank_serial", sa.String(64), nullable=False),
+    sa.Column("value_date", sa.Date, nullable=False),
+    sa.Column("payer_account", sa.String(40), nullable=False),
+    sa.Column("payer_name", sa.String(100), nullable=False),
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("memo", sa.String(200), nullable=False),
+    sa.Column("station_id", sa.String(16), index=True),  # None: no station recognised
+    sa.Column("match_id", sa.Integer, index=True),
+    sa.UniqueConstraint("account", "bank_serial"),
+)
+
+# A group of closes and the deposits that pay them (core.deposit_matching); the closes are
+# ``station_closes`` rows (migration 0014), listed in deposit_matched_closes.
+deposit_matches = sa.Table(
+    "deposit_matches",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("station_id", sa.String(16), nullable=False, index=True),
+    sa.Column("rule", sa.String(10), nullable=False),  # one | days | split | nothing
+    sa.Column("total", Money, nullable=False),
+    sa.Column("matched_by", sa.String(64), nullable=False),
+    sa.Column("matched_at", TS, nullable=False),
+)
+
+deposit_matched_closes = sa.Table(
+    "deposit_matched_closes",
+    metadata,
+    sa.Column("close_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("match_id", sa.Integer, nullable=False, index=True),
+)
+
+# 缴费通知单: a G12/G14-type contribution the person pays through the bank or tax channel.
+# ``fee`` is the schema.fees.Contribution computed at issue; the bank's confirmation writes
+# its contribution records (source ``bank``) once.
+payment_notices = sa.Table(
+    "payment_notices",
+    metadata,
+    sa.Column("reference", sa.String(22), primary_key=True),  # schema.payment_reference
+    sa.Column("issuer", sa.String(16), nullable=False),  # station code, or the city's
+    sa.Column("issued_on", sa.Date, nullable=False),
+    sa.Column("serial", sa.Integer, nullable=False),
+    sa.Column("issued_by", sa.String(64), nullable=False),
+    sa.Column("issued_at", TS, nullable=False),
+    sa.Column("id_number", sa.String(18), nullable=False, index=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("item_code", sa.String(8), nullable=False),
+    sa.Column("county_code", sa.String(6), nullable=False),  # 参保地 the money belongs to
+    sa.Column("first_month", sa.String(7), nullable=False),
+    sa.Column("last_month", sa.String(7), nullable=False),
+    sa.Column("amount", Money, nullable=False),  # what the person pays
+    sa.Column("fee", JSONType, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # issued | paid | cancelled
+    sa.Column("paid_on", sa.Date),
+    sa.Column("confirmation_id", sa.Integer),
+    sa.Column("valid_until", sa.Date),  # a station's notice says until when the bank takes it
+    sa.UniqueConstraint("issuer", "issued_on", "serial"),
+)
+
+# Each line of a bank's confirmation file, once per (bank, bank serial): ``applied`` paid a
+# notice; ``problem`` is money received that paid nothing (code and message say why).
+notice_confirmations = sa.Table(
+    "notice_confirmations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("import_id", sa.Integer, nullable=False),
+    sa.Column("line", sa.Integer, nullable=False),
+    sa.Column("bank_name", sa.String(64), nullable=False),
+    sa.Column("bank_serial", sa.String(64), nullable=False),
+    sa.Column("reference", sa.String(40), nullable=False),  # as the bank echoed it
+    sa.Column("amount", Money, nullable=False),
+    sa.Column("paid_on", sa.Date, nullable=False),
+    sa.Column("payer_name", sa.String(100), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # applied | problem
+    sa.Column("code", sa.String(48)),
+    sa.Column("message", sa.String(300)),
+    sa.UniqueConstraint("bank_name", "bank_serial"),
+)
+
+# ---- stations' daily cash closes (migration 0014) -------------------------------------------
+
+# A station's 日结 (schema.daily_close), received once by its ``daily_close`` operation: one row
+# per station, business day and ``part`` (1 日结, 2… 补充日结). ``counted`` is the cash the
+# station deposits (bank deposits are matched to it); ``difference`` = counted − expected.
+station_closes = sa.Table(
+    "station_closes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("close_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("station_id", sa.String(16), sa.ForeignKey("stations.id"), nullable=False),
+    sa.Column("business_day", sa.Date, nullable=False, index=True),
+    sa.Column("part", sa.Integer, nullable=False),
+    sa.Column("counted", Money, nullable=False),
+    sa.Column("expected", Money, nullable=False),
+    sa.Column("difference", Money, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("receipts", sa.Integer, nullable=False),
+    sa.Column("voided", sa.Integer, nullable=False),
+    sa.Column("closed_by", sa.String(64), nullable=False),
+    sa.Column("closed_at", TS, nullable=False),  # station clock
+    sa.Column("received_at", TS, nullable=False),
+    sa.Column("op_id", sa.String(36), nullable=False),
+    sa.Column("denominations", JSONType, nullable=False),
+    sa.Column("receipt_list", JSONType, nullable=False),
+    sa.UniqueConstraint("station_id", "business_day", "part"),
+)

@@ -60,6 +60,7 @@ from sync_server.demo.seed_lives import (
     start_worker,
 )
 from sync_server.demo.seed_registry import REFERENCE_DATE, RegistryGenerator
+from sync_server.demo.seed_stations import Furnished, furnish
 from sync_server.services import audit
 from sync_server.services.admin.staff import add_staff
 from sync_server.services.admin.stations import REVOKED, IssuedCode, add_station
@@ -164,6 +165,7 @@ class SeedReport:
     stations: list[IssuedCode] = field(default_factory=list)
     accounts: list[DemoAccount] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # demo stations/accounts that already existed
+    furnished: Furnished = field(default_factory=Furnished)  # contacts and receipt ranges given
     seconds: float = 0.0
 
 
@@ -365,6 +367,7 @@ def seed_demo(
         try:
             _demo_stations(conn, report, now=now, actor=actor, hours=code_hours)
             _demo_staff(conn, report, seed=seed, now=now, actor=actor)
+            report.furnished = furnish(conn, [s.station_id for s in report.stations], now=now, actor=actor)
             _registry(
                 conn,
                 report,

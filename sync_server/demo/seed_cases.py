@@ -93,12 +93,20 @@ REJECT_REASONS = {
     "C048": "经调查，受伤情形不属于工伤认定范围（非因工作原因）。",
     "C065": "经核查，申请人已在其他单位参保缴费，不属于失业人员。",
 }
+# (item, the material asked for again) → the reviewer's note, which names that material.
 RETURN_NOTES = {
-    "C012": "补缴申请未签字，请申请人签字后补交。",
-    "C018": "死亡证明复印件不清晰，请补交原件。",
-    "C019": "退休审批表缺单位盖章，请补正。",
-    "C048": "诊断证明缺医院公章，请补交。",
-    "C065": "离职证明未写明离职日期，请补正。",
+    ("C012", "id_card"): "居民身份证复印件模糊，无法核对身份信息，请携带原件重新核验。",
+    ("C012", "back_payment_application"): "补缴申请未经本人签字，请申请人签字后补交。",
+    ("C018", "death_certificate"): "死亡证明复印件不清晰，请补交死亡证明或火化证明原件。",
+    ("C018", "reporter_id_card"): "经办人居民身份证已过有效期，请补交有效的经办人居民身份证。",
+    ("C019", "id_card"): "居民身份证复印件缺背面，请补交正反两面。",
+    ("C019", "personnel_archive"): "本人人事档案缺参加工作时的招工审批材料，请补齐后补交。",
+    ("C019", "retirement_form"): "职工退休审批表缺单位盖章，请单位盖章后补交。",
+    ("C048", "injury_application"): "工伤认定申请表未写明受伤经过，请补充后补交。",
+    ("C048", "labour_relation_proof"): "与用人单位存在劳动关系的证明未盖单位公章，请补交。",
+    ("C048", "diagnosis_certificate"): "医疗诊断证明缺医院公章，请补交。",
+    ("C065", "id_card"): "居民身份证复印件不清晰，请携带原件重新核验。",
+    ("C065", "separation_proof"): "解除或终止劳动关系证明未写明离职日期，请单位补正后补交。",
 }
 PENSION_TYPES = {"employee_pension": "enterprise_pension", "resident_pension": "resident_pension"}
 HOSPITALS = ("乐山市人民医院", "乐山市中医医院", "犍为县人民医院", "峨眉山市人民医院", "夹江县人民医院")
@@ -355,6 +363,15 @@ class _Cases:
                             created_at=at, payload=payload)  # fmt: skip
 
 
+def return_note(catalog: Catalog, item: str, material: str) -> str:
+    """The reviewer's note on a return asking for ``material`` again: about that material."""
+    note = RETURN_NOTES.get((item, material))
+    if note is None:  # a required material added to the catalog since: still about it
+        name = next(m.name for m in catalog.item(item).materials if m.code == material)
+        note = f"{name}不符合要求，请补交。"
+    return note
+
+
 def _seat(county: str) -> str:
     """A township of ``county`` (its first), for a 常住地 outside the station's county."""
     return load_divisions().townships(county)[0].code
@@ -441,12 +458,8 @@ class _History:
         if step.fate == "reject":
             event, reason = CaseEvent.REJECT, REJECT_REASONS[step.item]
         elif step.fate == "return":
-            required = [m.code for m in self.catalog.item(step.item).materials if m.requirement == "required"]
-            event, reason, missing = (
-                CaseEvent.RETURN_FOR_SUPPLEMENT,
-                RETURN_NOTES[step.item],
-                rng.choice(required),
-            )
+            event, missing = CaseEvent.RETURN_FOR_SUPPLEMENT, rng.choice(self.returnable(step.item))
+            reason = return_note(self.catalog, step.item, missing)
         try:
             with self.db.write() as conn:
                 after = review.decide(
@@ -470,6 +483,10 @@ class _History:
         back = self.calendar.add_working_days(step.at.astimezone(BEIJING).date(), rng.randint(1, 4))
         return [_Step(_moment(back, 120), 0, "supplement", step.case_id, step.desk, step.item,
                       f"{after.version}:{missing}")]  # fmt: skip
+
+    def returnable(self, item: str) -> list[str]:
+        """The materials a reviewer may ask for again: the item's required ones."""
+        return [m.code for m in self.catalog.item(item).materials if m.requirement == "required"]
 
     def supplement(self, step: _Step) -> list[_Step]:
         """The station answers a return: the missing material handed in, pushed with the day's batch."""

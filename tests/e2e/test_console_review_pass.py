@@ -3,8 +3,11 @@
 People appear by name (系统 for the server itself), the login error is a sentence, a
 decision the server refuses comes back on the case page beside the form with what was
 typed, units carry their names beside their credit codes, chart text and checkboxes are
-big enough to read and hit, dates are typed the Chinese way in an English browser, and
-every role opens its pages without a server error.
+big enough to read and hit, dates are typed the Chinese way in an English browser, a long
+unit name wraps instead of pushing the page sideways, a returned case says which material
+was asked for again, badges keep their distance from the text before them, the month's
+trial balance says when nothing is journalled yet, and every role opens its pages without
+a server error.
 """
 
 from __future__ import annotations
@@ -19,13 +22,13 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
-from schema.lifecycle import Actor
+from schema.lifecycle import Actor, CaseEvent
 from schema.person_records import Benefit, BenefitKind
 from schema.record_changes import BenefitGranted, ChangeContext
 from schema.vocabulary import Role, Section
 from sync_server.core.clock import beijing_date
 from sync_server.core.fraud.exchange_file import HEADERS, ExchangeSource
-from sync_server.db.tables import enrolments, fraud_cases, units
+from sync_server.db.tables import cases, enrolments, fraud_cases, units
 from sync_server.services.finance import payment
 from sync_server.services.fraud import cases as fraud
 from sync_server.services.fraud.exchange import import_exchange_file
@@ -46,7 +49,8 @@ from tests.support.serve_process import Served, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-OLD_UNIT, NEW_UNIT = unit_uscc(901), unit_uscc(902)
+OLD_UNIT, NEW_UNIT, LONG_UNIT = unit_uscc(901), unit_uscc(902), unit_uscc(903)
+LONG_UNIT_NAME = "乐山市五通桥区岷江盐化工业集团股份有限责任公司第二分公司（盐化工园区）"
 NAMES = {  # username: (role, section, display name)
     "review.pension": (Role.REVIEWER, "pension", "赵磊"),
     "chief.pension": (Role.CHIEF, "pension", "孙丽"),
@@ -66,21 +70,31 @@ class World:
     transfer_case: str  # C009 from 乐山旧厂 to 乐山新厂, claimed by 赵磊
     fraud_case: int  # dismissed by 李审
     month: str
+    long_unit_case: str  # C019 of a worker insured through a unit with a very long name
+    asked_again_case: str  # C019 returned by 赵磊 asking for the 职工退休审批表 again
+    overdue_case: str  # C019 waiting in the queue, due 32 days ago
 
 
-def _registry(served: Served) -> tuple[str, str]:
-    """A worker insured through 乐山旧厂 (moving to 乐山新厂), and a pensioner reported dead."""
+def _registry(served: Served) -> tuple[str, str, str]:
+    """A worker insured through 乐山旧厂 (moving to 乐山新厂), one insured through a unit with
+    a very long name, and a pensioner reported dead."""
     db = served.db
     worker, pensioner = person_id(501), person_id(502, born=dt.date(1950, 1, 1))
+    salt_worker = person_id(503, born=dt.date(1964, 5, 1))
     add_person(db, worker, enrolled={"enterprise_pension": COUNTY})
+    add_person(db, salt_worker, enrolled={"enterprise_pension": COUNTY, "unemployment": COUNTY})
     add_person(db, pensioner)
     now = dt.datetime.now(dt.UTC)
     with db.write() as conn:
         conn.execute(sa.insert(units), [
             {"uscc": OLD_UNIT, "name": "乐山旧厂有限公司", "county_code": COUNTY},
             {"uscc": NEW_UNIT, "name": "乐山新厂有限公司", "county_code": COUNTY},
+            {"uscc": LONG_UNIT, "name": LONG_UNIT_NAME, "county_code": COUNTY},
         ])  # fmt: skip
         conn.execute(sa.update(enrolments).where(enrolments.c.id_number == worker).values(unit_uscc=OLD_UNIT))
+        conn.execute(
+            sa.update(enrolments).where(enrolments.c.id_number == salt_worker).values(unit_uscc=LONG_UNIT)
+        )
         benefit = Benefit(
             id_number=pensioner, kind=BenefitKind.EMPLOYEE_PENSION, monthly_amount=Decimal("2856.40"),
             calculation={"basic": "1500.00"}, start_month="2015-01", paid_through=now.strftime("%Y-%m"),
@@ -96,7 +110,7 @@ def _registry(served: Served) -> tuple[str, str]:
         db, ExchangeSource.DEATH, content.encode(), file_name="death.csv", actor="cli:imp", at=now,
         today=beijing_date(now),
     )  # fmt: skip
-    return worker, pensioner
+    return worker, pensioner, salt_worker
 
 
 @pytest.fixture(scope="module")
@@ -107,9 +121,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         for username, (role, section, name) in NAMES.items():
             add_account(db, username, role, section=section, name=name)
         add_account(db, "clerk.dafo.2", Role.CLERK, station_id=station.id, name="李娟")
-        worker, pensioner = _registry(served)
+        worker, pensioner, salt_worker = _registry(served)
         with served.client() as client:
             returned = retirement_case(client, station, clerk="clerk.dafo.2", name="王建华")
+            long_unit = retirement_case(
+                client, station, clerk="clerk.dafo.2", name="陈盐生", id_number=salt_worker
+            )
+            asked_again = retirement_case(client, station, clerk="clerk.dafo.2", name="刘德明")
+            overdue = retirement_case(client, station, clerk="clerk.dafo.2", name="周晓红")
             transfer = accept_op(station, "C009", id_number=worker, form={
                 "transfer_kind": "within_province", "old_employer_uscc": OLD_UNIT, "new_employer_uscc": NEW_UNIT,
                 "old_insured_place": "乐山市市中区", "transfer_month": "2026-03",
@@ -117,20 +136,30 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             fees = [accept_op(station, "G14", id_number=person_id(n)) for n in (511, 512)]
             for n in (511, 512):
                 add_person(db, person_id(n), enrolled={"enterprise_pension": COUNTY})
-            push_ops(client, station, [returned, transfer, *fees])
+            push_ops(client, station, [returned, transfer, long_unit, asked_again, overdue, *fees])
         now = dt.datetime.now(dt.UTC)
         month = beijing_date(now).strftime("%Y-%m")
         reviewer = Actor.reviewer("review.pension", Section.PENSION)
         with db.write() as conn:
-            for op in (returned, transfer):
+            for op in (returned, transfer, asked_again):
                 review.claim(conn, str(op.case_id), actor=reviewer, now=now)
+            review.decide(conn, str(asked_again.case_id), CaseEvent.RETURN_FOR_SUPPLEMENT, actor=reviewer,
+                          now=now, reason="审批表缺单位盖章", missing=("retirement_form",))  # fmt: skip
+            late = beijing_date(now) - dt.timedelta(days=32)
+            conn.execute(
+                sa.update(cases).where(cases.c.case_id == str(overdue.case_id)).values(due_date=late)
+            )
             payment.build(conn, month, maker="finance.maker", now=now)
             payment.approve(conn, month, checker="finance.checker", now=now)
             found = conn.execute(
                 sa.select(fraud_cases.c.id).where(fraud_cases.c.id_number == pensioner)
             ).scalar_one()
             fraud.dismiss_case(conn, found, actor="audit.li", at=now, reason="经核实本人健在")
-        yield World(served, station, str(returned.case_id), str(transfer.case_id), int(found), month)
+        yield World(
+            served, station, str(returned.case_id), str(transfer.case_id), int(found), month,
+            long_unit_case=str(long_unit.case_id), asked_again_case=str(asked_again.case_id),
+            overdue_case=str(overdue.case_id),
+        )  # fmt: skip
 
 
 def _launch(p: Playwright, world: World, *extra: str) -> Browser:
@@ -235,6 +264,78 @@ def test_units_are_named_beside_their_credit_codes(page: Page, world: World) -> 
     expect(unit_row).to_contain_text(f"乐山旧厂有限公司（{OLD_UNIT}）")  # now
     expect(unit_row).to_contain_text(f"乐山新厂有限公司（{NEW_UNIT}）")  # asked for
     expect(page.locator("#reg-h ~ table.compact")).to_contain_text("乐山旧厂有限公司")
+
+
+_PAGE_WIDTH = "() => [document.scrollingElement.scrollWidth, window.innerWidth]"
+
+
+@pytest.mark.parametrize("width", [1366, 1024])
+def test_a_long_unit_name_wraps_inside_the_page(browser: Browser, world: World, width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, world, "review.pension")
+    page.goto(f"{world.served.url}/console/cases/{world.long_unit_case}")
+    expect(page.locator("#reg-h ~ table:not(.compact)")).to_contain_text(f"{LONG_UNIT_NAME}（{LONG_UNIT}）")
+    scroll_width, inner_width = page.evaluate(_PAGE_WIDTH)
+    assert scroll_width <= inner_width, (width, scroll_width)  # no sideways scrolling
+    context.close()
+
+
+def test_a_returned_case_marks_the_material_asked_for_again(page: Page, world: World) -> None:
+    log_in(page, world, "review.pension")
+    page.goto(f"{world.served.url}/console/cases/{world.asked_again_case}")
+    expect(page.locator("#case-status")).to_have_text("退回补正")
+    materials = page.locator("#mat-h + table tbody tr")
+    asked = materials.filter(has_text="职工退休审批表")
+    expect(asked.locator("td").nth(1)).to_have_text("要求补交")  # not 已提交: the reviewer wants it again
+    expect(materials.filter(has_text="居民身份证").locator("td").nth(1)).to_have_text("已提交")
+
+
+# The left edge of the element after a text node, minus the right edge of that text.
+_GAP_AFTER_TEXT = """([text, after]) => {
+  const range = document.createRange();
+  range.selectNodeContents(text);
+  return after.getBoundingClientRect().left - range.getBoundingClientRect().right;
+}"""
+
+
+def _gap(page: Page, text_js: str, after_selector: str) -> float:
+    return float(
+        page.evaluate(
+            f"([sel]) => ({_GAP_AFTER_TEXT})([{text_js}, document.querySelector(sel)])", [after_selector]
+        )
+    )
+
+
+def test_badges_and_heading_notes_keep_their_distance(page: Page, world: World) -> None:
+    log_in(page, world, "review.pension")
+    row = f'tr[data-case-id="{world.overdue_case}"]'
+    expect(page.locator(f"{row} .badge.overdue")).to_have_text("逾期 32 天")
+    date = f"document.querySelector('{row} td:nth-child(6)').firstChild"  # 到期日 as printed
+    assert _gap(page, date, f"{row} .badge.overdue") >= 4  # not "2026-11-05逾期 32 天"
+    page.context.clear_cookies()
+
+    log_in(page, world, "finance.maker")
+    heading = "document.querySelector('#journal-h').firstChild"  # 入账与月结
+    expect(page.locator("#journal-status")).to_have_text("未月结")
+    assert _gap(page, heading, "#journal-status") >= 4  # not "入账与月结未月结"
+
+
+def test_the_trial_balance_says_when_nothing_is_journalled(page: Page, world: World) -> None:
+    log_in(page, world, "finance.maker")
+    journal = page.locator("#journal")
+    expect(page.locator("#journal-empty")).to_contain_text("本月尚未入账")
+    expect(page.locator("#journal-empty")).to_contain_text("点击“补记入账”将已收费用")
+    totals = page.locator("#trial-balance tr", has_text="合计")
+    expect(totals.first).to_contain_text("养老保险基金 合计")
+    expect(totals.first).to_contain_text("借贷平衡")
+    expect(page.locator("#trial-balance td", has_text=re.compile(r"^\s*不?平衡\s*$"))).to_have_count(
+        0
+    )  # not a 科目
+    page.locator("#journal-post").click()
+    expect(page.locator("main")).to_contain_text("入账完成")
+    expect(journal).not_to_contain_text("本月尚未入账")
+    assert page.locator("#trial-balance tbody tr").count() > totals.count()  # accounts beside the totals
 
 
 _RENDERED_TEXT = """() => [...document.querySelectorAll('svg.chart text')]

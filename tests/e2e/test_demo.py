@@ -2,32 +2,54 @@
 casework, enrols the demo station and reports it in step; it stops its server on SIGTERM as
 on Ctrl-C, refuses a port in use before claiming anything, and shows an enrolment code only
 while it still works. Run here with a small registry, three weeks and free ports; the
-demo directory is made once for the module and reused, as `make demo` reuses ./demo-data."""
+demo directory is made once for the module and reused, as `make demo` reuses ./demo-data.
+The desk it enrols takes a fee at once (the seed gave the demo stations a 缴费收据 range and
+a contact), and a directory kept from an older release is upgraded before it is served."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 
 from sync_server.db.engine import Database
-from sync_server.db.tables import cases, determinations, ledger_entries, payment_plan_lines, stations
+from sync_server.db.migrate import current_revision, head_revision
+from sync_server.db.tables import (
+    cases,
+    determinations,
+    enrolments,
+    ledger_entries,
+    payment_plan_lines,
+    persons,
+    stations,
+)
 from sync_server.demo.seed import DEMO_STATIONS, DESK_STATION
+from sync_server.demo.seed_stations import DEMO_CONTACTS
 from sync_server.errors import ApiError
 from sync_server.services.admin.stations import verify_enrolment_code
+from sync_server.services.finance import receipt_stock
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE = re.compile(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}\b")
 STARTED = "演示环境已启动"
 BEIJING = dt.timezone(dt.timedelta(hours=8))
+BIN = Path(sys.executable).parent
+CLERK = "clerk.dafo.1"
 
 pytestmark = pytest.mark.slow
 
@@ -71,11 +93,39 @@ def _void(directory: Path, codes: set[str]) -> set[str]:
     return void
 
 
+@contextlib.contextmanager
+def _running(directory: Path, port: int) -> Iterator[None]:
+    """`make demo` serving (until Ctrl-C) while the block runs; stopped by SIGTERM after it."""
+    with subprocess.Popen(_demo(directory, port=port), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                          text=True) as demo:  # fmt: skip
+        assert demo.stdout is not None
+        seen = []
+        for line in demo.stdout:
+            seen.append(line)
+            if "按 Ctrl-C 停止服务器" in line:
+                break
+        try:
+            assert any(STARTED in line for line in seen), "".join(seen)
+            yield
+        finally:
+            demo.send_signal(signal.SIGTERM)
+            demo.stdout.read()
+            demo.wait(timeout=60)
+
+
 @pytest.fixture(scope="module")
-def first(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+def desk_port() -> int:
+    """The first demo's port: the desk station it enrols keeps that server address."""
+    return _free_port()
+
+
+@pytest.fixture(scope="module")
+def first(
+    tmp_path_factory: pytest.TempPathFactory, desk_port: int
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """The first `make demo`: init, seed with history, serve, enrol the desk, summary, stop."""
     directory = tmp_path_factory.mktemp("demo") / "demo"
-    return directory, _run(directory)
+    return directory, _run(directory, port=desk_port)
 
 
 def test_demo_starts_the_system_and_enrols_a_station(
@@ -174,6 +224,83 @@ def test_the_payment_plan_pays_certified_pensioners(
     assert paid > 0
 
 
+def _client(*args: str, env: dict[str, str]) -> str:
+    done = subprocess.run([str(BIN / "station-client"), *args], capture_output=True, text=True, timeout=300,
+                          check=False, env={**os.environ, **env})  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def _flexible_worker(directory: Path) -> sa.Row[tuple[str, str]]:
+    """Someone paying their own contributions (灵活就业), of 大佛街道 if possible: the small test
+    registry's flexible workers may all have paid during the seeded weeks already, which is
+    fine, G14 can be paid again."""
+    db = _database(directory)
+    with db.read() as conn:
+        worker = conn.execute(
+            sa.select(persons.c.name, persons.c.id_number)
+            .join(enrolments, enrolments.c.id_number == persons.c.id_number)
+            .where(enrolments.c.insurance_type == "enterprise_pension", enrolments.c.kind == "flexible",
+                   enrolments.c.status == "active", persons.c.status == "alive")
+            .order_by((persons.c.township_code == DESK_STATION[:9]).desc(),
+                      persons.c.id_number.in_(sa.select(cases.c.applicant_key)), persons.c.id_number)
+            .limit(1)
+        ).one()  # fmt: skip
+    db.dispose()
+    return worker
+
+
+def test_the_demo_desk_takes_a_fee_and_prints_the_receipt_number_and_its_contact(
+    first: tuple[Path, subprocess.CompletedProcess[str]], desk_port: int, tmp_path: Path
+) -> None:
+    """A flexible worker pays at the demo desk (G14), as the clerk does it from the command line:
+    the fee takes a 票据号码 from the range the seed allocated, the push is accepted, and the
+    缴费收据 shows the number and the station's phone and address."""
+    directory, _ = first
+    home = str(directory / "station-dafo")
+    accounts = (directory / "accounts.txt").read_text(encoding="utf-8")
+    password = next(line.split()[-1] for line in accounts.splitlines() if line.startswith(CLERK))
+    recovery = re.search(
+        r"恢复密钥（只显示这一次.*?）：\s*(\S+)",
+        (directory / "station-recovery.txt").read_text(encoding="utf-8"),
+    )
+    assert recovery is not None
+    env = {"SSB_PASSWORD": password, "SSB_RECOVERY_KEY": recovery.group(1)}
+    worker = _flexible_worker(directory)
+    month = dt.datetime.now(BEIJING).strftime("%Y-%m")
+    case = tmp_path / "G14.json"
+    case.write_text(json.dumps({
+        "item_code": "G14", "applicant": {"name": worker.name, "id_number": worker.id_number},
+        "form": {"base": "6117", "period_start": month, "period_end": month, "include_medical": True},
+        "materials_provided": ["id_card"], "scans": [],
+    }, ensure_ascii=False), encoding="utf-8")  # fmt: skip
+    pdf = tmp_path / "缴费收据.pdf"
+    with _running(directory, desk_port):
+        _client("sync", "--home", home, "--user", CLERK, env=env)  # the first login takes the recovery key
+        taken = json.loads(_client("intake", "--home", home, "--user", CLERK, "--item", "G14", "--input",
+                                   str(case), "--json", env=env))  # fmt: skip
+        _client("sync", "--home", home, "--user", CLERK, env=env)
+        _client("receipt", taken["case_number"], "--home", home, "--user", CLERK, "--kind", "payment",
+                "--out", str(pdf), env=env)  # fmt: skip
+    db = _database(directory)
+    with db.read() as conn:
+        pushed = conn.execute(
+            sa.select(cases.c.status).where(cases.c.case_number == taken["case_number"])
+        ).scalar_one()
+        (stock,) = receipt_stock.station_ranges(conn, DESK_STATION)
+    db.dispose()
+    assert pushed == "completed"  # the city took the desk's G14
+    printed = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    )
+    text = "".join(printed.stdout.split())
+    number = re.search(rf"票据号码{stock.series}-(\d{{8}})", text)
+    assert number is not None, text
+    assert stock.first <= int(number.group(1)) <= stock.last
+    phone, address = DEMO_CONTACTS[DESK_STATION]
+    assert phone in text and address in text and "未登记" not in text
+
+
 def test_no_void_enrolment_code_is_shown(first: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     directory, done = first
     server = directory / "server"
@@ -244,3 +371,34 @@ def test_sigterm_stops_the_server_as_ctrl_c_does(
     again = _run(directory, port=port)  # and the next demo gets it
     assert again.returncode == 0, again.stdout + again.stderr
     assert STARTED in again.stdout
+
+
+def test_a_data_dir_from_an_older_release_is_upgraded_before_it_is_served(
+    first: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    """demo-data/ kept from a release before the document certificates and the receipt stock
+    (schema 0011, demo stations without contact): the demo upgrades it, says so, gives the demo
+    stations what the older seed did not, and a desk enrols again (no 500 on enrol)."""
+    directory, _ = first
+    db = _database(directory)
+    migrations = Config()
+    migrations.set_main_option("script_location", str(resources.files("sync_server") / "migrations"))
+    with db.engine.begin() as conn:
+        migrations.attributes["connection"] = conn
+        command.downgrade(migrations, "0011")
+        conn.execute(sa.update(stations).values(phone=None, address=None, contact_version=0))
+    db.dispose()
+    shutil.move(directory / "station-dafo", directory / "station-dafo-before")  # a new desk computer
+    done = _run(directory)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"数据库结构已从 0011 升级到 {head_revision()}" in done.stdout
+    assert f"已补登 {len(DEMO_STATIONS)} 个演示服务站的联系电话和地址" in done.stdout
+    assert f"已给 {len(DEMO_STATIONS)} 个演示服务站补发缴费收据号段" in done.stdout
+    assert "已与服务器一致" in done.stdout and "Traceback" not in done.stdout + done.stderr
+    db = _database(directory)
+    assert current_revision(db) == head_revision()
+    with db.read() as conn:
+        desk = conn.execute(sa.select(stations).where(stations.c.id == DESK_STATION)).one()
+        ranges = receipt_stock.station_ranges(conn, DESK_STATION)
+    db.dispose()
+    assert (desk.phone, desk.address) == DEMO_CONTACTS[DESK_STATION] and len(ranges) == 1

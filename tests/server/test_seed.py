@@ -7,12 +7,14 @@ import dataclasses
 import datetime as dt
 import itertools
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from schema.catalog import load_catalog
 from schema.divisions import load_divisions
 from schema.identifiers import Sex, parse_resident_id, parse_uscc
 from schema.person_records import AccountYear, ContributionMonth, ContributionYearSummary
@@ -24,6 +26,7 @@ from sync_server.db.tables import (
     audit_log,
     benefits,
     cards,
+    case_events,
     cases,
     contribution_records,
     contribution_year_summaries,
@@ -36,13 +39,16 @@ from sync_server.db.tables import (
     stations,
     units,
 )
-from sync_server.demo.seed import DESK_STATION, SeedError, seed_demo
-from sync_server.demo.seed_cases import seed_history
+from sync_server.demo.seed import DEMO_STATIONS, DESK_STATION, SeedError, seed_demo
+from sync_server.demo.seed_cases import RETURN_NOTES, return_note, seed_history
 from sync_server.demo.seed_histories import MONTHLY_FROM, split_line
 from sync_server.demo.seed_lives import LifeGenerator, LifeRows
 from sync_server.demo.seed_params import FIRST_YEAR, demo_rate_book, wages_by_year, year_params
 from sync_server.demo.seed_registry import COUNTY_WEIGHTS, REFERENCE_DATE, RegistryGenerator
+from sync_server.demo.seed_stations import furnish
 from sync_server.services import audit
+from sync_server.services.admin.station_contact import set_contact
+from sync_server.services.finance import receipt_stock
 from tests.support.factories import make_settings
 
 NOW = dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.UTC)
@@ -192,6 +198,60 @@ def test_seed_demo_refuses_a_database_with_persons(db: Database) -> None:
     with pytest.raises(SeedError) as caught:
         seed_demo(db, persons_count=50, seed=1, now=NOW, actor="cli:test", code_hours=24)
     assert caught.value.code == "seed_database_not_empty"
+
+
+# ---- the demo stations at the desk: contact and receipt stock --------------------------
+
+
+def test_every_demo_station_gets_a_contact_and_a_range_of_receipt_numbers(db: Database) -> None:
+    """Documents print the station's phone and address, and a fee needs a 缴费收据 number from
+    the city's stock: the seed gives every demo station both, through the administrator's services."""
+    report = seed_demo(db, persons_count=50, seed=1, now=NOW, actor="cli:test", code_hours=24)
+    ids = {f"{township}-{point:02d}" for township, point, _ in DEMO_STATIONS}
+    with db.read() as conn:
+        rows = conn.execute(sa.select(stations).where(stations.c.id.in_(ids))).all()
+        ranges = {s: receipt_stock.station_ranges(conn, s) for s in ids}
+        actions = collections.Counter(conn.execute(sa.select(audit_log.c.action)).scalars())
+        assert audit.verify(conn).intact
+    assert {r.id for r in rows} == ids and set(report.furnished.contacts) == ids
+    for row in rows:  # 0833-2132580, 乐山市市中区大佛街道嘉定中路56号…
+        assert re.fullmatch(r"0833-\d{7}", row.phone), row.phone
+        assert row.address.startswith(D.full_name(row.township_code)) and "号" in row.address, row.address
+    assert len({r.phone for r in rows}) == len(rows)
+    assert all(len(held) == 1 and held[0].size == 500 for held in ranges.values())
+    assert all(held[0].series.startswith(s[:6]) for s, held in ranges.items())  # the county's 票据代码
+    assert len(report.furnished.ranges) == len(ids)
+    assert actions["receipt.allocate"] == actions["station.contact"] == len(ids)
+
+
+def test_furnishing_again_only_gives_what_a_station_never_had(db: Database) -> None:
+    """`make demo` furnishes on every start: nothing twice, a cleared contact stays cleared."""
+    seed_demo(db, persons_count=50, seed=1, now=NOW, actor="cli:test", code_hours=24)
+    ids = [f"{township}-{point:02d}" for township, point, _ in DEMO_STATIONS]
+    with db.write() as conn:
+        set_contact(conn, DESK_STATION, phone="", address="", now=NOW, actor="cli:test")
+        again = furnish(conn, ids, now=NOW, actor="cli:test")
+        desk = conn.execute(sa.select(stations).where(stations.c.id == DESK_STATION)).one()
+        held = receipt_stock.station_ranges(conn, DESK_STATION)
+    assert again.contacts == [] and again.ranges == []
+    assert desk.phone is None and desk.address is None and len(held) == 1
+
+
+def _names(note: str, material: str) -> bool:
+    """Whether the reviewer's ``note`` is about ``material`` (by its name, without the bracketed
+    remark; one of its alternatives will do: 医疗诊断证明 for 医疗诊断证明或职业病诊断证明书)."""
+    stem = material.split("（", maxsplit=1)[0]
+    return stem in note or any(len(part) >= 4 and part in note for part in stem.split("或"))
+
+
+def test_a_return_s_note_is_about_the_material_it_asks_for() -> None:
+    catalog = load_catalog()
+    items = {item for item, _ in RETURN_NOTES}
+    for code in sorted(items):
+        for material in catalog.item(code).materials:
+            if material.requirement == "required":
+                note = return_note(catalog, code, material.code)
+                assert _names(note, material.name), (code, material.name, note)
 
 
 # ---- histories: contribution records, summaries, accounts, benefits, cards --------------
@@ -483,6 +543,11 @@ def test_seed_history_runs_the_stations_and_the_back_office_through_the_services
         certified = conn.execute(
             sa.select(sa.func.count()).where(determinations.c.kind == "pension_certification")
         ).scalar_one()
+        returns = conn.execute(
+            sa.select(cases.c.item_code, case_events.c.detail)
+            .join(cases, cases.c.case_id == case_events.c.case_id)
+            .where(case_events.c.event == "return_for_supplement")
+        ).all()
         assert audit.verify(conn).intact
     assert all(desks[s] == "active" for s in working) and desks[DESK_STATION] == "pending"
     assert all(seqs[s] == ops[s] > 0 for s in working)  # every case and 补正 went through a push
@@ -491,5 +556,14 @@ def test_seed_history_runs_the_stations_and_the_back_office_through_the_services
     assert by_status["completed"] > 0 and by_status.get("routed", 0) + by_status.get("claimed", 0) > 0
     assert certified == history.certified
     assert clerks == {"clerk.jiazhou.1"}
+    # every return asks for one material, and its note (说明) is about that material
+    materials = {
+        (i, m.code): m.name for i in {r.item_code for r in returns} for m in load_catalog().item(i).materials
+    }
+    assert len(returns) == history.decisions["return_for_supplement"]
+    for item, detail in returns:
+        (missing,) = detail["missing"]
+        note = detail["reason"].split("说明：", 1)[1]
+        assert _names(note, materials[item, missing]), detail["reason"]
     # on the moved clock: the first push after the first day, the last decision before ``now``
     assert dt.date(2026, 4, 7) <= first.astimezone(dt.timezone(dt.timedelta(hours=8))).date() and last < now

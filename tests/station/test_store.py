@@ -46,7 +46,9 @@ DOCUMENTED = {
     "attachments": [
         "sha256", "case_id", "material_code", "filename", "media_type", "size", "uploaded_bytes", "state", "enc",
     ],
-    "receipts": ["number", "case_id", "kind", "created_at", "enc"],
+    "receipts": ["number", "case_id", "kind", "created_at", "enc", "stock_series", "stock_number"],
+    "receipt_ranges": ["range_id", "series", "first", "last", "allocated_at"],
+    "receipt_voids": ["number", "voided_at", "voided_by", "witness", "replaced_by", "op_id", "enc"],
     "counters": ["name", "value"],
     "audit": ["id", "at", "actor", "action", "entity", "entity_id", "detail", "prev_hash", "hash"],
 }  # fmt: skip

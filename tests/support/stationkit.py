@@ -16,12 +16,14 @@ from sqlite_utils import Database
 
 from schema.identifiers import make_resident_id
 from schema.passwords import hash_password
-from schema.protocol import EnrolResponse
-from schema.records import PersonRecord, StaffAccount
+from schema.protocol import Change, ChangeKind, EnrolResponse
+from schema.receipt_numbers import ReceiptRange
+from schema.records import PersonRecord, ReceiptStockRecord, StaffAccount
 from schema.vocabulary import Role
 from station_client.crypto import station_key
 from station_client.crypto.keys import DataKey
 from station_client.paths import StationPaths
+from station_client.services import receipt_stock
 from station_client.services.enrolment import initialise_station
 from station_client.services.session import Session, login
 from station_client.store import open_store, registry, staff
@@ -44,6 +46,7 @@ KNOWN_NAME = "王建国"
 YOUNG_ID = make_resident_id("511102", date(1990, 3, 2), 246)  # 李秀英, 36
 YOUNG_NAME = "李秀英"
 UNKNOWN_ID = make_resident_id("511112", date(1975, 8, 9), 311)  # not in the slice
+RECEIPT_SERIES = "51110026"  # the 票据代码 of the stock the city allocated the station
 
 
 def staff_account(
@@ -114,4 +117,23 @@ def make_station_home(root: StationPaths) -> StationHome:
         staff.apply_account(db, staff_account("chief1", role=Role.SUPERVISOR))
         registry.upsert_person(db, dek, person(KNOWN_ID, KNOWN_NAME, version=3))
         registry.upsert_person(db, dek, person(YOUNG_ID, YOUNG_NAME))
+        receipt_stock.apply_change(db, receipt_stock_change())  # the city's 票据号段, as pulled
     return StationHome(paths, db, dek, recovery_key)
+
+
+def receipt_stock_change(
+    *ranges: tuple[int, int], series: str = RECEIPT_SERIES, version: int | None = None
+) -> Change:
+    """The station's receipt stock as the city sends it (default: numbers 1 … 500, version 1;
+    a test's own stock takes a higher ``version`` to replace it)."""
+    made = tuple(
+        ReceiptRange(range_id=i, series=series, first=first, last=last, allocated_at=NOW)
+        for i, (first, last) in enumerate(ranges or ((1, 500),), start=1)
+    )
+    record = ReceiptStockRecord(station_id=STATION_ID, ranges=made, version=version or len(made))
+    return Change(
+        kind=ChangeKind.RECEIPT_STOCK,
+        key=STATION_ID,
+        version=record.version,
+        data=record.model_dump(mode="json"),
+    )

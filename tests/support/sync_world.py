@@ -32,9 +32,11 @@ from sync_server.db.engine import Database
 from sync_server.db.tables import cases, operations
 from sync_server.services.admin.staff import add_staff
 from sync_server.services.admin.stations import add_station
+from sync_server.services.finance.receipt_stock import allocate
 from tests.support.factories import make_client
 
 TOWNSHIP = "511102004"  # 乐山市市中区大佛街道
+RECEIPT_SERIES = "51110026"  # the 票据代码 of each registered station's stock (500 numbers)
 CLERK_PASSWORD = "Desk-Password-2026"
 
 # A general item with no fee and no scans: 社会保险参保证明打印 (G02).
@@ -149,6 +151,8 @@ def register_station(db: Database) -> tuple[str, str]:
             password=CLERK_PASSWORD,
             must_change_password=False,
         )
+        # The city's 票据号段 for it (a fee at the desk is refused without one).
+        allocate(conn, issued.station_id, series=RECEIPT_SERIES, count=500, now=now(), actor="test")
     return issued.station_id, issued.code
 
 

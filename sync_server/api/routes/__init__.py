@@ -8,13 +8,14 @@ API_PREFIX = "/api/v1"
 
 
 def register_routes(app: FastAPI) -> None:
-    from sync_server.api.routes import attachments, enrol, health, pull, push
+    from sync_server.api.routes import attachments, document_certificate, enrol, health, pull, push
 
     app.include_router(health.router)
     app.include_router(enrol.router, prefix=API_PREFIX)
     app.include_router(push.router, prefix=API_PREFIX)
     app.include_router(pull.router, prefix=API_PREFIX)
     app.include_router(attachments.router, prefix=API_PREFIX)
+    app.include_router(document_certificate.router, prefix=API_PREFIX)
 
     from sync_server.console import register_console
 

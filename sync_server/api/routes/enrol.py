@@ -38,7 +38,8 @@ def server_fingerprint(request: Request) -> str:
     return str(state.server_cert_sha256)
 
 
-@router.post("/enrol", response_model=EnrolResponse)
+# exclude_none: an older client (no CSR) refuses a response field it does not know
+@router.post("/enrol", response_model=EnrolResponse, response_model_exclude_none=True)
 def enrol(body: EnrolRequest, request: Request) -> EnrolResponse:
     state = request.app.state
     return enrolment.enrol(

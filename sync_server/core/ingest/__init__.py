@@ -13,6 +13,7 @@ per table. Nothing here imports a database driver (``tests/server/test_ingest_co
     accept          ``case_accept``
     followups       补正, 撤回 and 交付 of a case the server already holds
     staff           ``staff_password``: a clerk's password changed at the station
+    daily_close     ``daily_close``: a station's 日结, one per station, day and part
 
 A case's move (events, its station's feed change, the audit item) is built by
 :func:`sync_server.core.case_moved.case_moved`, as the console's review and conflict

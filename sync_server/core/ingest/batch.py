@@ -25,6 +25,7 @@ from sync_server.core.feed_change import FeedChange
 from sync_server.core.ingest.case import IngestCase
 from sync_server.core.ingest.context import BatchContext, check_date, trusted_for
 from sync_server.core.ingest.registry_slice import RegistrySlice
+from sync_server.core.receipt_book import ReceiptBook
 
 
 @dataclass
@@ -39,6 +40,9 @@ class Outputs:
     arrivals: list[Arrival] = field(default_factory=list)  # general items' effects on the records
     feed: list[FeedChange] = field(default_factory=list)
     audit: list[AuditItem] = field(default_factory=list)
+    receipt_voids: list[dict[str, Any]] = field(default_factory=list)  # receipt_voids rows
+    closes: list[dict[str, Any]] = field(default_factory=list)  # station_closes rows (日结)
+    notices: list[dict[str, Any]] = field(default_factory=list)  # payment_notices rows (缴费通知单)
 
     def take(self, moved: CaseMoved) -> None:
         self.events.extend(moved.events)
@@ -58,6 +62,10 @@ class IngestBatch:
     accepted: set[str] = field(default_factory=set)  # ids of the cases this batch accepted
     # Ledger rows per (contribution, owed county): contributions are shared across a batch.
     postings: dict[tuple[int, str], tuple[Contribution, list[dict[str, Any]]]] = field(default_factory=dict)
+    receipts: ReceiptBook | None = None  # the station's receipt stock, when the batch voids receipts
+    closes_held: set[tuple[dt.date, int]] = field(default_factory=set)  # the station's (day, part) closes
+    notices_held: set[str] = field(default_factory=set)  # payment references the server already holds
+    notice_counties: dict[str, str] = field(default_factory=dict)  # id_number -> flexible-worker county
 
     def trusted(self, station_time: dt.datetime) -> TrustedTime:
         return trusted_for(self.ctx, station_time)

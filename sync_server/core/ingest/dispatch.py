@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from schema.protocol import Operation, OperationKind, OpResult
-from sync_server.core.ingest import accept, followups, staff
+from sync_server.core.ingest import accept, daily_close, followups, payment_notice, receipt_void, staff
 from sync_server.core.ingest.batch import IngestBatch
 
 # A handler takes the batch, the operation (of its kind) and its op_id as text.
@@ -18,6 +18,9 @@ HANDLERS: Mapping[OperationKind, Handler] = {
     OperationKind.CASE_WITHDRAW: followups.withdraw,
     OperationKind.DECISION_HANDED_OVER: followups.handover,
     OperationKind.STAFF_PASSWORD: staff.change_password,
+    OperationKind.DAILY_CLOSE: daily_close.receive_close,
+    OperationKind.RECEIPT_VOID: receipt_void.void,
+    OperationKind.PAYMENT_NOTICE: payment_notice.receive_notice,
 }
 
 

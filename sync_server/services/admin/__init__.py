@@ -9,4 +9,5 @@ holidays          official holiday schedules; provisional due dates recounted
 station_contact   a station's phone and address, sent to that station for its documents
 staff_names       usernames shown as people's names (系统 for the system)
 station_keys      every key a station has held and when it ended; sent to every station
+document_ca       the document CA (data dir) and the certificates it issues for PDF receipts
 """

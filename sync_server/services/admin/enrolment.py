@@ -1,4 +1,5 @@
-"""Enrolment: a station trades its one-time code for a bound public key.
+"""Enrolment: a station trades its one-time code for a bound public key (and, with a CSR, its
+document-signing certificate from :mod:`document_ca`).
 
 Wrong, expired and used codes count toward a lockout keyed on the client address (in
 the ``throttle`` table, so every server process sees it): after
@@ -16,7 +17,7 @@ from sync_server.db.engine import Database
 from sync_server.errors import ApiError
 from sync_server.services import audit
 from sync_server.services.access import throttle
-from sync_server.services.admin import stations
+from sync_server.services.admin import document_ca, stations
 from sync_server.settings import Settings
 
 
@@ -42,9 +43,12 @@ def enrol(
         except ApiError as exc:
             failure = exc
         else:
-            stations.complete_enrolment(
-                conn, row.id, request.public_key_bytes(), now=now, actor=f"station:{row.id}"
-            )
+            actor = f"station:{row.id}"
+            stations.complete_enrolment(conn, row.id, request.public_key_bytes(), now=now, actor=actor)
+            certificate = None
+            if request.document_csr is not None:  # older clients send none: they ask on a sync
+                ca = document_ca.ensure(settings.data_dir, now=now)
+                certificate = document_ca.issue(conn, ca, row.id, request.document_csr, now=now, actor=actor)
             throttle.reset(conn, key)
             return EnrolResponse(
                 station_id=row.id,
@@ -52,6 +56,7 @@ def enrol(
                 division_code=row.township_code,
                 catalog_version=catalog_version,
                 server_cert_sha256=cert_sha256,
+                document_certificate=certificate,
             )
     lockout = dt.timedelta(minutes=settings.lockout_minutes)
     with db.write() as conn:

@@ -24,7 +24,7 @@ from schema.normalize import clean_text, compact_code
 from sync_server.db.tables import stations
 from sync_server.errors import ApiError
 from sync_server.services import audit
-from sync_server.services.admin import station_keys
+from sync_server.services.admin import document_ca, station_keys
 
 # No 0/O, 1/I/L: a clerk reads the code off paper and types it.
 ENROL_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -203,6 +203,7 @@ def revoke_station(conn: Connection, station_id: str, *, now: dt.datetime, actor
         .values(status=REVOKED, revoked_at=now, enrol_code_hash=None, enrol_expires_at=None)
     )
     station_keys.publish(conn)  # its documents signed from now on fail, at the desks too
+    document_ca.revoke_station(conn, row.id, now=now)  # its PDF receipts' certificate too
     audit.append(
         conn,
         actor=actor,

@@ -36,7 +36,7 @@ from sync_server.services.admin.staff import staff_account
 from sync_server.services.feed import person_slice
 from sync_server.services.feed.case_records import case_change
 from sync_server.services.feed.digest import station_staff
-from sync_server.services.finance import dues_feed
+from sync_server.services.finance import dues_feed, receipt_stock
 
 
 def staff_change(row: Row[Any]) -> Change:
@@ -79,6 +79,7 @@ def _reference(conn: Connection, station_id: str, after: str, limit: int) -> lis
     every = [*reference.reference_changes(), *([loaded] if loaded else [])]
     if own is not None:
         every.append(station_contact.station_change(own))
+        every.append(receipt_stock.stock_change(conn, station_id))  # its 票据号段
     every.append(station_keys.keys_change(conn))  # every station's keys, for the 核验 screen
     every.sort(key=lambda c: c.kind.value)
     return [c for c in every if c.kind.value > after][:limit]

@@ -2,7 +2,7 @@
 
 Catch-up posting: ``post_pending`` finds every source not yet posted — ledger rows, payables
 arising, settled outside a plan or cancelled, lines of exported payment plans (sent or
-returned) — builds its entry with the pure rules (``core.journal``, ``core.journal_payments``)
+returned), 缴费通知单 the bank paid (``core.journal_notices``) — builds its entry with the pure rules (``core.journal``, ``core.journal_payments``)
 and writes it, in the caller's transaction. ``sync-server journal post`` and the month
 close run it; a caller may also run it in the transaction of the event itself. The unique
 (source_kind, source_id) key and ``ON CONFLICT DO NOTHING`` make it idempotent even when
@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sync_server.core import journal_notices
 from sync_server.core.clock import BEIJING, posting_period
 from sync_server.core.journal import JournalEntry, from_ledger_row
 from sync_server.core.journal_close import booking_period, next_month
@@ -38,6 +39,7 @@ from sync_server.db.tables import (
     ledger_entries,
     month_closes,
     payables,
+    payment_notices,
     payment_plan_lines,
     payment_plans,
 )
@@ -146,11 +148,24 @@ def _payables_by_id(conn: Connection, ids: Sequence[int]) -> dict[int, Payable]:
     return out
 
 
+def _notice_entries(conn: Connection, up_to: str | None) -> Iterator[JournalEntry]:
+    """Notices paid through the bank (缴费通知单): into the fund's account, no desk ledger pair."""
+    n = payment_notices.c
+    query = sa.select(n.reference, n.county_code, n.paid_on, n.fee).where(
+        n.status == "paid", n.paid_on.is_not(None), _not_posted(journal_notices.SOURCE_KIND, n.reference)
+    )
+    if up_to is not None:
+        query = query.where(n.paid_on < dt.date.fromisoformat(f"{next_month(up_to)}-01"))
+    for r in conn.execute(query.order_by(n.paid_on, n.reference)):
+        yield journal_notices.from_paid_notice(r.reference, r.county_code, r.paid_on, r.fee)
+
+
 def pending_entries(conn: Connection, up_to: str | None = None) -> Iterator[JournalEntry]:
     """Every entry not yet posted whose event happened in ``up_to`` or before (None: all)."""
     yield from _ledger_entries(conn, up_to)
     yield from _payable_entries(conn, up_to)
     yield from _payment_entries(conn, up_to)
+    yield from _notice_entries(conn, up_to)
 
 
 def post_pending(conn: Connection, *, now: dt.datetime, up_to: str | None = None) -> Posted:

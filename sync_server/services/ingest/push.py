@@ -37,11 +37,14 @@ from schema.api_errors import API_ERROR_MESSAGES
 from schema.catalog import Catalog, load_catalog
 from schema.protocol import (
     CaseAcceptOp,
+    DailyCloseOp,
     Operation,
     OpResult,
     OpStatus,
+    PaymentNoticeOp,
     PushBatch,
     PushResponse,
+    ReceiptVoidOp,
     StaffPasswordOp,
 )
 from schema.rates import RateBook, load_rates
@@ -63,6 +66,7 @@ from sync_server.db.tables import (
     ledger_entries,
     operations,
     payables,
+    station_closes,
     stations,
 )
 from sync_server.errors import ApiError
@@ -70,6 +74,7 @@ from sync_server.services import audit, bulk
 from sync_server.services.admin import holidays
 from sync_server.services.feed import changes as feed
 from sync_server.services.feed import person_slice
+from sync_server.services.finance import deposits, notices, receipt_stock
 from sync_server.services.ingest import record_effects, registry_updates
 from sync_server.settings import Settings
 
@@ -266,7 +271,29 @@ def _load(
     )
     if ctx.calendar is None:  # the holiday schedules loaded on this server, read in this transaction
         ctx = dataclasses.replace(ctx, calendar=holidays.server_calendar(conn))
-    return IngestBatch(ctx, registry, known, taken, checks)
+    batch = IngestBatch(ctx, registry, known, taken, checks)
+    batch.closes_held = _closes_held(conn, ctx.station.id, [op for op in new if isinstance(op, DailyCloseOp)])
+    notice_ops = [op.payload for op in new if isinstance(op, PaymentNoticeOp)]
+    if notice_ops:
+        batch.notices_held, batch.notice_counties = notices.held_for(
+            conn, [p.reference for p in notice_ops], [p.id_number for p in notice_ops]
+        )
+    voids = [op.payload for op in new if isinstance(op, ReceiptVoidOp)]
+    if voids:  # the station's receipt ranges, and which of these numbers are void already
+        refs = [ref for p in voids for ref in (p.stock, p.reissued) if ref is not None]
+        batch.receipts = receipt_stock.load_book(conn, ctx.station.id, refs)
+    return batch
+
+
+def _closes_held(conn: Connection, station_id: str, closes: list[DailyCloseOp]) -> set[tuple[dt.date, int]]:
+    """The (day, part) closes the station already has here, of the days the batch closes."""
+    days = sorted({op.payload.business_day for op in closes})
+    if not days:
+        return set()
+    query = sa.select(station_closes.c.business_day, station_closes.c.part).where(
+        station_closes.c.station_id == station_id, station_closes.c.business_day.in_(days)
+    )
+    return {(r.business_day, r.part) for r in conn.execute(query)}
 
 
 def _write(
@@ -298,6 +325,12 @@ def _write(
     bulk.insert_rows(conn, contribution_records, out.contributions)
     bulk.insert_rows(conn, payables, out.payables)
     bulk.insert_rows(conn, conflicts, out.conflicts)
+    receipt_stock.write_voids(conn, out.receipt_voids)
+    if out.closes:  # a day's close or two: a plain INSERT (JSON columns, no COPY needed)
+        conn.execute(sa.insert(station_closes), out.closes)
+        deposits.match_open(conn, by="system", now=ctx.received_at)  # a deposit that came first
+    if out.notices:  # the desk's 缴费通知单; a bank confirmation that came first pays it now
+        notices.receive(conn, out.notices, now=ctx.received_at)
     registry_changes = registry_updates.write(conn, batch.registry, ctx.received_at)
     feed.emit_many(conn, [*out.feed, *registry_changes])
     # The township's stations carry each payer's last month paid: tell them, unless the

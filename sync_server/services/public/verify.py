@@ -16,7 +16,8 @@ from sqlalchemy.engine import Connection
 from schema import document_seal
 from schema.document_seal import DocumentKind, LegacySeal, Seal, Verification
 from schema.public_case import station_title
-from sync_server.services.admin import station_keys
+from sync_server.services.admin import document_ca, station_keys
+from sync_server.services.admin.document_ca import CertificateStatus
 from sync_server.services.public import case_view
 from sync_server.services.public.case_view import PublicCase
 
@@ -29,6 +30,7 @@ class DocumentCheck:
     kind_label: str
     item_name: str
     case: PublicCase | None  # the city's record of the case; None before the station sent it
+    certificate: CertificateStatus | None = None  # a payment receipt's PDF signer (its station's newest)
 
     @property
     def genuine(self) -> bool:
@@ -53,4 +55,9 @@ def check(conn: Connection, text: str) -> DocumentCheck:
     else:
         kind_label = DocumentKind.PAYMENT.label if "-F" in seal.number else "社会保险业务回执"
         item = case.item_name if case is not None else ""
-    return DocumentCheck(seal, verification, station_title(seal.station_id), kind_label, item, case)
+    certificate = None
+    if verification.verdict.genuine and isinstance(seal, Seal) and seal.document.kind is DocumentKind.PAYMENT:
+        certificate = document_ca.latest(conn, seal.station_id)
+    return DocumentCheck(
+        seal, verification, station_title(seal.station_id), kind_label, item, case, certificate
+    )

@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ from schema.workdays import working_days_between
 from sync_server.core.clock import beijing_date
 from sync_server.core.dashboard_stats import CaseFact, Summary, period_bounds, summarise
 from sync_server.db.tables import case_events, cases, staff, stations
+from sync_server.services.finance import deposits
 
 
 class GroupBy(StrEnum):
@@ -54,6 +56,12 @@ class StationSync:
     lag_median_hours: float | None
     lag_p90_hours: float | None
     cases: int
+    # 日结存款对账 (services/finance/deposits): closes still without their deposit, deposits
+    # from the station no close accounts for; part of each station's assessment.
+    closes_waiting: int = 0
+    closes_waiting_amount: Decimal = Decimal("0.00")
+    closes_waiting_days: int = 0
+    deposits_open: int = 0
 
 
 @dataclass(frozen=True)
@@ -148,15 +156,18 @@ def _labels(conn: Connection, group_by: GroupBy, keys: list[str]) -> dict[str, s
     return out
 
 
-def _station_sync(conn: Connection, by_station: Summary, county: str | None) -> list[StationSync]:
+def _station_sync(
+    conn: Connection, by_station: Summary, county: str | None, now: dt.datetime
+) -> list[StationSync]:
     lag = {g.group: g for g in by_station.groups}
+    waiting, unmatched = deposits.station_figures(conn, now=now), deposits.open_deposit_counts(conn)
     query = sa.select(stations).order_by(stations.c.id)
     if county:
         query = query.where(stations.c.county_code == county)
     divisions = load_divisions()
     out = []
     for s in conn.execute(query):
-        g = lag.get(s.id)
+        g, w = lag.get(s.id), waiting.get(s.id)
         out.append(
             StationSync(
                 s.id,
@@ -168,6 +179,10 @@ def _station_sync(conn: Connection, by_station: Summary, county: str | None) -> 
                 g.lag_median_hours if g else None,
                 g.lag_p90_hours if g else None,
                 g.accepted if g else 0,
+                w.open_closes if w else 0,
+                w.open_amount if w else Decimal("0.00"),
+                w.oldest_days if w else 0,
+                unmatched[s.id],
             )
         )
     return out
@@ -193,4 +208,6 @@ def dashboard(
     summary = summarise(facts, today=today, working_days=_wd)
     by_station = summarise(facts, today=today, working_days=_wd, key=lambda f: f.station)
     labels = _labels(conn, group_by, [g.group for g in summary.groups])
-    return Dashboard(start, end, group_by, county, summary, labels, _station_sync(conn, by_station, county))
+    return Dashboard(
+        start, end, group_by, county, summary, labels, _station_sync(conn, by_station, county, now)
+    )

@@ -2,9 +2,10 @@
 
 The applicant's registry data (person and enrolments, or the unit) beside the change the
 form asks for; the form with the catalog's labels; the materials the item needs, which
-were handed in and which scans arrived; the computed 参保地 with the rule that decided
-it, the fee's attribution (collecting county → owed county) and its decomposition by
-insurance, account and month; the ledger postings; the history.
+were handed in (and which the last return asked for again) and which scans arrived; the
+computed 参保地 with the rule that decided it, the fee's attribution (collecting county →
+owed county) and its decomposition by insurance, account and month; the ledger postings;
+the history.
 """
 
 from __future__ import annotations
@@ -76,6 +77,16 @@ class RegistryLine:
     requested: str | None  # None: the form does not touch it
 
 
+# 前台核验 of a material: handed in, not handed in, asked for again by the return the case
+# waits on (the station shows it as 要求补交 too), or handed in again by the 补正 after it.
+MATERIAL_CHECKS = {
+    "provided": "已提交",
+    "missing": "未提交",
+    "requested": "要求补交",
+    "resubmitted": "已补交",
+}
+
+
 @dataclass(frozen=True)
 class MaterialView:
     code: str
@@ -83,6 +94,11 @@ class MaterialView:
     note: str
     provided: bool
     scans: list[dict[str, Any]]  # {sha256, filename, media_type, size, complete}
+    check: str = "provided"  # a key of MATERIAL_CHECKS
+
+    @property
+    def check_label(self) -> str:
+        return MATERIAL_CHECKS[self.check]
 
 
 @dataclass
@@ -210,8 +226,26 @@ def _subject(item: CatalogItem, row: DbRow) -> str | None:
     return row.applicant_key if row.applicant_kind == "person" else None
 
 
+def asked_again(status: str, events: list[DbRow]) -> tuple[set[str], bool]:
+    """The materials the latest return named (its audit detail ``missing``, as ticked by the
+    reviewer), and whether the case still waits on the 补正 (False: the station has answered)."""
+    for event in reversed(events):
+        if event.event == CaseEvent.RETURN_FOR_SUPPLEMENT.value:
+            missing = set((event.detail or {}).get("missing", []))
+            return missing, status == CaseStatus.RETURNED.value
+    return set(), False
+
+
+def material_check(code: str, provided: set[str], requested: set[str], waiting: bool) -> str:
+    if code in requested:
+        if waiting:
+            return "requested"
+        return "resubmitted" if code in provided else "missing"
+    return "provided" if code in provided else "missing"
+
+
 def _materials(
-    conn: Connection, item: CatalogItem, payload: dict[str, Any]
+    conn: Connection, item: CatalogItem, payload: dict[str, Any], requested: set[str], waiting: bool
 ) -> tuple[list[MaterialView], list[dict[str, Any]]]:
     provided = set(payload.get("materials_provided", []))
     refs = payload.get("attachments", [])
@@ -234,9 +268,10 @@ def _materials(
             "；".join(t for t in (m.condition_text, m.note) if t),
             m.code in provided,
             [s for s in scans if s["material_code"] == m.code],
+            material_check(m.code, provided, requested, waiting),
         )
         for m in item.materials
-        if m.applies(form) or m.code in provided
+        if m.applies(form) or m.code in provided or m.code in requested
     ]
     codes = {m.code for m in item.materials}
     return views, [s for s in scans if s["material_code"] not in codes]
@@ -277,9 +312,9 @@ def _ledger(conn: Connection, case_id: str) -> list[dict[str, str]]:
     ]
 
 
-def _history(conn: Connection, case_id: str) -> list[dict[str, Any]]:
+def _history(events: list[DbRow]) -> list[dict[str, Any]]:
     out = []
-    for r in review.history(conn, case_id):
+    for r in events:
         try:
             event = EVENT_LABELS[CaseEvent(r.event)]
         except ValueError:
@@ -332,7 +367,8 @@ def case_view(conn: Connection, case_id: str, actor: Actor) -> CaseView:
         unit = conn.execute(sa.select(units).where(units.c.uscc == row.applicant_key)).first()
         registry, kind = _unit_lines(unit, item, form), "unit"
         version = int(unit.version) if unit is not None else None
-    materials, other = _materials(conn, item, payload)
+    events = review.history(conn, row.case_id)
+    materials, other = _materials(conn, item, payload, *asked_again(row.status, events))
     actions = review.allowed_actions(row, actor)
     fee_lines, fee_total = _fee(payload)
     station_name = conn.execute(sa.select(stations.c.name).where(stations.c.id == row.station_id)).scalar()
@@ -354,7 +390,7 @@ def case_view(conn: Connection, case_id: str, actor: Actor) -> CaseView:
         fee_lines=fee_lines,
         fee_total=fee_total,
         ledger=_ledger(conn, row.case_id),
-        history=_history(conn, row.case_id),
+        history=_history(events),
         actions=actions,
         blocked=_blocked(row, actor) if not actions else None,
         effect_preview=(

@@ -19,6 +19,7 @@ from station_client.store import audit, staff
 from station_client.ui.cases import CaseDetailScreen, CasesScreen
 from tests.support.stationkit import KNOWN_ID, KNOWN_NAME, staff_account
 
+G02_FORM = {"purpose": "housing", "insurance_types": ["enterprise_pension"]}  # a general item, no fee
 LONG_ITEM = "C077"  # 失业保险金停发/终止（重新就业、应征入伍、享受养老待遇等）
 REASON = (
     "请补正以下材料：1. 停发情形证明（劳动合同、入伍通知书等）。说明：申请人提交的劳动合同未加盖新单位公章，"
@@ -81,6 +82,30 @@ def test_a_long_item_name_ends_in_an_ellipsis_and_the_selected_case_is_shown_who
     full = cases.full.cget("text")
     assert f"{LONG_ITEM} {name}" in full and f"退回原因：{REASON}" in full
     assert cases.full.winfo_ismapped()
+
+
+def test_every_case_number_is_shown_whole_in_the_list(ui, ui_home):
+    now = datetime.now(UTC)
+    session = ui_home.login("clerk1", now=now)
+    general = intake(
+        session,
+        IntakeRequest("G02", ApplicantInput(KNOWN_NAME, KNOWN_ID), G02_FORM, ["id_or_ss_card"]),
+        now=now,
+    )
+    complex_ = _stop_benefit(ui_home, now)
+    assert "-W" in general.case_number  # 511102004-00-…-W0001: the longer kind
+    ui.login()
+    ui.app.nav.open_cases()
+    cases = ui.wait_screen(CasesScreen)
+    view = cases.table.view
+    font = ttk.Style(view).lookup("Treeview", "font")
+
+    for accepted in (general, complex_):
+        cell = cases.table.values(str(accepted.case_id))[0]
+        assert cell == accepted.case_number  # not "511102004-00-20261207-W00…"
+        assert int(view.tk.call("font", "measure", font, cell)) <= int(view.column("number", "width")) - 12
+    item = cases.table.values(str(complex_.case_id))[1]
+    assert item.endswith("…")  # the item's name gives up the room, and is whole under the list
 
 
 def test_the_reviewer_reason_and_the_history_wrap_inside_their_panels(ui, ui_home):

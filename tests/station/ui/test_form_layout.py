@@ -6,6 +6,9 @@
   changes: only the checklist scrolls.
 * The one-time notice (what is missing, 打印一次性告知单) is seen whole at 1366×768 and goes
   away once the materials are complete; so does the form's banner about them.
+* A paid item with three materials and a scan shows every material whole at 1366×768; the
+  checklist's heading never scrolls (under the fee or anywhere), and Tab onto a material
+  scrolls the list just enough to show that material.
 * A base below the 缴费基数 floor is said at the base field too, with what to do.
 * Wrapped text breaks the Chinese way: "PDF" stays whole, no line starts with "。".
 """
@@ -19,6 +22,7 @@ import tkinter as tk
 import customtkinter as ctk
 from PIL import Image
 
+from schema.catalog.models import Material
 from schema.vocabulary import ApplicantKind
 from station_client.ui.form import FormScreen
 from station_client.ui.items import ItemsScreen
@@ -67,9 +71,9 @@ def _space_on(ui, widget) -> None:
     ui.app.update()
 
 
-def _jpeg(path):
+def _jpeg(path, color: str = "white"):
     buffer = io.BytesIO()
-    Image.new("RGB", (600, 800), "white").save(buffer, "JPEG")
+    Image.new("RGB", (600, 800), color).save(buffer, "JPEG")
     path.write_bytes(buffer.getvalue())
     return path
 
@@ -166,12 +170,8 @@ def test_wrapped_text_keeps_latin_words_whole_and_starts_no_line_with_punctuatio
     ui.type_into(form.rows["base"].entry, "1000")
     form._left("base")
     ui.app.update_idletasks()
-    hint = next(
-        w
-        for w in _descendants(form.side)
-        if isinstance(w, ctk.CTkLabel) and "JPG、PNG、PDF" in str(w.cget("text"))
-    )
-    for widget in (hint, form.rows["base"].msg, form.rows["base"].help):
+    reason = form.side.fee_summary  # why the fee is 待计算, in the narrow fee box
+    for widget in (reason, form.rows["base"].msg, form.rows["base"].help):
         inner = widget._label  # the tk label: the lines as drawn
         font, width = inner.cget("font"), widget.cget("wraplength")
         lines = str(inner.cget("text")).split("\n")
@@ -180,5 +180,102 @@ def test_wrapped_text_keeps_latin_words_whole_and_starts_no_line_with_punctuatio
             assert int(inner.tk.call("font", "measure", font, line)) <= width, line
             assert line[0] not in NO_START, lines
         assert "".join(lines).replace(" ", "") == str(widget.cget("text")).replace(" ", "")
-    hint_lines = str(hint._label.cget("text")).split("\n")
-    assert any("PDF" in line for line in hint_lines) and any("10 MB" in line for line in hint_lines)
+    reason_lines = str(reason._label.cget("text")).split("\n")
+    assert any("1,000.00" in line for line in reason_lines)  # an amount is one word, never split
+
+
+def _with_third_material(ui, monkeypatch, code: str) -> None:
+    """The item as it looks with one more material (an agent's ID card): no paid item of
+    today's catalog asks for three, but the panel must hold a paid item that does."""
+    catalog = ui.app.reference.catalog
+    item = catalog.item(code)
+    extra = Material(code="agent_id_card", name="代办人居民身份证（原件）")
+    monkeypatch.setitem(
+        catalog._by_code, code, item.model_copy(update={"materials": (*item.materials, extra)})
+    )
+
+
+def _tab_to(ui, widget, limit: int = 40) -> None:
+    """Press Tab from the focused widget until ``widget`` has the keyboard."""
+    for _ in range(limit):
+        if ui.app.focus_get() is widget:
+            return
+        ui.app.focus_get().event_generate("<Tab>")
+        ui.app.update()
+    raise AssertionError(f"Tab never reached {widget}")
+
+
+def _material(side, code: str) -> list[tk.Misc]:
+    """What the clerk reads and uses of one material: box, scan button, note, thumbnails."""
+    parts = [side.boxes[code], side.attach_buttons[code], side.notes[code]]
+    return parts + ([side.thumbs[code]] if side.thumbs[code].winfo_ismapped() else [])
+
+
+def _heading(side) -> tk.Misc:
+    return next(
+        w
+        for w in _descendants(side)
+        if isinstance(w, ctk.CTkLabel) and w.cget("text") == "材料清单（一次性告知）"
+    )
+
+
+def test_a_paid_item_with_three_materials_and_a_scan_shows_every_row_whole_under_its_heading(
+    ui, tmp_path, monkeypatch
+):
+    ui.login()
+    _with_third_material(ui, monkeypatch, "C012")
+    ui.app.desk.applicant = Applicant(ApplicantKind.PERSON, KNOWN_NAME, id_number=KNOWN_ID, verified=True)
+    ui.app.nav.open_items()
+    ui.wait_screen(ItemsScreen).pick("C012")
+    form = ui.wait_screen(FormScreen)
+    side = form.side
+    form.rows["grade"].set_value("300")
+    ui.type_into(form.rows["year"].entry, month_of_this_year(1)[:4])
+    form.rows["reason"].set_value("interrupted")
+    for name in ("grade", "year", "reason"):
+        form._left(name)  # the clerk leaves each field
+    form.attach_files("id_card", [_jpeg(tmp_path / "身份证.jpg")])
+    ui.settle()
+    codes = [m.code for m in form.item.materials]
+    assert len(codes) == 3 and side.fee_total.cget("text") == "应缴 300.00 元"
+    assert side.thumbs["id_card"].winfo_ismapped()
+
+    for code in codes:  # as the form opens: every material whole, its scan too, nothing scrolled
+        for part in _material(side, code):
+            assert _seen_whole(part), (code, part)
+    assert _seen_whole(side.fee) and _seen_whole(side.missing) and _seen_whole(side.notice_button)
+
+    form.focus_first()
+    ui.app.update()
+    for code in codes:  # the keyboard goes down the list: heading, row and fee stay in view
+        _tab_to(ui, side.boxes[code])
+        ui.app.update_idletasks()
+        assert _seen_whole(_heading(side)) and all(_seen_whole(p) for p in _material(side, code)), code
+        assert _seen_whole(side.fee), code
+
+
+def test_focusing_a_material_scrolls_the_list_just_enough_to_show_that_material(ui, tmp_path):
+    form = _open_form(ui, "C009")
+    form.rows["by_agent"].pick(True)  # four materials, and a scan under each: longer than the list
+    side = form.side
+    codes = [m.code for m in form.item.materials]
+    for n, code in enumerate(codes):
+        form.attach_files(code, [_jpeg(tmp_path / f"{n}.jpg", ("white", "gray", "tan", "navy")[n])])
+    ui.settle()
+    canvas = side.list.canvas
+    assert side.list.inner.winfo_height() > canvas.winfo_height()  # it has to scroll
+    list_bottom = canvas.winfo_rooty() + canvas.winfo_height()
+
+    form.focus_first()
+    ui.app.update()
+    for code in codes:
+        _tab_to(ui, side.boxes[code])
+        ui.app.update_idletasks()
+        parts = _material(side, code)
+        assert all(_seen_whole(p) for p in parts) and _seen_whole(_heading(side)), code
+        if canvas.yview()[0] > 0:  # scrolled, then no further than this material's last line
+            assert max(p.winfo_rooty() + p.winfo_height() for p in parts) >= list_bottom - 4, code
+
+    _tab_to(ui, side.boxes[codes[0]], limit=80)  # Tab goes on round the window and back up
+    ui.app.update_idletasks()
+    assert all(_seen_whole(p) for p in _material(side, codes[0])) and canvas.yview()[0] == 0
