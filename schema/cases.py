@@ -43,6 +43,7 @@ from pydantic import (
 from schema.errors import ContractError
 from schema.fees import Contribution, FeeLine
 from schema.normalize import clean_text, compact_code, to_half_width
+from schema.receipt_numbers import StockRef
 from schema.vocabulary import ApplicantKind, FeeKind, Tier
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -223,6 +224,42 @@ class FeeSummary(BaseModel):
         )
 
 
+class BaseEnrolment(BaseModel):
+    """One enrolment as the station held it (the shape of ``schema.records.EnrolmentRecord``)."""
+
+    model_config = _FROZEN
+
+    insurance: Annotated[str, StringConstraints(max_length=32)]
+    county: Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+    status: Annotated[str, StringConstraints(max_length=16)]
+    since: date
+    unit_uscc: str | None = None
+    version: int = Field(ge=1)
+
+
+class BaseRecord(BaseModel):
+    """The registry values the station checked a registry-changing form against: the rows the
+    item changes (its catalog ``registry_fields``), in ``schema.records.PersonRecord``'s field
+    names. The console's conflict page shows it as what the station started from; nothing
+    beyond those rows (no benefits, cards, contributions) travels.
+
+    The person's fields are None when the item changes only enrolments; ``enrolments`` holds
+    the held enrolments of the insurances the item changes (one it lacks: left out)."""
+
+    model_config = _FROZEN
+
+    version: int = Field(ge=1)  # the person row's version: the case's base_version
+    id_number: Annotated[CodeText, StringConstraints(pattern=_ID_NUMBER)] | None = None
+    name: Name | None = None
+    sex: Literal["M", "F"] | None = None
+    birth_date: date | None = None
+    township: Annotated[str, StringConstraints(pattern=r"^\d{9}$")] | None = None
+    phone: str | None = None  # as unconstrained as PersonRecord.phone: never refuse what the slice holds
+    address: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    residence: Annotated[str, StringConstraints(pattern=r"^\d{9}$")] | None = None
+    enrolments: tuple[BaseEnrolment, ...] = ()
+
+
 class CasePayload(BaseModel):
     """Everything the station knows about a case when the clerk finishes or accepts it."""
 
@@ -246,6 +283,13 @@ class CasePayload(BaseModel):
     promised_provisional: bool = False
     unverified_applicant: bool = False  # accepted offline without a registry match
     base_version: int | None = Field(default=None, ge=0)  # registry row version a change is based on
+    # What the station held at base_version (None: no registry row, or an older station that did
+    # not send it). None is left out of the operation digest, so older operations keep theirs.
+    base_record: BaseRecord | None = None
+    # The 票据号码 of the payment receipt issued with the case (None: nothing collected, or an
+    # older station): the city keeps the highest per station and series, so a PC restored from
+    # a backup never issues one again. Left out of the digest when None, as base_record.
+    receipt_stock: StockRef | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -262,4 +306,6 @@ class CasePayload(BaseModel):
             raise ValueError("a general case is finished at once and has no promised_date")
         if self.promised_date is not None and self.promised_date < self.accepted_at.date():
             raise ValueError("promised_date is before the acceptance date")
+        if self.base_record is not None and self.base_record.version != self.base_version:
+            raise ValueError("base_record is not the version the case is based on")
         return self

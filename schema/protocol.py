@@ -484,6 +484,7 @@ class ChangeKind(StrEnum):
     STATION = "station"  # StationRecord: the receiving station's own name and public contact
     STATION_KEYS = "station_keys"  # schema.document_seal.StationKeysRecord: every station's keys
     RECEIPT_STOCK = "receipt_stock"  # ReceiptStockRecord: the receiving station's 票据号段
+    AUDIT_CHECKPOINT = "audit_checkpoint"  # schema.audit_checkpoint.SignedCheckpoint: the city's audit head
     START_OVER = "start_over"  # drop reference data and pull again from cursor None
 
 
@@ -518,6 +519,9 @@ class PullPage(BaseModel):
     has_more: bool
     start_over: bool = False  # the cursor is unusable (e.g. compacted): pull again from None
     digest: StationDigest | None = None  # on the last page: compare, start over if different
+    # On the last page: the highest seq the server holds for the station. Below what the
+    # station saw acknowledged means the server was restored from a backup: resend the rest.
+    station_last_seq: int | None = Field(default=None, ge=0)
 
 
 # ── enrolment and attachments ───────────────────────────────────────────────────────────
@@ -570,6 +574,18 @@ class EnrolRequest(BaseModel):
         return base64.b64decode(self.public_key)
 
 
+class IssuedStock(BaseModel):
+    """A payment receipt number the city knows a station issued, with its case."""
+
+    model_config = _FROZEN
+
+    case_id: UUID
+    case_number: str
+    status: CaseStatus
+    stock: StockRef
+    applicant_name: str | None = None  # who paid: the desk finds the paper receipt by it too
+
+
 class EnrolResponse(BaseModel):
     model_config = _FROZEN
 
@@ -579,6 +595,14 @@ class EnrolResponse(BaseModel):
     catalog_version: str
     server_cert_sha256: Sha256Hex  # the station pins it (with the city CA)
     document_certificate: DocumentCertificate | None = None  # when the request carried a CSR
+    # The station's last_seq before this enrolment: a PC restored from a backup numbers its new
+    # operations after it (re-enrolment keeps the station's sequence). None from older servers.
+    last_seq: int | None = Field(default=None, ge=0)
+    # The highest 票据号码 the city knows this station issued, per series, and the receipts
+    # behind them: a restored PC moves its stock past them and lists the ones it lacks.
+    # None (left out) when there are none: older clients refuse a field they do not know.
+    receipt_stock_used: tuple[StockRef, ...] | None = None
+    receipts_issued: tuple[IssuedStock, ...] | None = None
 
 
 class AttachmentStatus(BaseModel):

@@ -26,6 +26,14 @@ SERVER_ERROR_CODES: dict[str, tuple[str, str]] = {
     ),
     "database_unreachable": ("服务器命令", "无法连接数据库。请确认数据库已启动、地址和账号正确后重试。"),
     "database_not_migrated": ("服务器命令", "数据库结构不是最新版本。请先运行 `sync-server db upgrade`。"),
+    # backup (sync-server backup)
+    "backup_target_exists": ("服务器命令", "备份文件已存在。请换一个文件名，旧备份不会被覆盖。"),
+    "backup_corrupt": ("服务器命令", "备份副本校验未通过。请检查磁盘后重试。"),
+    "backup_tool_missing": (
+        "服务器命令",
+        "找不到 pg_dump。请安装 PostgreSQL 客户端（Debian：apt install postgresql-client）后重试。",
+    ),
+    "backup_failed": ("服务器命令", "pg_dump 未能完成备份。请检查数据库连接后重试。"),
     # init, serve, seed-demo
     "init_host_invalid": (
         "服务器命令",
@@ -102,6 +110,10 @@ SERVER_ERROR_CODES: dict[str, tuple[str, str]] = {
     "case_number_station": ("上报校验", "案件编号中的服务站编码与本站不符：请检查本机的服务站设置。"),
     "material_missing": ("上报校验", "缺少必交材料：消息写明缺少哪一项，请收齐后重新提交。"),
     "case_exists": ("上报校验", "案件编号或案件标识已在服务器登记过：请核对是否重复受理。"),
+    "case_id_refused": (
+        "上报校验",
+        "本案件的案件标识无法使用：请在本机重新受理该业务（会生成新的标识）；如反复出现，请联系综合业务科。",
+    ),
     "fee_fields_fixed": (
         "上报校验",
         "已收费案件的缴费项目（基数、期间、档次、年度）不能通过补正修改：请撤回本案后重新受理。",
@@ -185,5 +197,10 @@ SERVER_ERROR_CODES: dict[str, tuple[str, str]] = {
     "stats_directory_missing": (
         "统计报表",
         "输出目录不存在。请先建立该目录，或换一个输出位置。",
+    ),
+    # audit checkpoints (sync-server audit checkpoint / verify)
+    "audit_anchor_unusable": (
+        "审计日志",
+        "审计检查点密钥、检查点文件或工作站数据无法使用（消息写明是哪个文件、哪一行）：请从单独保存的备份恢复密钥，或改用运到别处保存的完好检查点文件。",
     ),
 }

@@ -152,6 +152,11 @@ STATION_ERROR_CODES: dict[str, tuple[str, str]] = {
         "同步",
         "本机保存的参考数据与服务器不一致，重新下载后仍不一致。业务照常办理；请联系综合业务科核查。",
     ),
+    "server_lost_operations": (
+        "同步",
+        "市局服务器已从备份恢复，部分早已上报的业务在本机已超过保留期限、无法重新上报。"
+        "请把同步问题中列出的序号告知市局信息科核对补录。",
+    ),
     # the station's data on this PC
     "store_unusable": (
         "本机数据",
@@ -163,6 +168,32 @@ STATION_ERROR_CODES: dict[str, tuple[str, str]] = {
         "本机加密数据无法解开（可能已损坏或被改动）：请联系综合业务科检查本机数据。",
     ),
     "crypto_failed": ("本机数据", "本机数据加解密失败：请联系综合业务科检查本机数据。"),
+    # backup and restore (station-client backup / restore, the window's scheduled backup)
+    "backup_not_configured": (
+        "备份与恢复",
+        "尚未设置备份位置：请站长运行 station-client backup --configure <文件夹>（U 盘或共享文件夹）。",
+    ),
+    "backup_dir_missing": ("备份与恢复", "备份位置不存在：请插好 U 盘或连上共享文件夹，确认路径后重试。"),
+    "backup_dir_unwritable": ("备份与恢复", "备份位置无法写入：请检查权限或换一个位置。"),
+    "backup_missing": ("备份与恢复", "找不到备份文件：请核对路径。"),
+    "backup_manifest_missing": (
+        "备份与恢复",
+        "备份文件旁边缺少完好的说明文件（.json）：请连同它一起复制后重试。",
+    ),
+    "backup_corrupt": ("备份与恢复", "备份文件已损坏或与说明文件不符：请改用上一份备份。"),
+    "backup_not_a_station": ("备份与恢复", "所选文件不是已注册服务站的数据备份：请选择正确的备份文件。"),
+    "restore_home_not_empty": (
+        "备份与恢复",
+        "数据目录中已有服务站数据：恢复只能放进新的空目录，请用 --home 指定一个新目录。",
+    ),
+    "reenrol_needs_key": (
+        "备份与恢复",
+        "从备份恢复的数据重新注册需要本服务站的恢复密钥：请输入站长保管的恢复密钥后重试。",
+    ),
+    "reenrol_other_station": (
+        "备份与恢复",
+        "注册码属于另一个服务站：请向综合业务科索取本站的注册码（sync-server station new-code）。",
+    ),
     # the station-client command line
     "home_not_enrolled": (
         "工作站命令",

@@ -14,6 +14,9 @@ when used (fast start, and a build without the sync agent still runs the rest)::
     status      commands/status.py      outbox, attachments, last sync, catalog version
     passwd      commands/passwd.py      a clerk changes their password (the one-time one first)
     sync        commands/sync.py        one sync round (written with the sync agent)
+    backup      commands/backup.py      the encrypted store copied to the backup folder; --configure DIR
+    restore     commands/restore.py     a backup put into a new home (recovery key), then enroll again
+    lost        commands/restore.py     cases the city holds that a restored store lacked
     gui         commands/gui.py         the station's window (also what ``station-client`` alone opens)
 
 The desk's commands (from intake to receipt) log a clerk in (``--user``, the password from
@@ -44,6 +47,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("station_client.commands.status", "status"),
     "passwd": ("station_client.commands.passwd", "passwd"),
     "sync": ("station_client.commands.sync", "sync"),
+    "backup": ("station_client.commands.backup", "backup"),
+    "restore": ("station_client.commands.restore", "restore"),
+    "lost": ("station_client.commands.restore", "lost"),
     "gui": ("station_client.commands.gui", "gui"),
 }
 

@@ -5,7 +5,9 @@ sync agent decides what to do from our classes and codes alone::
 
     SyncError                 a sync request did not do its work (code, message for the clerk)
     ├── TransientError        try again later: network down, timeout, connection cut, 5xx,
-    │                         429 and other RETRYABLE_CODES (retry_after when the server said)
+    │   │                     429 and other RETRYABLE_CODES (retry_after when the server said)
+    │   └── ConnectionClosedError  the connection broke under the request (a stale keep-alive
+    │                         connection): idempotent requests are sent again once at once
     ├── RefusedError          the server answered a coded 4xx refusal: auth_*, station_revoked,
     │                         sequence_gap, cursor_invalid, batch_too_large … (code, detail)
     ├── UntrustedServerError  the server's certificate is not from the pinned city CA
@@ -61,6 +63,10 @@ DOCUMENT_CERTIFICATE_PATH = f"{API}/document-certificate"
 # resolution and rides on network latency, so small differences are noise.
 DATE_HEADER_TOLERANCE_SECONDS = 30
 GZIP_LEVEL = 6
+# An idle connection is closed by us after this long, well before the server would close it
+# (sync-server serve --keep-alive, 75 s by default): a request then never meets a connection
+# the server closed a moment before (that one is still retried once when idempotent).
+KEEPALIVE_EXPIRY_SECONDS = 5.0
 
 MSG_OFFLINE = "无法连接市社保服务器，请检查网络；恢复后会自动重试。"
 MSG_TIMEOUT = "连接市社保服务器超时，网络可能较慢；稍后会自动重试。"
@@ -116,6 +122,11 @@ class ProtocolError(SyncError):
     """The answer does not follow the contract."""
 
 
+class ConnectionClosedError(TransientError):
+    """The connection broke before an answer came: most often a keep-alive connection the
+    server had just closed, which the pool handed out again. Same code as any lost link."""
+
+
 def pinned_context(ca_file: Path | str) -> ssl.SSLContext:
     """An SSL context that trusts only the city CA (never the system's store)."""
     return ssl.create_default_context(cafile=str(ca_file))
@@ -128,6 +139,7 @@ def make_client(server_url: str, ca_file: Path | str, *, timeout: float = 30.0) 
         verify=pinned_context(ca_file),
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         headers={"User-Agent": "leshan-station-client/1"},
+        limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS),
     )
 
 
@@ -193,21 +205,22 @@ class Transport:
     # ── the operations of the protocol ────────────────────────────────────────────────
 
     def push(self, batch_json: bytes) -> PushResponse:
-        """Send a ``PushBatch`` already serialised (the outbox's exact operation bytes)."""
-        response = self._signed("POST", PUSH_PATH, body=batch_json, compress=True)
+        """Send a ``PushBatch`` already serialised (the outbox's exact operation bytes).
+        Idempotent: the server answers a batch it already applied with the original results."""
+        response = self._signed("POST", PUSH_PATH, body=batch_json, compress=True, idempotent=True)
         return _parse(response, PushResponse)
 
     def pull(self, request: PullRequest) -> PullPage:
         params: dict[str, str | int] = {"limit": request.limit}
         if request.cursor is not None:
             params["cursor"] = request.cursor
-        response = self._signed("GET", PULL_PATH, params=params)
+        response = self._signed("GET", PULL_PATH, params=params, idempotent=True)
         return _parse(response, PullPage)
 
     def attachment_status(self, sha256: str, *, size: int, media_type: str) -> AttachmentStatus:
         """How many bytes of the attachment the server holds (it starts one if none)."""
         params: dict[str, str | int] = {"size": size, "media_type": media_type}
-        response = self._signed("GET", f"{ATTACHMENT_PATH}/{sha256}", params=params)
+        response = self._signed("GET", f"{ATTACHMENT_PATH}/{sha256}", params=params, idempotent=True)
         return _parse(response, AttachmentStatus)
 
     def upload_chunk(
@@ -220,6 +233,7 @@ class Transport:
             params=params,
             body=data,
             content_type="application/octet-stream",
+            idempotent=True,  # a chunk at an offset: sent twice, the server says where it is
         )
         return _parse(response, AttachmentStatus)
 
@@ -243,25 +257,35 @@ class Transport:
         body: bytes = b"",
         compress: bool = False,
         content_type: str = "application/json",
+        idempotent: bool = False,
     ) -> httpx.Response:
+        """Sign and send; signed again and resent once after a clock-skew refusal, and once
+        (when ``idempotent``) after a connection that closed before answering."""
         url = httpx.URL(path, params=dict(params or {}))
         path_with_query = url.raw_path.decode("ascii")
         wire = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0) if compress else body
         headers = {"Content-Type": content_type} if body else {}
         if compress:
             headers["Content-Encoding"] = "gzip"
-        for attempt in range(2):
-            signed = sign_request(
+        skew_retried = closed_retried = False
+        while True:
+            signed = sign_request(  # a fresh nonce each time: a resend is a new request
                 self._key, method, path_with_query, wire, self.station_id, timestamp=int(self.now())
             )
-            response = self._send(method, path_with_query, wire, {**headers, **signed})
+            try:
+                response = self._send(method, path_with_query, wire, {**headers, **signed})
+            except ConnectionClosedError:
+                if not idempotent or closed_retried:
+                    raise
+                closed_retried = True  # httpx dropped the dead connection: the resend opens a new one
+                continue
             if response.is_success:
                 return response
             error = error_from_response(response)
-            if attempt == 0 and error.code == "auth_clock_skew" and self._learn_skew(error.detail):
+            if not skew_retried and error.code == "auth_clock_skew" and self._learn_skew(error.detail):
+                skew_retried = True
                 continue  # signed again with the server's time
             raise error
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def _send(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
         response = _request(self.client, method, url, body, headers)
@@ -294,6 +318,14 @@ def _request(
         return client.request(method, url, content=body or None, headers=headers)
     except httpx.TimeoutException as exc:
         raise TransientError("network_timeout", MSG_TIMEOUT, {"error": type(exc).__name__}) from exc
+    except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+        # The link was there but broke under the request ("Server disconnected without sending
+        # a response", connection reset): what a stale keep-alive connection looks like.
+        if _is_certificate_failure(exc):
+            raise UntrustedServerError("server_untrusted", MSG_UNTRUSTED, {"error": str(exc)}) from exc
+        raise ConnectionClosedError(
+            "network_unreachable", MSG_OFFLINE, {"error": type(exc).__name__}
+        ) from exc
     except httpx.TransportError as exc:  # connect, read, write, protocol, proxy errors
         if _is_certificate_failure(exc):
             raise UntrustedServerError("server_untrusted", MSG_UNTRUSTED, {"error": str(exc)}) from exc
@@ -321,6 +353,7 @@ def _parse(response: httpx.Response, model: type[M]) -> M:
 
 
 __all__ = [
+    "ConnectionClosedError",
     "ProtocolError",
     "RefusedError",
     "SyncError",

@@ -139,5 +139,13 @@ def _register_commands() -> None:
 
     main.add_command(receipts.receipts)
 
+    from sync_server.commands import backup
+
+    main.add_command(backup.backup)
+
+    from sync_server.commands import feed
+
+    main.add_command(feed.feed)
+
 
 _register_commands()

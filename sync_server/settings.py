@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     lockout_minutes: int = 15
     session_idle_minutes: int = 30
     pull_page_size: int = Field(default=500, ge=1, le=1000)
+    # `sync-server feed prune` deletes feed rows older than this that every active station
+    # (pulled within this window) has seen; a station away longer starts over.
+    feed_retention_days: int = Field(default=90, ge=1)
     # A push that finds seqs missing waits this long for them (a station's previous batch
     # may still be in another worker's hands) before answering sequence_gap.
     push_gap_wait_seconds: float = Field(default=10.0, ge=0, le=60)

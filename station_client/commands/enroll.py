@@ -9,7 +9,17 @@ from pathlib import Path
 import click
 import httpx
 
-from station_client.commands.common import Failure, guarded, home_option, paths_of
+from station_client.commands.common import (
+    RECOVERY_ENV,
+    Failure,
+    guarded,
+    home_option,
+    open_existing,
+    paths_of,
+    secret,
+)
+from station_client.paths import StationPaths
+from station_client.services import backup as backups
 from station_client.services.enrolment import enrol, initial_pull
 
 
@@ -22,6 +32,18 @@ def _client(server: str, ca: Path) -> httpx.Client:
         raise Failure(
             "ca_unusable", f"根证书文件 {ca} 无法读取（{exc.reason or exc}）：请使用综合业务科提供的 ca.pem。"
         ) from exc
+
+
+def _restored_key(paths: StationPaths) -> str | None:
+    """The recovery key when the home holds a store restored from a backup, else None."""
+    if not paths.db.exists():
+        return None
+    db = open_existing(paths)
+    try:
+        restored = backups.needs_enrol(db)
+    finally:
+        db.close()
+    return secret(RECOVERY_ENV, "恢复密钥（重新注册从备份恢复的数据）") if restored else None
 
 
 @click.command("enroll")
@@ -47,17 +69,29 @@ def enroll(home: str | None, server: str, ca: Path, code: str, station_name: str
     ca_pem = ca.read_bytes()
     if b"-----BEGIN CERTIFICATE-----" not in ca_pem:
         raise Failure("ca_unusable", f"{ca} 不是 PEM 格式的证书：请使用综合业务科提供的 ca.pem。")
+    key = _restored_key(paths)
     with _client(server, ca) as client:
         result = enrol(
-            paths, server_url=server, ca_pem=ca_pem, code=code, client=client, station_name=station_name
+            paths,
+            server_url=server,
+            ca_pem=ca_pem,
+            code=code,
+            client=client,
+            station_name=station_name,
+            recovery_key=key,
         )
         click.echo(f"注册成功：服务站 {result.station_code}（数据目录 {paths.home}）。")
-        click.echo("")
-        click.echo("恢复密钥（只显示这一次，请抄写或打印后交站长锁柜保管）：")
-        click.echo(f"    {result.recovery_key}")
-        click.echo("所有柜员密码都丢失时，用它恢复本机数据；本机第一位柜员首次登录时也需要输入它。")
-        click.echo("")
+        if result.resumed:  # a home restored from a backup: same data, same recovery key
+            click.echo("从备份恢复的数据已重新注册为原服务站，恢复密钥不变；未上报的业务继续上报。")
+        else:
+            click.echo("")
+            click.echo("恢复密钥（只显示这一次，请抄写或打印后交站长锁柜保管）：")
+            click.echo(f"    {result.recovery_key}")
+            click.echo("所有柜员密码都丢失时，用它恢复本机数据；本机第一位柜员首次登录时也需要输入它。")
+            click.echo("")
         problem = initial_pull(paths, result.dek, client)
+    if result.resumed:
+        click.echo("备份之后受理、本机没有的业务（同步后）请用 station-client lost 查看。")
     if problem is None:
         click.echo("已下载业务目录、费率表、人员名单和本乡镇参保登记信息。")
     else:

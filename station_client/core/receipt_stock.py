@@ -39,6 +39,26 @@ def _next_in(r: ReceiptRange, last_used: int | None) -> int | None:
     return start if start <= r.last else None
 
 
+def past_floor(
+    ranges: Sequence[ReceiptRange], last_used: Mapping[int, int], floor: Iterable[StockRef]
+) -> dict[int, int]:
+    """``last_used`` moved past numbers issued elsewhere: a PC restored from a backup learns
+    from the city (at re-enrolment) the highest 票据号码 the lost PC issued per series.
+
+    The range holding such a number is used up to it, and every range allocated before it is
+    used up (the stock is used in allocation order)."""
+    out = dict(last_used)
+    for ref in floor:
+        holder = next((r for r in ranges if r.holds(ref.series, ref.number)), None)
+        if holder is None:
+            continue
+        out[holder.range_id] = max(out.get(holder.range_id, 0), ref.number)
+        for r in ranges:
+            if r.range_id < holder.range_id:
+                out[r.range_id] = r.last
+    return out
+
+
 def state(ranges: Sequence[ReceiptRange], last_used: Mapping[int, int]) -> StockState:
     """``last_used``: the highest number used in each range (by ``range_id``; absent: none)."""
     ordered = sorted(ranges, key=lambda r: r.range_id)

@@ -3,6 +3,7 @@
 session      offline login, lockout, idle lock, switching clerks, unlocking the data key
 password_change  a clerk's own new password: re-wrapped data key, outbox operation
 enrolment    enrol this PC with the city server; keys, pinned CA, recovery key
+backup       the encrypted store copied to a second place, restored on a new PC, lost cases
 reference    catalog, rates and working-day calendar: pulled copy or the built-in one
 registry     the township's registry slice: find by ID number or name, apply records
 person_search  a person of the slice by ID number, name, part of a name or pinyin
@@ -20,6 +21,7 @@ payment_notice_pdf  the 缴费通知单 on one page: reference in groups of four
 receipt_seal the seal in a receipt's QR code (a URL on the city server)
 pdf_signing  the PAdES signature on payment receipt PDFs; the station's document certificate
 station_contact  the station's own phone and address from the city, printed on documents
+audit_anchor  the city's latest signed audit checkpoint, kept to check the city's audit log against
 document_check  核验: a printed document's seal checked offline with the keys the desk holds
 desk         the workbench's figures for today and how the desk uses the catalog
 caselist     this station's cases: filters, search    case_detail   one case and its history

@@ -35,6 +35,7 @@ from station_client.core import operation_drafts
 from station_client.core.daily_close import DayReceipt
 from station_client.core.errors import StationError
 from station_client.crypto.keys import DataKey
+from station_client.services import backup
 from station_client.services.errors import ServiceError
 from station_client.services.session import Session
 from station_client.store import audit, outbox
@@ -49,6 +50,9 @@ class DayView:
     receipts: tuple[DayReceipt, ...]  # not yet closed, in issue order
     earlier: tuple[store.CloseRow, ...]  # the day's closes made before
     pending_days: tuple[date, ...]  # every day up to today with receipts not yet closed
+    # A store restored from a backup: the day's cases it lost (受理编号 and 票据号码); their
+    # receipts are not in this store, so the count cannot cover them.
+    lost: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -117,6 +121,10 @@ def day_view(session: Session, day: date, now: datetime) -> DayView:
         receipts=tuple(open_receipts(db, session.dek, day)),
         earlier=tuple(earlier),
         pending_days=tuple(_pending_days(db, rules.business_day(now))),
+        lost=tuple(
+            f"{c.case_number}（票据号码 {c.receipt_stock}）" if c.receipt_stock else c.case_number
+            for c in backup.lost_on_day(db, day)
+        ),
     )
 
 

@@ -8,13 +8,14 @@ moves the station's ``status`` to the server's; a record of the *same* version o
 fills in what is missing (the decision text, the due date), so a decision and the status
 record of the same step may arrive in either order, and a replayed page never undoes a
 supplement or withdrawal the clerk has made since. Records of cases this station does
-not hold are ignored (False).
+not hold are ignored (False), except in a store restored from a backup: there they are
+cases taken after the backup, listed as lost (services/backup.note_lost).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlite_utils import Database
@@ -22,6 +23,7 @@ from sqlite_utils import Database
 from schema.records import CaseStatusRecord, DecisionRecord
 from station_client.core.case_document import CaseDocument
 from station_client.crypto.keys import DataKey
+from station_client.services import backup
 from station_client.store import cases
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,10 @@ def apply_decision(
     case_id = str(record.case_id)
     row = cases.get_row(db, case_id)
     if row is None:
-        log.warning("decision for unknown case %s ignored", case_id)
+        if not backup.note_lost(
+            db, case_id, record.case_number, record.status.value, now or datetime.now(UTC)
+        ):
+            log.warning("decision for unknown case %s ignored", case_id)
         return False
     doc = cases.get_doc(db, dek, case_id)
     assert doc is not None  # the row is there, so is its document
@@ -58,7 +63,11 @@ def apply_case_status(
     case_id = str(record.case_id)
     row = cases.get_row(db, case_id)
     if row is None:
-        log.warning("status for unknown case %s ignored", case_id)
+        # A restored store meets the cases only the lost one held: listed, never silently.
+        if not backup.note_lost(
+            db, case_id, record.case_number, record.status.value, now or datetime.now(UTC)
+        ):
+            log.warning("status for unknown case %s ignored", case_id)
         return False
     if record.version < row.version:
         return False

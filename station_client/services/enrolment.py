@@ -14,6 +14,9 @@
 
 The first pull (reference data, staff, the registry slice) is :func:`initial_pull`,
 which runs one round of the sync agent with the DEK still in memory.
+
+A home restored from a backup enrols again with a new code as the same station (new keys;
+the data key, recovery key, cases and outbox stay; the city keeps the station's sequence).
 """
 
 from __future__ import annotations
@@ -30,13 +33,13 @@ from sqlite_utils import Database
 
 from schema.protocol import EnrolRequest, EnrolResponse
 from station_client.crypto import station_key
-from station_client.crypto.keys import DataKey
+from station_client.crypto.keys import DataKey, WrongCredential
 from station_client.crypto.recovery import generate_recovery_key
-from station_client.crypto.wraps import wrap_for_recovery
+from station_client.crypto.wraps import unwrap_with_recovery, wrap_for_recovery
 from station_client.paths import StationPaths
-from station_client.services import pdf_signing
+from station_client.services import backup, pdf_signing, receipt_stock
 from station_client.services.errors import ServiceError
-from station_client.store import keys, meta, open_store
+from station_client.store import audit, cases, keys, meta, open_store
 from station_client.store.codec import iso
 
 
@@ -55,6 +58,7 @@ class EnrolmentResult:
     catalog_version: str
     recovery_key: str = field(repr=False)
     dek: DataKey = field(repr=False)
+    resumed: bool = False  # a restored store enrolled again: same data key, same recovery key
 
 
 def initialise_station(
@@ -93,6 +97,76 @@ def initialise_station(
     return dek, recovery_key
 
 
+def _restored_dek(db: Database, recovery_key: str | None) -> DataKey:
+    wrap = keys.get_wrap(db, "recovery")
+    if not recovery_key or wrap is None:
+        raise ServiceError(
+            "reenrol_needs_key",
+            "本机数据是从备份恢复的：重新注册需要本服务站的恢复密钥（注册时打印、由站长保管），请输入后重试。",
+        )
+    try:
+        return unwrap_with_recovery(wrap, recovery_key)
+    except WrongCredential:
+        raise ServiceError(
+            "login_wrong_recovery_key", "恢复密钥不正确：请对照注册时打印的恢复密钥逐位核对后重新输入。"
+        ) from None
+
+
+def _resume_station(
+    db: Database,
+    dek: DataKey,
+    response: EnrolResponse,
+    private_key: Ed25519PrivateKey,
+    document_key: ec.EllipticCurvePrivateKey,
+    *,
+    server_url: str,
+    now: datetime,
+) -> None:
+    """The restored store takes its new keys; its outbox goes on after the city's last_seq."""
+    held = meta.station_id(db)
+    if response.station_id != held:
+        raise ServiceError(
+            "reenrol_other_station",
+            f"注册码属于服务站 {response.station_id}，而恢复的数据属于服务站 {held}："
+            "请向综合业务科索取本站的注册码（sync-server station new-code）。",
+            {"station_id": held, "code_station_id": response.station_id},
+        )
+    with db.atomic():
+        keys.put_secret(db, dek, station_key.SECRET_NAME, station_key.private_bytes(private_key))
+        meta.put_many(
+            db,
+            {
+                meta.SERVER_URL: server_url,
+                meta.SERVER_CERT_SHA256: response.server_cert_sha256,
+                meta.PUBLIC_KEY: station_key.public_key_b64(private_key),
+                meta.ENROLLED_AT: iso(now),
+                meta.SERVER_SEQ_FLOOR: str(response.last_seq or 0),
+                backup.RESTORED_NEEDS_ENROL: None,
+            },
+        )
+        if response.document_certificate is not None:
+            pdf_signing.keep(db, dek, document_key, response.document_certificate)
+        _resume_receipts(db, dek, response, now)
+        audit.append(
+            db,
+            at=now,
+            actor="system",
+            action="station.reenrol",
+            entity="station",
+            entity_id=held,
+            detail={"server_last_seq": response.last_seq or 0},
+        )
+
+
+def _resume_receipts(db: Database, dek: DataKey, response: EnrolResponse, now: datetime) -> None:
+    """The stock moves past the 票据号码 the lost PC issued (never printed twice); the receipts
+    of cases this store lacks are listed with them as lost."""
+    receipt_stock.keep_floor(db, response.receipt_stock_used or ())
+    for issued in response.receipts_issued or ():
+        if cases.get_row(db, str(issued.case_id)) is None:
+            backup.note_lost_receipt(db, dek, issued, now)
+
+
 def enrol(
     paths: StationPaths,
     *,
@@ -102,15 +176,24 @@ def enrol(
     client: httpx.Client,
     station_name: str | None = None,
     now: datetime | None = None,
+    recovery_key: str | None = None,
 ) -> EnrolmentResult:
-    """Enrol this home with the city server; ServiceError with the server's Chinese reason otherwise."""
+    """Enrol this home with the city server; ServiceError with the server's Chinese reason otherwise.
+
+    A home restored from a backup (services/backup.py) is enrolled again as the same station
+    with a new key: the recovery key opens its data key, the outbox and cases stay.
+    """
     from station_client.transport import SyncError
     from station_client.transport import enrol as post_enrol
 
     now = now or datetime.now(UTC)
     db = open_store(paths.ensure().home)
     try:
-        if (existing := meta.station_id(db)) is not None:
+        existing = meta.station_id(db)
+        restored_dek = None
+        if existing is not None and backup.needs_enrol(db):
+            restored_dek = _restored_dek(db, recovery_key)
+        elif existing is not None:
             raise ServiceError(
                 "already_enrolled",
                 f"本机数据目录已注册为服务站 {existing}：如需重新注册，请先请综合业务科注销本站，"
@@ -135,6 +218,20 @@ def enrol(
             response = post_enrol(client, request)
         except SyncError as exc:
             raise ServiceError(exc.code, exc.message, exc.detail) from exc
+        if restored_dek is not None and recovery_key is not None:
+            _resume_station(
+                db, restored_dek, response, private_key, document_key, server_url=server_url, now=now
+            )
+            paths.ca.write_bytes(ca_pem)
+            return EnrolmentResult(
+                response.station_id,
+                response.station_code,
+                response.division_code,
+                response.catalog_version,
+                recovery_key,
+                restored_dek,
+                resumed=True,
+            )
         paths.ca.write_bytes(ca_pem)
         dek, recovery_key = initialise_station(
             db, response, private_key, server_url=server_url, now=now, document_key=document_key

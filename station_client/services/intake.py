@@ -11,7 +11,8 @@ receipts and its audit entry — or nothing at all.
   date in working days, or ``None`` and a warning when that year's holidays are unknown.
 * A person not in the local slice is accepted as ``unverified_applicant``: the server
   resolves them at sync. A registry-changing item carries ``base_version``, the local
-  PersonRecord version, when the person is known.
+  PersonRecord version, when the person is known, and ``base_record``, the values of the
+  rows it changes as held then (the console's conflict page shows them).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from uuid import UUID, uuid4
 
 from pydantic import ValidationError
 
-from schema.cases import AttachmentRef, CasePayload
+from schema.cases import AttachmentRef, BaseRecord, CasePayload
 from schema.catalog import CatalogItem
 from schema.catalog.effects import ItemEffect
 from schema.eligibility import schemes_held
@@ -33,6 +34,7 @@ from schema.errors import IdentifierError
 from schema.identifiers import parse_resident_id
 from schema.lifecycle import CaseEvent, CaseFacts, CaseStatus, transition
 from schema.protocol import OperationKind
+from schema.records import PersonRecord
 from schema.vocabulary import InsuranceType, Role, Tier
 from schema.workdays import mark_provisional
 from station_client.core import operation_drafts
@@ -139,10 +141,30 @@ class IntakeResult:
         return out
 
 
+def base_record(person: PersonRecord, item: CatalogItem) -> BaseRecord | None:
+    """What the form was checked against, for the rows the item changes (its registry_fields):
+    the person's row for ``person.*``, each named enrolment held for ``enrolment.*``; None
+    when it changes neither (contributions, cards …). The console shows it when the change
+    meets a newer registry row."""
+    fields = item.registry_fields
+    insurances = {f.partition(".")[2] for f in fields if f.startswith("enrolment.")}
+    held = [e.model_dump(mode="json") for e in person.enrolments if e.insurance.value in insurances]
+    row = ("id_number", "name", "sex", "birth_date", "township", "phone", "address", "residence")
+    own = (
+        person.model_dump(mode="json", include=set(row))
+        if any(f.startswith("person.") for f in fields)
+        else {}
+    )
+    if not own and not insurances:
+        return None
+    return BaseRecord.model_validate({**own, "version": person.version, "enrolments": held})
+
+
 def _subject(
     session: Session, checked: CheckedIntake, warnings: list[Notice]
-) -> tuple[bool, int | None, str]:
-    """(unverified, base_version, applicant_hmac) from the local registry slice."""
+) -> tuple[bool, PersonRecord | None, str]:
+    """(unverified, the person a registry change is based on, applicant_hmac) from the local
+    registry slice; the person only for a registry-changing item."""
     applicant, dek = checked.applicant, session.dek
     if applicant.id_number is None:  # a unit: no local unit registry; the server checks it
         return False, None, dek.index(f"uscc:{applicant.uscc}")
@@ -158,7 +180,7 @@ def _subject(
                 "applicant.name",
             )
         )
-    return False, person.version if checked.item.changes_registry else None, key
+    return False, person if checked.item.changes_registry else None, key
 
 
 def _enrolled(session: Session, applicant: ApplicantInput, today: date) -> frozenset[InsuranceType] | None:
@@ -214,7 +236,8 @@ def intake(session: Session, request: IntakeRequest, *, now: datetime | None = N
         enrolled=_enrolled(session, request.applicant, today),
     )
     warnings = list(checked.warnings)
-    unverified, base_version, applicant_hmac = _subject(session, checked, warnings)
+    unverified, based_on, applicant_hmac = _subject(session, checked, warnings)
+    base_version = None if based_on is None else based_on.version
     if item.effect is ItemEffect.DEATH:
         warnings += _deceased_still_paid(session, checked.form)
     status = _status(session, item.tier)
@@ -224,6 +247,10 @@ def intake(session: Session, request: IntakeRequest, *, now: datetime | None = N
         number = format_case_number(
             session.station_code, today, counters.next_value(db, case_counter_name(today)), item.tier
         )
+        # The 票据号码 travels in the case (the city keeps the highest issued, for a restored PC);
+        # write_receipts prints the same number, in this transaction.
+        paid = checked.fee is not None and checked.fee.collected > 0
+        stock = receipt_stock.take(db) if paid else None
         try:
             payload = CasePayload(
                 case_id=case_id,
@@ -242,6 +269,8 @@ def intake(session: Session, request: IntakeRequest, *, now: datetime | None = N
                 promised_provisional=checked.promised_provisional,
                 unverified_applicant=unverified,
                 base_version=base_version,
+                base_record=None if based_on is None else base_record(based_on, item),
+                receipt_stock=stock,
             )
             draft = operation_drafts.draft(
                 kind=OperationKind.CASE_ACCEPT,

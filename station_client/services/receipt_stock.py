@@ -18,6 +18,8 @@ receipts from them, voiding a receipt with a second staff member, a day's receip
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -45,6 +47,7 @@ from station_client.store import audit, counters, meta, outbox, staff
 from station_client.store import receipts as store
 
 VERSION_KEY = "receipt_stock_version"  # meta: the version of the ranges held
+FLOOR_KEY = "receipt_stock_floor"  # meta: numbers the lost PC issued (a restored store), JSON
 MAX_REASON = 200
 
 
@@ -63,9 +66,20 @@ def apply_change(db: Database, change: Change) -> bool:
     return True
 
 
+def floor(db: Database) -> list[StockRef]:
+    """The highest 票据号码 per series the city knew this station had issued when a restored
+    store re-enrolled (services/enrolment.py); empty otherwise."""
+    text = meta.get(db, FLOOR_KEY)
+    return [StockRef.model_validate(item) for item in json.loads(text)] if text else []
+
+
+def keep_floor(db: Database, refs: Iterable[StockRef]) -> None:
+    meta.put(db, FLOOR_KEY, json.dumps([r.model_dump() for r in refs]))
+
+
 def state(db: Database) -> rules.StockState:
     held = store.ranges(db)
-    return rules.state(held, store.last_used(db, held))
+    return rules.state(held, rules.past_floor(held, store.last_used(db, held), floor(db)))
 
 
 def take(db: Database) -> StockRef:
@@ -340,6 +354,7 @@ def stock_receipts(db: Database, dek: DataKey, case_id: str) -> list[StockReceip
         if void is not None:
             new = store.row(db, void.replaced_by) if void.replaced_by else None
             again = f"；已换开 {new.stock.text}" if new is not None and new.stock is not None else ""
-            line += f"　已作废（{void.reason}；复核人 {names.get(void.witness, void.witness)}{again}）"
+            done = "已作废" if void.replaced_by else "已作废退款"  # no new receipt: the cash went back
+            line += f"　{done}（{void.reason}；复核人 {names.get(void.witness, void.witness)}{again}）"
         out.append(StockReceipt(number, row.stock.text, void is not None, line))
     return out

@@ -99,7 +99,7 @@ def write_receipts(
     # The paper's number comes from the city's stock, in this transaction (no stock left:
     # receipt_stock_empty, nothing is saved); the daily ``…-F0003`` stays the receipt's own
     # number, the one its QR code seals.
-    stock = receipt_stock.take(db)
+    stock = payload.receipt_stock or receipt_stock.take(db)  # intake took it for the payload
     day = local_day(now)
     station_code = parse_case_number(payload.case_number).station_code
     number = format_receipt_number(station_code, day, counters.next_value(db, receipt_counter_name(day)))

@@ -27,6 +27,10 @@ CATALOG_VERSION = "catalog_version"
 NEXT_SEQ = "next_seq"
 ENROLLED_AT = "enrolled_at"
 PUBLIC_KEY = "public_key"
+# a store restored from a backup (services/backup.py): the outbox rows the copy held, and the
+# city's last_seq for this station learnt at re-enrolment (sync/outbox_rows.next_seq)
+RESTORED_MAX_LOCAL_ID = "restored_max_local_id"
+SERVER_SEQ_FLOOR = "server_seq_floor"
 
 
 def get(db: Database, key: str, default: str | None = None) -> str | None:

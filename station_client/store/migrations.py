@@ -319,7 +319,35 @@ def _v9(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
+def _v10(db: Database) -> None:
+    # Cases the city holds from this station that a store restored from a backup lost (taken
+    # after the backup): found by the pull, listed for the clerk to retake from the paper
+    # receipt (services/backup.py). Only the 受理编号 and the city's status: no personal data.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS lost_cases (
+        case_id TEXT PRIMARY KEY,
+        case_number TEXT NOT NULL,
+        status TEXT NOT NULL,
+        found_at TEXT NOT NULL)"""
+    )
+
+
+def _v11(db: Database) -> None:
+    # The 票据号码 of a lost case's payment receipt, as the city knows it (learnt at
+    # re-enrolment): the clerk finds the paper receipt by it; the applicant's name sealed
+    # under the data key; when the clerk marked the case retaken (the window stops showing it).
+    held = {c.name for c in db["lost_cases"].columns}  # re-runnable over a store already there
+    for name, kind in (
+        ("receipt_stock", "TEXT"),
+        ("applicant_enc", "BLOB"),
+        ("acknowledged_at", "TEXT"),
+        ("acknowledged_by", "TEXT"),
+    ):
+        if name not in held:
+            db.execute(f"ALTER TABLE lost_cases ADD COLUMN {name} {kind}")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -154,6 +154,16 @@ def highest_seq(db: Database) -> int:
     return int(db.execute("SELECT coalesce(max(seq), 0) FROM outbox").fetchone()[0])
 
 
+def unnumbered_count(db: Database) -> int:
+    """Rows not yet numbered (still to be sent for the first time)."""
+    return int(db.execute("SELECT count(*) FROM outbox WHERE seq IS NULL").fetchone()[0])
+
+
+def highest_local_id(db: Database) -> int:
+    """The newest row's local id (0 when the outbox is empty)."""
+    return int(db.execute("SELECT coalesce(max(local_id), 0) FROM outbox").fetchone()[0])
+
+
 @dataclass(frozen=True)
 class StoredOp:
     """An outbox row as the clerk's screens show it (no payload: that needs the data key)."""
@@ -293,3 +303,47 @@ def reopen(db: Database, local_ids: Iterable[int]) -> None:
         "UPDATE outbox SET state = ?, acked_at = NULL WHERE local_id = ?",
         [(OpState.PENDING.value, i) for i in local_ids],
     )
+
+
+# ── retention: acknowledged rows are kept a while, for a server restored from a backup ──
+
+PURGED_THROUGH = "outbox_purged_through_seq"  # meta: the highest seq ever purged (0: none)
+
+
+def purged_through(db: Database) -> int:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [PURGED_THROUGH]).fetchone()
+    return 0 if row is None or row[0] is None else int(row[0])
+
+
+def highest_acknowledged(db: Database) -> int:
+    """The highest seq the server ever acknowledged (purged rows count: they were done)."""
+    row = db.execute("SELECT coalesce(max(seq), 0) FROM outbox WHERE acked_at IS NOT NULL").fetchone()
+    return max(int(row[0]), purged_through(db))
+
+
+def purge_acknowledged(db: Database, before: datetime) -> int:
+    """Delete done rows acknowledged before ``before`` (one transaction); returns how many.
+
+    Refused rows stay: they are the clerk's to handle. The highest purged seq is kept, so a
+    server that later lacks it can be told which operations no copy is left of.
+    """
+    with db.atomic():
+        top = db.execute(
+            "SELECT max(seq), count(*) FROM outbox WHERE state = ? AND acked_at < ?",
+            [OpState.DONE.value, iso(before)],
+        ).fetchone()
+        if not top[1]:
+            return 0
+        db.execute("DELETE FROM outbox WHERE state = ? AND acked_at < ?", [OpState.DONE.value, iso(before)])
+        db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), excluded.value)",
+            [PURGED_THROUGH, int(top[0] or 0)],
+        )
+        return int(top[1])
+
+
+def seqs_held(db: Database, first: int, last: int) -> set[int]:
+    """Which numbers in ``first..last`` a row still holds."""
+    rows = db.execute("SELECT seq FROM outbox WHERE seq BETWEEN ? AND ?", [first, last]).fetchall()
+    return {int(r[0]) for r in rows}

@@ -34,7 +34,7 @@ from station_client.crypto.keys import DataKey
 from station_client.paths import StationPaths
 from station_client.services import pdf_signing
 from station_client.store import keys, meta, open_store
-from station_client.sync import attachments, pull, push
+from station_client.sync import attachments, pull, push, server_restore
 from station_client.sync.status import SyncProblem, SyncStatus, read_status, record_round
 from station_client.transport import SyncError, TransientError, Transport, make_client
 
@@ -212,6 +212,8 @@ class SyncAgent:
         if scans.uploaded:  # cases that waited for those scans
             pushed.add(push.push_all(db, self._dek, transport, limit=self.batch_limit))
         pulled = pull.pull_all(db, self._dek, transport)
+        restored = self._server_restored(db, transport, pulled.station_last_seq, pushed)
+        server_restore.purge(db, _now())
         self._document_certificate(db, transport)
         report = RoundReport(
             pushed=pushed.done,
@@ -223,9 +225,22 @@ class SyncAgent:
         )
         if scans.error is not None:
             return self._failed(report, scans.error)
+        if restored is not None and restored.lost:
+            return replace(report, problem=SyncProblem("server_lost_operations", restored.message, _now()))
         if pulled.digest_problem:
             return replace(report, problem=SyncProblem("digest_mismatch", pull.MSG_DIGEST, _now()))
         return report
+
+    def _server_restored(
+        self, db: Database, transport: Transport, server_last_seq: int | None, pushed: push.PushReport
+    ) -> server_restore.CaughtUp | None:
+        """A server restored from a backup lacks what it acknowledged: send it again now."""
+        if server_last_seq is None:
+            return None
+        caught = server_restore.catch_up(db, server_last_seq, _now())
+        if caught is not None and caught.resent:
+            pushed.add(push.push_all(db, self._dek, transport, limit=self.batch_limit))
+        return caught
 
     def _document_certificate(self, db: Database, transport: Transport) -> None:
         """The PDF receipts' certificate, when the station has none or it nears its end; a

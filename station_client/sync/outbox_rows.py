@@ -16,7 +16,7 @@ from sqlite_utils import Database
 
 from schema.api_errors import API_ERROR_MESSAGES
 from schema.protocol import operation_digest
-from station_client.core import outbox_rules
+from station_client.core import backup_rules, outbox_rules
 from station_client.core.operation_drafts import sequenced
 from station_client.core.outbox_rules import Batch, Entry, OpState, Outcome
 from station_client.crypto.keys import CryptoError, DataKey
@@ -30,7 +30,12 @@ ACTOR = "sync"
 def next_seq(db: Database) -> int:
     """The next number: past every number ever given, including those of rows since rewritten."""
     stored = int(meta.get(db, meta.NEXT_SEQ) or 1)
-    return max(stored, outbox.highest_seq(db) + 1)
+    floor = meta.get(db, meta.SERVER_SEQ_FLOOR)  # set when a restored store re-enrolled
+    if floor is None:
+        return max(stored, outbox.highest_seq(db) + 1)
+    limit = meta.get(db, meta.RESTORED_MAX_LOCAL_ID)
+    pending = backup_rules.restored_pending(outbox.unfinished(db), None if limit is None else int(limit))
+    return backup_rules.resume_seq(stored, outbox.highest_seq(db), int(floor), pending)
 
 
 class Unsendable(Exception):

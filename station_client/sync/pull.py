@@ -26,7 +26,15 @@ from schema.records import CaseStatusRecord, DecisionRecord, StaffAccount
 from schema.registry_digest import RegistrySum, station_digest
 from station_client.core.errors import StationError
 from station_client.crypto.keys import DataKey
-from station_client.services import decisions, dues, receipt_stock, reference, registry, station_contact
+from station_client.services import (
+    audit_anchor,
+    decisions,
+    dues,
+    receipt_stock,
+    reference,
+    registry,
+    station_contact,
+)
 from station_client.store import meta, staff
 from station_client.store import reference as reference_store
 from station_client.store import registry as registry_store
@@ -55,6 +63,7 @@ class PullReport:
     started_over: bool = False
     in_step: bool = False  # the last page's digest matched ours
     digest_problem: bool = False
+    station_last_seq: int | None = None  # the server's, from the last page (None: not said)
 
 
 # ── applying changes ────────────────────────────────────────────────────────────────
@@ -145,6 +154,8 @@ def _apply_page(db: Database, dek: DataKey, page: PullPage) -> bool:
                 station_contact.apply_change(db, change)  # its phone and address, for documents
             elif change.kind == ChangeKind.RECEIPT_STOCK:
                 receipt_stock.apply_change(db, change)  # its 票据号段 (kept on a start-over)
+            elif change.kind == ChangeKind.AUDIT_CHECKPOINT:
+                audit_anchor.apply_change(db, change)  # the city's audit head (kept on a start-over)
             elif not reference.apply_change(db, change):
                 log.info("pull: ignoring a %s change this client does not hold", change.kind.value)
             crash_points.reach("pull.applying")
@@ -206,6 +217,7 @@ def pull_all(db: Database, dek: DataKey, transport: Transport, *, limit: int = P
         report.changes += len(page.changes)
         if page.has_more or page.start_over:
             continue
+        report.station_last_seq = page.station_last_seq
         if page.digest is None:  # the server could not vouch for this moment: fine, next round
             return report
         ours = local_digest(db)

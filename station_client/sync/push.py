@@ -11,8 +11,10 @@
    case's server status, an audit entry; then re-derive which rows are blocked.
 
 Refusals of a whole batch: ``body_too_large``/``batch_too_large`` halve the batch;
-``sequence_gap`` (the server lost what it had acknowledged) sends again from the missing
-number; anything else ends the push for this round.
+``sequence_gap`` (the server lost what it had acknowledged: restored from a backup) sends
+the retained acknowledged rows above the server's ``station_last_seq`` again
+(:mod:`station_client.sync.server_restore`), or else again from the missing number;
+anything else ends the push for this round.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from station_client.core import outbox_rules
 from station_client.core.outbox_rules import Batch, OpState
 from station_client.crypto.keys import DataKey
 from station_client.store import outbox
-from station_client.sync import attachments, crash_points, outbox_rows
+from station_client.sync import attachments, crash_points, outbox_rows, server_restore
 from station_client.transport import MSG_PROTOCOL, ProtocolError, RefusedError, SyncError, Transport
 
 log = logging.getLogger(__name__)
@@ -145,6 +147,15 @@ def _settle(db: Database, sent: _OnTheWire, state: _PushState, report: PushRepor
             state.limit = outbox_rules.shrink_limit(min(state.limit, len(batch)))
             return False
         missing = exc.detail.get("missing_seq")
+        held = exc.detail.get("station_last_seq")
+        if exc.code == "sequence_gap" and isinstance(held, int):
+            caught = server_restore.catch_up(db, held, datetime.now(UTC))
+            if caught is not None and caught.lost:
+                lost = SyncError("server_lost_operations", caught.message, {"lost": list(caught.lost)})
+                outbox_rows.record_failure(db, batch, lost)
+                raise lost from exc
+            if caught is not None and caught.resent:
+                return False  # the server was restored from a backup: the retained rows go again
         if exc.code == "sequence_gap" and isinstance(missing, int) and missing not in state.reopened:
             state.reopened.add(missing)
             if outbox_rows.reopen_from(db, missing):

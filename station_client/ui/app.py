@@ -37,6 +37,7 @@ from sqlite_utils import Database
 from station_client.core.case_numbering import local_day
 from station_client.paths import StationPaths
 from station_client.ui import documents, errors, events, theme
+from station_client.ui.backup_link import BackupLink
 from station_client.ui.covers import CoverLayer
 from station_client.ui.events import Bus
 from station_client.ui.router import Router
@@ -64,7 +65,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class StationApp(SyncLink, ctk.CTk):  # type: ignore[misc]
+class StationApp(SyncLink, BackupLink, ctk.CTk):  # type: ignore[misc]
     def __init__(
         self,
         home: str | Path | None = None,
@@ -180,6 +181,7 @@ class StationApp(SyncLink, ctk.CTk):  # type: ignore[misc]
             self.documents.clear_exports()
         self._start_sync()
         self.refresh_status()
+        self.start_backups()
 
     # ── keys and activity ───────────────────────────────────────────────────────────
 
@@ -283,12 +285,14 @@ class StationApp(SyncLink, ctk.CTk):  # type: ignore[misc]
             self.notice.show(errors.MSG_UNEXPECTED, "error")
 
     def shutdown(self) -> None:
-        """Stop the agent and the worker, cancel every timer, close the window."""
+        """Stop the agent and the worker, cancel every timer, close the window (backing up first)."""
         if self.agent is not None:
             self.withdraw()
             self.agent.stop(timeout=5.0)
             self.agent = None
         self.runner.close()
+        if self.session is not None:
+            self.backup_at_logout()
         for job in self.tk.splitlist(self.tk.call("after", "info")):
             self.tk.call("after", "cancel", job)
         theme.forget_fonts()

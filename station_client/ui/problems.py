@@ -1,6 +1,8 @@
 """同步问题: every operation the server refused, its reason in the server's words, and what
 to do; correct and send again, or open the case. Below them, the cases the city sent to
-综合业务科 (数据冲突待处理), each with what to tell the applicant; Enter opens the case."""
+综合业务科 (数据冲突待处理), each with what to tell the applicant; Enter opens the case.
+Last, in a store restored from a backup, the cases it lost (备份后丢失) with their 票据号码:
+the clerk retakes them from the paper receipt and marks each done (Enter)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from station_client.ui.navigation import App
 
 CONFLICT_ROW = "conflict:"
+LOST_ROW = "lost:"
 
 
 class ProblemsScreen(Screen):
@@ -69,6 +72,7 @@ class ProblemsScreen(Screen):
         button(actions, "返回 (Esc)", self.nav.back, kind="secondary", width=130).grid(row=0, column=3)
         self.ops: dict[str, Any] = {}
         self.conflicts: dict[str, Any] = {}  # table row id CONFLICT_ROW + case_id -> CaseSummary
+        self.lost: dict[str, Any] = {}  # LOST_ROW + case_id -> services.backup.LostCase
         app.bus.listen(self, events.CASES_CHANGED, self._changed)
 
     def on_show(self) -> None:
@@ -87,17 +91,23 @@ class ProblemsScreen(Screen):
 
         def job(db: Database) -> Any:
             from station_client.services import reference, set_aside
+            from station_client.services.backup import lost_cases
             from station_client.services.caselist import conflict_cases
 
             known = catalog or reference.catalog(db)
-            return set_aside.list_refused(db, session.dek, known), conflict_cases(db, session.dek, known)
+            return (
+                set_aside.list_refused(db, session.dek, known),
+                conflict_cases(db, session.dek, known),
+                lost_cases(db, session.dek, open_only=True),
+            )
 
         self.run(job, lambda found: self._show(*found))
 
-    def _show(self, ops: list[Any], conflicts: list[Any]) -> None:
+    def _show(self, ops: list[Any], conflicts: list[Any], lost: list[Any] | None = None) -> None:
         self.table.clear()
         self.ops = {str(op.local_id): op for op in ops}
         self.conflicts = {CONFLICT_ROW + c.case_id: c for c in conflicts}
+        self.lost = {LOST_ROW + c.case_id: c for c in lost or ()}
         for op in ops:
             self.table.add(
                 str(op.local_id),
@@ -118,7 +128,15 @@ class ProblemsScreen(Screen):
                  "受理（办结）信息上报", case.status_label, "数据冲突"],
                 tags=("alert",),
             )  # fmt: skip
-        if not ops and not conflicts:
+        for iid, gone in self.lost.items():
+            self.table.add(
+                iid,
+                [gone.case_number,
+                 f"（本机无记录）票据号码 {gone.receipt_stock}" if gone.receipt_stock else "（本机无记录）无缴费收据",
+                 gone.applicant_name or "—", "备份后受理", lost_status(gone.status), "备份后丢失"],
+                tags=("alert",),
+            )  # fmt: skip
+        if not ops and not conflicts and not self.lost:
             self.summary.configure(text="没有被退回的业务：全部业务都已上报或正在排队上报。")
             self.reason.configure(text="")
             self.advice.configure(text="")
@@ -135,8 +153,12 @@ class ProblemsScreen(Screen):
             parts.append(
                 f"{len(conflicts)} 件业务数据与市局记录冲突，已转综合业务科处理：请按提示告知申请人。"
             )
+        if self.lost:
+            parts.append(
+                f"本机数据从备份恢复，{len(self.lost)} 件备份之后受理的业务本机没有：请根据纸质回执重新受理。"
+            )
         self.summary.configure(text="".join(parts))
-        first = str(ops[0].local_id) if ops else next(iter(self.conflicts))
+        first = str(ops[0].local_id) if ops else next(iter(self.conflicts), None) or next(iter(self.lost))
         self.table.select(first)
         self._explain()
 
@@ -148,7 +170,17 @@ class ProblemsScreen(Screen):
         iid = self.table.selected()
         return self.conflicts.get(iid) if iid else None
 
+    def _lost_case(self) -> Any:
+        iid = self.table.selected()
+        return self.lost.get(iid) if iid else None
+
     def _explain(self) -> None:
+        gone = self._lost_case()
+        if gone is not None:
+            self.reason.configure(text=lost_reason(gone))
+            self.advice.configure(text=LOST_ADVICE)
+            self.fix_button.configure(text="已重新受理，不再提示 (回车)", state="normal")
+            return
         case = self._conflict()
         if case is not None and case.conflict is not None:
             self.reason.configure(
@@ -169,6 +201,9 @@ class ProblemsScreen(Screen):
         self.fix()
 
     def fix(self) -> None:
+        if (gone := self._lost_case()) is not None:
+            self._acknowledge(gone)
+            return
         if self._conflict() is not None:
             self.open_case()
             return
@@ -196,10 +231,22 @@ class ProblemsScreen(Screen):
 
         self.run(job, done)
 
+    def _acknowledge(self, gone: Any) -> None:
+        session, now = self.clerk, self.app.clock()
+
+        def job(db: Database) -> bool:
+            from station_client.services.backup import acknowledge_lost
+
+            return acknowledge_lost(db, gone.case_id, by=session.username, now=now)
+
+        self.run(job, lambda _done: self.load())
+
     def _resend(self, op: OpView) -> None:
         actions.resend_as_is(self, op, then=self.load)
 
     def open_case(self) -> None:
+        if self._lost_case() is not None:
+            return  # not in this store: the paper receipt is the record
         case = self._conflict()
         if case is not None:
             self.nav.open_case(case.case_id)
@@ -207,3 +254,28 @@ class ProblemsScreen(Screen):
         op = self._current()
         if op is not None:
             self.nav.open_case(op.case_id)
+
+
+LOST_ADVICE = (
+    "请根据纸质回执重新受理：按受理编号或票据号码找出纸质回执，核对后重新受理；回执上已缴的费用请报综合业务科核对，勿向申请人重复收取。"
+    "办完后按回车标记为已重新受理。"
+)
+
+
+def lost_status(value: str) -> str:
+    from schema.lifecycle import CaseStatus
+
+    try:
+        return f"市局：{CaseStatus(value).label}"
+    except ValueError:
+        return f"市局：{value}"
+
+
+def lost_reason(gone: Any) -> str:
+    """Why a lost case is listed: taken after the backup, so the restored store lacks it."""
+    stock = f"，缴费收据票据号码 {gone.receipt_stock}" if gone.receipt_stock else ""
+    who = f"，申请人 {gone.applicant_name}" if gone.applicant_name else ""
+    return (
+        f"受理编号 {gone.case_number}{who}{stock}：此业务在最近一次备份之后受理，市局已收到，"
+        "但本机数据从备份恢复后没有它。"
+    )

@@ -62,5 +62,7 @@ class SyncBar(ctk.CTkFrame):  # type: ignore[misc]
         )
         self.attachments.configure(text=view.attachments_text)
         self.last.configure(text=view.last_success_text)
-        self.error.configure(text=view.error_text)
+        # A sync error first; else the backup warning (services/backup), in the same red line.
+        warning = getattr(self.app, "backup_warning", None)
+        self.error.configure(text=view.error_text or warning or "")
         self.now.configure(text=view.button_text, state="disabled" if view.running else "normal")

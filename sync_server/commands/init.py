@@ -101,7 +101,7 @@ def initialise(data_dir: Path, *, database_url: str | None, hosts: tuple[str, ..
     """Create the data directory. Settings are written last: they mark a finished init."""
     from sqlalchemy.engine import make_url
 
-    from sync_server.services.admin import document_ca
+    from sync_server.services.admin import audit_anchor, document_ca
     from sync_server.tls import certificate_sha256, create_city_pki
 
     data_dir = data_dir.expanduser().resolve()
@@ -122,6 +122,7 @@ def initialise(data_dir: Path, *, database_url: str | None, hosts: tuple[str, ..
     url = database_url or f"sqlite:///{data_dir / 'server.db'}"
     tls = create_city_pki(data_dir / "tls", list(hosts))
     document_ca.create(data_dir, now=utcnow())  # signs the stations' PDF receipt certificates
+    audit_anchor.create_key(data_dir)  # signs the audit checkpoints (back it up separately)
     revision, password = _create_first_admin(url)
     values: dict[str, str | int] = {
         "secret_key": secrets.token_urlsafe(48),

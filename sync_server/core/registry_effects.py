@@ -8,13 +8,15 @@ accounts, contributions, benefits, units, and every complex item on approval) is
 by the effect functions of :mod:`sync_server.core.effects`, written with the records
 writer; ``core.effects.REGISTRY_SLICE_ITEMS`` names the items left here.
 
-Optimistic concurrency: the case carries ``base_version``, the version of the row the
-clerk saw (``None``/0: no row). Each item has one *primary row* (the person for person
-changes, the item's enrolment for enrolment changes); when its version differs, nothing
-is overwritten and a :class:`Conflict` goes to 综合业务科 with both versions.
+Optimistic concurrency: each item has one *primary row* (the person for person changes,
+the item's enrolment for enrolment changes: :func:`schema.registry_rows.primary_row`); when
+the version the station held of it (:func:`schema.registry_rows.station_base`, from the
+case's ``base_version`` — the PERSON's version — and ``base_record``) differs from the row's
+current one, nothing is overwritten and a :class:`Conflict` goes to 综合业务科. For
+registration items (G09, G12) the primary row is the new enrolment: 0 when the station held
+none. An older station's enrolment change (no ``base_record``) applies only as a
+registration over no row; see that module for why.
 
-For registration items (G09, G12) the primary row is the new enrolment: a station sends
-``base_version`` 0 (or none) when the person had no enrolment of that insurance type.
 A person unknown to the registry (accepted offline, unverified) is created when the item
 registers them: name from the case, sex and birth date from the ID number, township (户籍)
 from the form's 户籍 division when it names a township, else the station's. G12 also keeps
@@ -28,9 +30,11 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from schema.cases import BaseEnrolment, BaseRecord
 from schema.catalog import FormValue
 from schema.divisions import load_divisions
 from schema.identifiers import ResidentId
+from schema.registry_rows import UNKNOWN, PrimaryRow, station_base, stopped_insurance
 from schema.vocabulary import InsuranceType
 
 ACTIVE, SUSPENDED = "active", "suspended"
@@ -79,7 +83,7 @@ class Enrolment:
 class Conflict:
     entity: str  # person | enrolment
     entity_key: str
-    base_version: int | None
+    base_version: int | None  # the case's: the person's version the station held (the console's key)
     current_version: int  # 0: the row does not exist
     proposed: dict[str, Any]
     current: dict[str, Any]
@@ -111,6 +115,20 @@ class Change:
     registration_county: str
     station_township: str
     on: dt.date  # trusted acceptance date
+    base_record: BaseRecord | None = None  # the rows as the station held them (older stations: None)
+
+
+def held_now(person: Person | None, held: Mapping[str, Enrolment]) -> tuple[int | None, BaseRecord | None]:
+    """(base_version, base_record) of a change made against today's rows — 综合业务科 keeping
+    the station's version of a conflict re-runs the change as if the desk had held them."""
+    if person is None:
+        return None, None
+    rows = tuple(
+        BaseEnrolment(insurance=e.insurance_type, county=e.county_code, status=e.status, since=e.since,
+                      unit_uscc=e.unit_uscc, version=e.version)
+        for e in held.values()
+    )  # fmt: skip
+    return person.version, BaseRecord(version=person.version, enrolments=rows)
 
 
 def subject_field(item_code: str) -> tuple[str, str] | None:
@@ -161,14 +179,21 @@ def _bumped(person: Person, **changes: Any) -> Person:
 
 
 def _stale(
-    c: Change, entity: str, key: str, current: Person | Enrolment | None, proposed: dict[str, Any]
+    c: Change, row: PrimaryRow, current: Person | Enrolment | None, proposed: dict[str, Any]
 ) -> Conflict | None:
     version = current.version if current is not None else 0
-    if (c.base_version or 0) == version:
-        return None
-    reason = "row_exists" if c.base_version in (None, 0) else "stale_version"
+    base = station_base(row, c.base_version, c.base_record)
+    if base == version or (base is UNKNOWN and current is None):
+        return None  # an older station's registration over no row overwrites nothing
+    reason = "row_exists" if base == 0 else "stale_version"
     return Conflict(
-        entity, key, c.base_version, version, proposed, current.as_json() if current else {}, reason
+        row.entity,
+        row.key(c.subject.number),
+        c.base_version,
+        version,
+        proposed,
+        current.as_json() if current else {},
+        reason,
     )
 
 
@@ -180,7 +205,7 @@ def _person_update(c: Change, proposed: dict[str, Any]) -> Effect:
     key = c.subject.number
     if c.person is None:
         return Effect(conflict=_missing("person", key, c, proposed))
-    conflict = _stale(c, "person", key, c.person, proposed)
+    conflict = _stale(c, PrimaryRow("person"), c.person, proposed)
     if conflict is not None:
         return Effect(conflict=conflict)
     updated = _bumped(c.person, **proposed)
@@ -197,6 +222,7 @@ def _register(
     residence_field: str | None = None,
 ) -> Effect:
     """A new (or re-activated) enrolment for each insurance; the first one is the primary row."""
+    row = PrimaryRow("enrolment", InsuranceType(insurances[0]))
     primary = c.enrolments.get(insurances[0])
     proposed = {
         "insurance_type": insurances[0],
@@ -204,7 +230,7 @@ def _register(
         "status": ACTIVE,
         "county_code": c.registration_county,
     }
-    conflict = _stale(c, "enrolment", f"{c.subject.number}:{insurances[0]}", primary, proposed)
+    conflict = _stale(c, row, primary, proposed)
     if conflict is not None:
         return Effect(conflict=conflict)
     person = c.person or new_person(c, township_field, residence_field)
@@ -231,13 +257,15 @@ def _register(
 
 
 def _stop_flexible(c: Change) -> Effect:
-    chosen = _chosen(c.values, "insurance_types") or [InsuranceType.ENTERPRISE_PENSION.value]
-    key = f"{c.subject.number}:{chosen[0]}"
+    insurance = stopped_insurance(c.values)
+    row = PrimaryRow("enrolment", insurance)
+    chosen = _chosen(c.values, "insurance_types") or [insurance.value]
+    key = row.key(c.subject.number)
     proposed = {"insurance_types": chosen, "status": SUSPENDED, "stop_month": c.values.get("stop_month")}
-    primary = c.enrolments.get(chosen[0])
+    primary = c.enrolments.get(insurance.value)
     if primary is None:
         return Effect(conflict=_missing("enrolment", key, c, proposed))
-    conflict = _stale(c, "enrolment", key, primary, proposed)
+    conflict = _stale(c, row, primary, proposed)
     if conflict is not None:
         return Effect(conflict=conflict)
     stopped = tuple(

@@ -108,14 +108,14 @@ def current_xid(conn: Connection) -> int:
     return int(conn.exec_driver_sql("SELECT pg_current_xact_id()::text::bigint").scalar_one())
 
 
-def visible_horizon(conn: Connection) -> int | None:
-    """The oldest transaction id still running, as seen by this snapshot (PostgreSQL).
+def feed_snapshot(conn: Connection) -> tuple[int, tuple[int, ...]] | None:
+    """This statement's snapshot on PostgreSQL: (xmax, the transaction ids still running).
 
-    Every transaction with a smaller id has finished, so feed rows below it are final.
-    None on SQLite, where writers are serialised and every committed row is final.
+    Transactions below xmax and not running have finished (``core.cursor``). None on
+    SQLite, where writers are serialised and every committed row is final.
     """
     if conn.dialect.name != "postgresql":
         return None
-    return int(
-        conn.exec_driver_sql("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint").scalar_one()
-    )
+    text = str(conn.exec_driver_sql("SELECT pg_current_snapshot()::text").scalar_one())
+    _xmin, xmax, running = text.split(":")
+    return int(xmax), tuple(int(t) for t in running.split(",") if t)

@@ -58,7 +58,7 @@ stations = sa.Table(
     sa.Column("last_seq", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("last_push_at", TS),
     sa.Column("last_pull_at", TS),
-    sa.Column("pull_cursor", sa.String(64)),
+    sa.Column("pull_cursor", sa.String(256)),  # 256 since 0017 (positions list pending xids)
     sa.Column("clock_offset_seconds", sa.Integer),
     sa.Column("start_over_generation", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", TS, nullable=False, server_default=_now()),
@@ -635,6 +635,19 @@ changes = sa.Table(
     sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", TS, nullable=False, server_default=_now()),
     sa.Index("ix_changes_feed", "scope", "xid", "id"),
+    sa.Index("ix_changes_created", "created_at"),  # pruning (0017)
+)
+
+# The feed's prune mark (0017, one row): every row deleted by `sync-server feed prune` was
+# seen by this position; a cursor that does not cover it starts over (services.feed.prune).
+feed_prune = sa.Table(
+    "feed_prune",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),  # always 1
+    sa.Column("mark", sa.String(256), nullable=False),  # core.cursor feed cursor text
+    sa.Column("pruned_before", TS, nullable=False),  # the retention cutoff of the last run
+    sa.Column("pruned_at", TS, nullable=False),
+    sa.Column("deleted", sa.BigInteger, nullable=False),  # rows deleted by the last run
 )
 
 reference_versions = sa.Table(
@@ -946,4 +959,20 @@ station_closes = sa.Table(
     sa.Column("denominations", JSONType, nullable=False),
     sa.Column("receipt_list", JSONType, nullable=False),
     sa.UniqueConstraint("station_id", "business_day", "part"),
+)
+
+# ---- signed audit checkpoints (migration 0016) ------------------------------------------------
+
+# Every checkpoint made of the audit chain's head (schema.audit_checkpoint), as also appended
+# to <data dir>/audit-checkpoints.log and published to every station. Kept here only to know
+# when the last was made and to list them: checks trust the copies outside the database.
+audit_checkpoints = sa.Table(
+    "audit_checkpoints",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("head_hash", sa.String(64), nullable=False),
+    sa.Column("made_at", TS, nullable=False, index=True),
+    sa.Column("signature", sa.String(200), nullable=False),
+    sa.Column("public_key", sa.String(64), nullable=False),
 )

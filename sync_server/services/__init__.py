@@ -17,6 +17,7 @@ Services are grouped by capability; each group's ``__init__`` lists its modules.
     public            citizens' look-ups: document verification, 办理进度查询, their rate limits
     audit             appending to and verifying the hash-chained audit log
     bulk              many rows in one round trip (COPY on PostgreSQL)
+    backup            ``sync-server backup``: SQLite online backup, pg_dump on PostgreSQL
 
 Demo data lives apart, in ``sync_server.demo``.
 """

@@ -19,14 +19,12 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 
+from sync_server.db import migrate
 from sync_server.db.engine import Database
 from sync_server.db.migrate import current_revision, head_revision
 from sync_server.db.tables import (
@@ -381,11 +379,8 @@ def test_a_data_dir_from_an_older_release_is_upgraded_before_it_is_served(
     stations what the older seed did not, and a desk enrols again (no 500 on enrol)."""
     directory, _ = first
     db = _database(directory)
-    migrations = Config()
-    migrations.set_main_option("script_location", str(resources.files("sync_server") / "migrations"))
+    migrate.downgrade(db, "0011")
     with db.engine.begin() as conn:
-        migrations.attributes["connection"] = conn
-        command.downgrade(migrations, "0011")
         conn.execute(sa.update(stations).values(phone=None, address=None, contact_version=0))
     db.dispose()
     shutil.move(directory / "station-dafo", directory / "station-dafo-before")  # a new desk computer

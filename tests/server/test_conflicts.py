@@ -4,6 +4,7 @@ each resolution's registry change, case status, feed changes and audit entry."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,10 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from schema.cases import BaseRecord
 from schema.errors import TransitionError
 from schema.lifecycle import Actor
+from schema.protocol import CaseAcceptOp
 from schema.vocabulary import Role, Section
 from sync_server.db.engine import Database
 from sync_server.db.tables import audit_log, case_events, changes, conflicts, persons
@@ -20,7 +23,16 @@ from sync_server.errors import ApiError
 from sync_server.services import audit
 from sync_server.services.review import conflicts as service
 from tests.support.console_kit import add_account, case_row, console_client, logged_in, post
-from tests.support.factories import Station, accept_op, add_person, enrolled_station, person_id, push
+from tests.support.factories import (
+    TOWNSHIP,
+    Station,
+    accept_op,
+    add_person,
+    batch_bytes,
+    enrolled_station,
+    person_id,
+    push,
+)
 
 ADMIN = Actor.admin("demo.admin")
 
@@ -115,6 +127,77 @@ def test_a_version_the_feed_never_carried_is_marked_not_kept(
     logged_in(client, "demo.admin")
     page = client.get(f"/console/conflicts/{_conflict_id(db)}").text
     assert "（未留存）" in page and "服务器未单独留存该版本的内容" in page
+
+
+def _based_on(op: CaseAcceptOp, base: BaseRecord) -> CaseAcceptOp:
+    """The operation as a current station sends it: with the values its form was checked against."""
+    return op.model_copy(update={"payload": op.payload.model_copy(update={"base_record": base})})
+
+
+def test_the_station_sends_what_it_started_from_when_the_feed_never_carried_it(
+    db: Database, tmp_path: Path
+) -> None:
+    """The seeded registry row (version 1) reached the station in its first download, so the
+    feed never carried it; a city change made version 2; the station, still on 1, changes the
+    address and says what it held: the page shows version 1 from the case itself."""
+    client = console_client(db, tmp_path)
+    station = enrolled_station(db)
+    insured = person_id(23)
+    add_person(db, insured, version=1)
+    city = accept_op(station, "G08", id_number=insured, base_version=1, form={"change_items": ["phone"], "new_phone": "13700000000"})  # fmt: skip
+    assert push(client, station, [city]).json()["results"][0]["case_status"] == "completed"
+    held = BaseRecord(
+        version=1, id_number=insured, name="王小明", sex="M" if int(insured[16]) % 2 else "F",
+        birth_date=dt.date(1975, 5, 17), township=TOWNSHIP, phone="13800000000",
+    )  # fmt: skip
+    new_address = "乐山市市中区白塔街8号"
+    late = accept_op(station, "G08", id_number=insured, base_version=1, form={"change_items": ["address"], "new_address": new_address})  # fmt: skip
+    assert push(client, station, [_based_on(late, held)]).json()["results"][0]["case_status"] == "conflict"
+
+    with db.read() as conn:
+        view = service.conflict_view(conn, _conflict_id(db))
+    lines = {line.label: line for line in view.lines}
+    assert view.original_known and None not in {line.original for line in view.lines}
+    assert (lines["联系电话"].original, lines["联系电话"].server, lines["联系电话"].moved) == (
+        "13800000000", "13700000000", True,
+    )  # fmt: skip
+    assert (lines["联系地址"].original, lines["联系地址"].station, lines["联系地址"].moved) == (
+        "—", new_address, False,
+    )  # fmt: skip
+    assert (lines["版本"].original, lines["版本"].server, lines["姓名"].original) == ("1", "2", "王小明")
+    add_account(db, "demo.admin", Role.ADMIN)
+    logged_in(client, "demo.admin")
+    page = client.get(f"/console/conflicts/{_conflict_id(db)}").text
+    assert "服务站依据的信息（版本 1）" in page and "（未留存）" not in page
+    assert "服务器未单独留存该版本的内容" not in page
+
+
+def test_an_older_station_without_base_record_still_syncs_and_is_marked_not_kept(
+    db: Database, tmp_path: Path
+) -> None:
+    """An older station's case_accept has no base_record key at all: it ingests as before,
+    once (the same digest whether the key is absent or null), and the page says （未留存）."""
+    client = console_client(db, tmp_path)
+    station = enrolled_station(db)
+    insured = person_id(24)
+    add_person(db, insured, version=1)
+    city = accept_op(station, "G08", id_number=insured, base_version=1, form={"change_items": ["phone"], "new_phone": "13700000000"})  # fmt: skip
+    late = accept_op(station, "G08", id_number=insured, base_version=1, form={"change_items": ["address"], "new_address": "乐山市市中区白塔街8号"})  # fmt: skip
+    body = json.loads(batch_bytes(station, [city, late]))
+    for op in body["operations"]:
+        del op["payload"]["base_record"]
+    old_style = json.dumps(body, ensure_ascii=False).encode()
+    results = push(client, station, [], raw=old_style).json()["results"]
+    assert [r["case_status"] for r in results] == ["completed", "conflict"]
+    again = push(client, station, [city, late]).json()["results"]  # base_record: null this time
+    assert [r["status"] for r in again] == ["duplicate", "duplicate"]
+
+    with db.read() as conn:
+        view = service.conflict_view(conn, _conflict_id(db))
+    assert not view.original_known and {line.original for line in view.lines} == {None}
+    add_account(db, "demo.admin", Role.ADMIN)
+    logged_in(client, "demo.admin")
+    assert "（未留存）" in client.get(f"/console/conflicts/{_conflict_id(db)}").text
 
 
 def test_applying_the_station_version_keeps_the_other_change(

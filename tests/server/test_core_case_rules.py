@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
-from schema.cases import FeeSummary
+from schema.cases import BaseEnrolment, BaseRecord, FeeSummary
 from schema.catalog import load_catalog
 from schema.identifiers import make_uscc, parse_resident_id
 from schema.rates import load_rates
@@ -142,11 +143,14 @@ def test_flexible_stop_suspends_and_bumps_the_person() -> None:
             ID.number, "enterprise_pension", "511102", "flexible", "active", TODAY, version=2
         )
     }
-    effect = effect_of(
-        _change(
-            "G13", {"insurance_types": ["enterprise_pension"], "stop_month": "2026-11"}, base=2, held=held
-        )
+    # the case is based on the person's version; the enrolment's travels in base_record
+    seen = BaseEnrolment(
+        insurance="enterprise_pension", county="511102", status="active", since=TODAY, version=2
     )
+    change = _change(
+        "G13", {"insurance_types": ["enterprise_pension"], "stop_month": "2026-11"}, base=3, held=held
+    )
+    effect = effect_of(dataclasses.replace(change, base_record=BaseRecord(version=3, enrolments=(seen,))))
     assert [e.status for e in effect.enrolments] == ["suspended"]
     assert [p.version for p in effect.persons] == [4]
 

@@ -2,8 +2,10 @@
 
 A transport wrapper passes the request to the real app (which applies and commits it),
 reads the answer, and then raises as a dropped connection would. The station knows
-nothing of the outcome; its next round resends the very same bytes, the server answers
-``duplicate``, and nothing is applied twice.
+nothing of the outcome. The transport resends a push once on a broken connection (pushes
+are idempotent by operation id); when that answer is lost too, the round ends and the next
+round resends the very same bytes. Either way the server answers ``duplicate`` and nothing is
+applied twice.
 """
 
 from __future__ import annotations
@@ -61,11 +63,26 @@ def _op_ids(w: World) -> list[str]:
         db.close()
 
 
-def test_a_lost_answer_is_retried_with_the_same_bytes_and_answered_duplicate(world):
+def test_one_lost_answer_is_retried_at_once_and_answered_duplicate(world):
     w, client = world
     session = w.session()
     w.take_in(session, 12)
     lossy, wire = _client(client, lose=1)
+
+    round_ = SyncAgent(w.paths.home, w.dek, client=lossy).run_once()
+    assert round_.ok, round_.problem  # the transport sent the push again on a fresh connection
+    lost, resent = wire.bodies
+    assert _operations_part(lost) == _operations_part(resent)
+    results = [r[0] for r in session.db.execute("SELECT result FROM outbox ORDER BY local_id")]
+    assert all(f'"status":"{OpStatus.DUPLICATE.value}"' in r for r in results)
+    assert len(w.server_case_ids()) == 12 and len(w.server_operations()) == 12
+
+
+def test_a_lost_answer_is_retried_with_the_same_bytes_and_answered_duplicate(world):
+    w, client = world
+    session = w.session()
+    w.take_in(session, 12)
+    lossy, wire = _client(client, lose=2)  # the answer and the transport's one retry both lost
 
     first = SyncAgent(w.paths.home, w.dek, client=lossy).run_once()
     assert not first.ok and first.transient  # the station cannot know it went through
@@ -78,7 +95,7 @@ def test_a_lost_answer_is_retried_with_the_same_bytes_and_answered_duplicate(wor
 
     second = SyncAgent(w.paths.home, w.dek, client=lossy).run_once()
     assert second.ok, second.problem
-    lost, resent = wire.bodies
+    lost, _lost_again, resent = wire.bodies
     assert _operations_part(lost) == _operations_part(resent)  # byte for byte, only sent_at differs
     results = [r[0] for r in db.execute("SELECT result FROM outbox ORDER BY local_id")]
     assert all(f'"status":"{OpStatus.DUPLICATE.value}"' in r for r in results)
@@ -98,7 +115,7 @@ def test_answers_lost_again_and_again_still_end_in_exactly_once(world):
     w, client = world
     session = w.session()
     w.take_in(session, 5)
-    lossy, _ = _client(client, lose=3)
+    lossy, _ = _client(client, lose=6)  # three rounds of two lost answers (the send and its retry)
     agent = SyncAgent(w.paths.home, w.dek, client=lossy)
     outcomes = [agent.run_once().ok for _ in range(3)]
     w.take_in(session, 4)  # new work arrives while the answers keep getting lost

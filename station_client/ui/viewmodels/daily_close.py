@@ -52,7 +52,17 @@ def note(view: DayView, today: date) -> str:
         )
     if not view.receipts and not view.earlier:
         parts.append("本日没有开具缴费收据；如无现金收入，实点 0 元直接回车完成日结。")
+    if view.lost:
+        parts.append(lost_words(view.lost))
     return "".join(parts)
+
+
+def lost_words(lost: tuple[str, ...]) -> str:
+    """A restored store's day with lost cases: their receipts are not on this PC."""
+    return (
+        f"注意：本机数据从备份恢复，本日有 {len(lost)} 件业务已丢失（{'、'.join(lost)}），"
+        "其收据不在本机、未列入本次日结：请将这些收据的现金单独清点并报综合业务科，再按纸质回执重新受理。"
+    )
 
 
 @dataclass(frozen=True, slots=True)

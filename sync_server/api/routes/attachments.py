@@ -17,6 +17,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from schema.protocol import AttachmentStatus
+from sync_server.api import responses
 from sync_server.api.auth import SignedRequest, signed_station
 from sync_server.errors import ApiError
 from sync_server.services.ingest import attachments
@@ -30,20 +31,24 @@ def _json(status: AttachmentStatus) -> Response:
     return Response(status.model_dump_json(), media_type="application/json")
 
 
-@router.get("/attachments/{sha256}", response_model=AttachmentStatus)
+@router.get("/attachments/{sha256}", response_model=AttachmentStatus, responses=responses.ATTACHMENT_STATUS)
 def attachment_status(
     request: Request,
     sha256: Sha256,
     *,
     size: Annotated[int | None, Query(ge=0)] = None,
     media_type: Annotated[str | None, Query(max_length=100)] = None,
-    _signed: SignedRequest = Depends(signed_station),  # noqa: B008
+    signed: SignedRequest = Depends(signed_station),  # noqa: B008
 ) -> Response:
     with request.app.state.db.read() as conn:
-        return _json(attachments.attachment_status(conn, sha256, size=size, content_type=media_type))
+        return _json(
+            attachments.attachment_status(
+                conn, sha256, size=size, content_type=media_type, station_id=signed.station.id
+            )
+        )
 
 
-@router.put("/attachments/{sha256}", response_model=AttachmentStatus)
+@router.put("/attachments/{sha256}", response_model=AttachmentStatus, responses=responses.ATTACHMENT_PUT)
 def put_chunk(
     request: Request,
     sha256: Sha256,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
 
 from schema.protocol import DocumentCertificate, DocumentCertificateRequest
+from sync_server.api import responses
 from sync_server.api.auth import SignedRequest, signed_station
 from sync_server.errors import ApiError
 from sync_server.services.admin import document_ca
@@ -17,7 +18,9 @@ from sync_server.services.admin import document_ca
 router = APIRouter(tags=["sync"])
 
 
-@router.post("/document-certificate", response_model=DocumentCertificate)
+@router.post(
+    "/document-certificate", response_model=DocumentCertificate, responses=responses.DOCUMENT_CERTIFICATE
+)
 def document_certificate(request: Request, signed: SignedRequest = Depends(signed_station)) -> Response:  # noqa: B008
     try:
         body = DocumentCertificateRequest.model_validate_json(signed.body)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 
 from schema.catalog import load_catalog
 from schema.protocol import EnrolRequest, EnrolResponse
+from sync_server.api import responses
 from sync_server.errors import ApiError
 from sync_server.services.admin import enrolment
 from sync_server.tls import certificate_sha256
@@ -39,7 +40,9 @@ def server_fingerprint(request: Request) -> str:
 
 
 # exclude_none: an older client (no CSR) refuses a response field it does not know
-@router.post("/enrol", response_model=EnrolResponse, response_model_exclude_none=True)
+@router.post(
+    "/enrol", response_model=EnrolResponse, response_model_exclude_none=True, responses=responses.ENROL
+)
 def enrol(body: EnrolRequest, request: Request) -> EnrolResponse:
     state = request.app.state
     return enrolment.enrol(

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
 
 from schema.protocol import PullPage, PullRequest
+from sync_server.api import responses
 from sync_server.api.auth import SignedRequest, signed_station
 from sync_server.api.json_body import load_json
 from sync_server.errors import ApiError
@@ -69,13 +70,13 @@ def _serve(request: Request, signed: SignedRequest, pull_request: PullRequest) -
     return page_response(request, page)
 
 
-@router.post("/pull", response_model=PullPage)
+@router.post("/pull", response_model=PullPage, responses=responses.PULL)
 def pull_post(request: Request, signed: SignedRequest = Depends(signed_station)) -> Response:  # noqa: B008
     raw = load_json(signed.body or b"{}")
     return _serve(request, signed, parse_request(raw))
 
 
-@router.get("/pull", response_model=PullPage)
+@router.get("/pull", response_model=PullPage, responses=responses.PULL)
 def pull_get(request: Request, signed: SignedRequest = Depends(signed_station)) -> Response:  # noqa: B008
     query = request.query_params
     unknown = sorted(set(query) - {"cursor", "limit"})

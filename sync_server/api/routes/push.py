@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
 
 from schema.protocol import MAX_BATCH_OPERATIONS, MAX_UNCOMPRESSED_BODY_BYTES, PushBatch, PushResponse
+from sync_server.api import responses
 from sync_server.api.auth import SignedRequest, signed_station
 from sync_server.api.json_body import load_json
 from sync_server.errors import ApiError
@@ -78,7 +79,7 @@ def check_station(batch: PushBatch, signer: str) -> None:
         )
 
 
-@router.post("/push", response_model=PushResponse)
+@router.post("/push", response_model=PushResponse, responses=responses.PUSH)
 def push(request: Request, signed: SignedRequest = Depends(signed_station)) -> Response:  # noqa: B008
     batch = parse_batch(decode_body(signed.body, request.headers.get("content-encoding")))
     check_station(batch, signed.station.id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from schema.catalog import Problem
 from schema.fees import Contribution
 from schema.identifiers import ResidentId
 from schema.lifecycle import SYSTEM_ACTOR, Actor, CaseEvent, CaseFacts, CaseStatus, transition
@@ -32,7 +33,14 @@ from sync_server.core.attribution import (
     form_division,
 )
 from sync_server.core.case_moved import Step
-from sync_server.core.case_rules import CheckedCase, Rejection, case_exists, check_enrolments, subject_of
+from sync_server.core.case_rules import (
+    CheckedCase,
+    Rejection,
+    case_exists,
+    check_enrolments,
+    invalid,
+    subject_of,
+)
 from sync_server.core.clock import TrustedTime
 from sync_server.core.contribution_rows import Paid, contribution_rows, source_of
 from sync_server.core.effects import Arrival, applies_on_arrival
@@ -52,11 +60,29 @@ from sync_server.core.registry_effects import (
 CONFLICT_MESSAGE = "参保信息已被更新，本次变更未直接生效，已转综合业务科人工核对处理。"
 
 
+def case_id_refused() -> Rejection:
+    """A case id another station's case holds: refused with no word of that case, so a
+    station cannot probe which ids exist (the id is a UUID the station's own intake makes)."""
+    return invalid(
+        [
+            Problem(
+                field="case_id",
+                code="case_id_refused",
+                message="本案件的案件标识无法使用：请在本机重新受理该业务（会生成新的标识）；如反复出现，请联系综合业务科。",
+                severity="error",
+            )
+        ]
+    )
+
+
 def accept(b: IngestBatch, op: CaseAcceptOp, key: str) -> OpResult:
     p, c = op.payload, b.ctx
     case_id = str(p.case_id)
     t = b.trusted(p.accepted_at)
-    if case_id in b.cases or p.case_number in b.taken_numbers:
+    existing = b.cases.get(case_id)
+    if existing is not None and existing.station_id != c.station.id:
+        return b.reject(op, case_id_refused())  # no word that another station holds this id
+    if existing is not None or p.case_number in b.taken_numbers:
         return b.reject(op, case_exists(p.case_number))
     checked = b.checks[key]  # prepare() checked every case_accept of the batch
     if isinstance(checked, Rejection):
@@ -77,7 +103,7 @@ def accept(b: IngestBatch, op: CaseAcceptOp, key: str) -> OpResult:
         item.code, item.changes_registry and item.tier is Tier.GENERAL
     ):
         change = Change(item.code, checked.values, subject[0], subject[1], p.base_version, person, held,
-                        attribution.county, c.station.township_code, t.local_date)  # fmt: skip
+                        attribution.county, c.station.township_code, t.local_date, p.base_record)  # fmt: skip
         effect = effect_of(change)
     conflict = effect.conflict
     if conflict is None:

@@ -41,6 +41,7 @@ class Outputs:
     feed: list[FeedChange] = field(default_factory=list)
     audit: list[AuditItem] = field(default_factory=list)
     receipt_voids: list[dict[str, Any]] = field(default_factory=list)  # receipt_voids rows
+    refunded: dict[str, str] = field(default_factory=dict)  # case_id -> id_number: money reversed (void)
     closes: list[dict[str, Any]] = field(default_factory=list)  # station_closes rows (日结)
     notices: list[dict[str, Any]] = field(default_factory=list)  # payment_notices rows (缴费通知单)
 
@@ -63,6 +64,8 @@ class IngestBatch:
     # Ledger rows per (contribution, owed county): contributions are shared across a batch.
     postings: dict[tuple[int, str], tuple[Contribution, list[dict[str, Any]]]] = field(default_factory=dict)
     receipts: ReceiptBook | None = None  # the station's receipt stock, when the batch voids receipts
+    # The ledger rows held for the cases whose receipt the batch voids without reissue.
+    case_ledger: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     closes_held: set[tuple[dt.date, int]] = field(default_factory=set)  # the station's (day, part) closes
     notices_held: set[str] = field(default_factory=set)  # payment references the server already holds
     notice_counties: dict[str, str] = field(default_factory=dict)  # id_number -> flexible-worker county

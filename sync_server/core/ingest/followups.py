@@ -22,7 +22,7 @@ from schema.protocol import (
     OpResult,
     OpStatus,
 )
-from sync_server.core import ledger, routing, suspense
+from sync_server.core import ledger, routing, suspense, void_reversal
 from sync_server.core.case_moved import Step
 from sync_server.core.case_rules import Rejection, check_supplement, find_item
 from sync_server.core.ingest.accept import submit_and_route
@@ -102,7 +102,8 @@ def withdraw(b: IngestBatch, op: CaseWithdrawOp, key: str) -> OpResult:
     steps = [
         Step(t.accepted_at, clerk.username, CaseEvent.WITHDRAW, case.status, withdrawn, {"reason": p.reason})
     ]
-    fee = case.payload_dict().get("fee")
+    payload = case.payload_dict()  # money handed back when its receipt was voided: none to refund
+    fee = None if void_reversal.refunded(payload) else payload.get("fee")
     if fee:
         _refund(b, case, FeeSummary.model_validate(fee))
     b.update(case, status=withdrawn, version=case.version + 1, claimed_by=None, claimed_at=None)

@@ -6,14 +6,22 @@ records the void once per number (``receipt_voids``) and audits it, when the cas
 the pushing station's, the number lies in a range the city allocated to that station
 (``op_receipt_not_allocated``) and was not voided before (``op_receipt_already_voided``).
 The number stays used: a void never gives it back to the stock.
+
+A void without a replacement receipt means the cash went back to the payer: the case's
+money is reversed in the same push (:mod:`sync_server.core.void_reversal`): balanced
+ledger lines opposite to all it posted, its contribution records gone, the case marked.
+The case's own acceptance may sit earlier in the same batch (the outbox keeps its order):
+its rows are still in the batch's outputs and are reversed with the rows held before.
 """
 
 from __future__ import annotations
 
 from schema.api_errors import API_ERROR_MESSAGES
 from schema.protocol import OpResult, OpStatus, ReceiptVoidOp
+from sync_server.core import void_reversal
 from sync_server.core.case_rules import Rejection
 from sync_server.core.ingest.batch import IngestBatch
+from sync_server.core.ingest.case import IngestCase
 from sync_server.core.ingest.followups import known_case
 from sync_server.core.receipt_book import ReceiptBook
 
@@ -62,9 +70,29 @@ def void(b: IngestBatch, op: ReceiptVoidOp, key: str) -> OpResult:
             "op_id": key,
         }
     )
+    reversed_ = _reverse(b, case, p.stock.text) if p.reissued is None else False
     b.audit(
         "receipt.void", "receipt", p.stock.text, op_id=key, seq=op.seq, case_number=case.case_number,
         receipt_number=p.receipt_number, amount=str(p.amount), clerk=p.clerk, witness=p.witness,
-        reason=p.reason, reissued=p.reissued.text if p.reissued else None,
+        reason=p.reason, reissued=p.reissued.text if p.reissued else None, money_reversed=reversed_,
     )  # fmt: skip
-    return b.result(op, OpStatus.APPLIED, None, stock_number=p.stock.text, case_number=case.case_number)
+    return b.result(op, OpStatus.APPLIED, None, stock_number=p.stock.text, case_number=case.case_number,
+                    money_reversed=reversed_)  # fmt: skip
+
+
+def _reverse(b: IngestBatch, case: IngestCase, stock_number: str) -> bool:
+    """Reverse the case's money (once: a case already marked moves nothing); whether it was."""
+    payload = case.payload_dict()
+    if void_reversal.refunded(payload):
+        return False
+    at = b.ctx.received_at
+    rows = [*b.case_ledger.get(case.case_id, ()), *(r for r in b.out.ledger if r["case_id"] == case.case_id)]
+    b.out.ledger.extend(
+        {"case_id": case.case_id, "posted_at": at, **row}
+        for row in void_reversal.reversal(rows, posted_at=at)
+    )
+    # The months it paid for: this batch's rows are dropped, those held before deleted on write.
+    b.out.contributions[:] = [r for r in b.out.contributions if r["case_id"] != case.case_id]
+    b.out.refunded[case.case_id] = case.applicant_key
+    b.update(case, payload=void_reversal.marked(payload, stock_number=stock_number, at=at))
+    return True

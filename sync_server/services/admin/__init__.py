@@ -10,4 +10,5 @@ station_contact   a station's phone and address, sent to that station for its do
 staff_names       usernames shown as people's names (系统 for the system)
 station_keys      every key a station has held and when it ended; sent to every station
 document_ca       the document CA (data dir) and the certificates it issues for PDF receipts
+audit_anchor      signed checkpoints of the audit chain: key and log in the data dir, sent to stations
 """

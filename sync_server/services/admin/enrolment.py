@@ -18,6 +18,7 @@ from sync_server.errors import ApiError
 from sync_server.services import audit
 from sync_server.services.access import throttle
 from sync_server.services.admin import document_ca, stations
+from sync_server.services.finance import receipts_issued
 from sync_server.settings import Settings
 
 
@@ -50,6 +51,8 @@ def enrol(
                 ca = document_ca.ensure(settings.data_dir, now=now)
                 certificate = document_ca.issue(conn, ca, row.id, request.document_csr, now=now, actor=actor)
             throttle.reset(conn, key)
+            lost = receipts_issued.issued(conn, row.id)  # a restored PC moves past these
+            used = receipts_issued.highest(conn, row.id, lost)
             return EnrolResponse(
                 station_id=row.id,
                 station_code=row.id,
@@ -57,6 +60,10 @@ def enrol(
                 catalog_version=catalog_version,
                 server_cert_sha256=cert_sha256,
                 document_certificate=certificate,
+                last_seq=int(row.last_seq)
+                or None,  # None (left out) for a new station: older clients parse it
+                receipt_stock_used=tuple(used) or None,
+                receipts_issued=tuple(lost) or None,
             )
     lockout = dt.timedelta(minutes=settings.lockout_minutes)
     with db.write() as conn:

@@ -59,7 +59,7 @@ def pull_backlog(conn: Connection, row: Any) -> tuple[Count | None, str]:
         return None, "首次下载中"
     pos = cursor.position
     scopes = (feed.SCOPE_ALL, feed.station_scope(row.id), feed.township_scope(row.township_code))
-    after = sa.tuple_(changes.c.xid, changes.c.id) > sa.tuple_(sa.literal(pos.xid), sa.literal(pos.id))
+    after = sa.or_(*feed.unseen(pos))  # rows the cursor has not seen (core.cursor)
     inner = (
         sa.select(sa.literal(1))
         .select_from(changes)

@@ -8,4 +8,5 @@ person_slice      a person as the township's stations hold them: registry row an
 case_records      feed changes saying where a station's cases stand
 digest            what a station should hold, as a digest
 start_over        ordering a station to drop its downloaded data and pull again
+prune             deleting old rows every active station has seen (the prune mark)
 """

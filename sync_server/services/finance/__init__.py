@@ -8,6 +8,7 @@ bank_return       a bank's returned file (退票): the payments it could not cre
 journal           automatic posting (财务入账): every ledger row, payable and paid plan line as one balanced entry
 month_close       month close (月结): trial balance per fund, refusals, the lock; the collection plan's lock
 receipt_stock     the stations' 票据号段: ranges allocated apart, sent down; voids the stations report
+receipts_issued   the 票据号码 a station issued (its cases' and voids'): told a restored PC at re-enrolment
 station_closes    the stations' daily closes (日结) as received: listed for finance and the CLI
 deposits          the bank's deposit file imported once and matched to the stations' closes
 notices           缴费通知单 paid through the bank: issued, confirmed by the bank's file, written as records

@@ -68,21 +68,38 @@ def _row(conn: Connection, sha256: str, *, for_update: bool = False) -> Row[Any]
 
 
 def attachment_status(
-    conn: Connection, sha256: str, *, size: int | None = None, content_type: str | None = None
+    conn: Connection,
+    sha256: str,
+    *,
+    size: int | None = None,
+    content_type: str | None = None,
+    station_id: str | None = None,
 ) -> AttachmentStatus:
     """How much of an attachment the server holds.
 
     Unknown and declared (``size`` and type given): nothing held yet, after the size and
     type checks, so a station learns of a refusal before it sends a byte. Unknown and
-    undeclared: ApiError ``not_found``. Nothing is written either way.
+    undeclared: ApiError ``not_found``. Nothing is written either way. Asked by a
+    station (``station_id``), another station's scan is ``not_found``: a station must not
+    learn that a given content was scanned elsewhere.
     """
     row = _row(conn, sha256)
+    if row is not None and _foreign(row, station_id):
+        raise _not_found(sha256)
     if row is not None:
         return _status(row)
     if size is None or content_type is None:
-        raise ApiError("not_found", "服务器上没有该附件。客户端将从头上传。", {"sha256": sha256})
+        raise _not_found(sha256)
     _check_declared(size, media_type_of(content_type))
     return AttachmentStatus(sha256=sha256, size=size, received_bytes=0, complete=False)
+
+
+def _foreign(row: Row[Any], station_id: str | None) -> bool:
+    return station_id is not None and row.station_id != station_id
+
+
+def _not_found(sha256: str) -> ApiError:
+    return ApiError("not_found", "服务器上没有该附件。客户端将从头上传。", {"sha256": sha256})
 
 
 def _check_declared(size: int, media_type: str) -> None:
@@ -217,6 +234,8 @@ def put_chunk(
     """Store one chunk at ``offset`` (which must be what the server holds so far)."""
     media_type = media_type_of(content_type)
     row = _row(conn, sha256, for_update=True)
+    if row is not None and _foreign(row, station_id):
+        raise _not_found(sha256)  # the same answer as a GET: no word of another station's scan
     if row is not None and row.complete:
         return ChunkOutcome(_status(row))  # already here: uploading it again changes nothing
     _check_declared(size, media_type)

@@ -282,7 +282,21 @@ def _load(
     if voids:  # the station's receipt ranges, and which of these numbers are void already
         refs = [ref for p in voids for ref in (p.stock, p.reissued) if ref is not None]
         batch.receipts = receipt_stock.load_book(conn, ctx.station.id, refs)
+        refunds = [str(op.case_id) for op in new if isinstance(op, ReceiptVoidOp) and not op.payload.reissued]
+        batch.case_ledger = _ledger_of(conn, refunds)
     return batch
+
+
+def _ledger_of(conn: Connection, case_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The ledger rows held for cases whose receipt is voided without reissue (to reverse)."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    if case_ids:
+        query = sa.select(ledger_entries).where(
+            bulk.in_list(conn, ledger_entries.c.case_id, sorted(set(case_ids)))
+        )
+        for r in conn.execute(query):
+            found.setdefault(r.case_id, []).append(dict(r._mapping))
+    return found
 
 
 def _closes_held(conn: Connection, station_id: str, closes: list[DailyCloseOp]) -> set[tuple[dt.date, int]]:
@@ -326,6 +340,16 @@ def _write(
     bulk.insert_rows(conn, payables, out.payables)
     bulk.insert_rows(conn, conflicts, out.conflicts)
     receipt_stock.write_voids(conn, out.receipt_voids)
+    if out.refunded:  # voided without reissue, the cash back (core.void_reversal): the months go too
+        refunded = sorted(out.refunded)
+        conn.execute(sa.delete(contribution_records).where(contribution_records.c.case_id.in_(refunded)))
+        conn.execute(
+            sa.update(payables)
+            .where(
+                payables.c.case_id.in_(refunded), payables.c.kind == "fee_refund", payables.c.status == "open"
+            )
+            .values(status="cancelled", settled_at=ctx.received_at)
+        )
     if out.closes:  # a day's close or two: a plain INSERT (JSON columns, no COPY needed)
         conn.execute(sa.insert(station_closes), out.closes)
         deposits.match_open(conn, by="system", now=ctx.received_at)  # a deposit that came first
@@ -336,7 +360,8 @@ def _write(
     # The township's stations carry each payer's last month paid: tell them, unless the
     # person's record just went down whole with a registry change (read after the months).
     sent = {c.key for c in registry_changes if c.kind == "person"}
-    person_slice.tell_townships(conn, {str(r["id_number"]) for r in out.contributions} - sent)
+    paid = {str(r["id_number"]) for r in out.contributions} | {i for i in out.refunded.values() if i}
+    person_slice.tell_townships(conn, paid - sent)
     record_effects.apply_arrivals(conn, out.arrivals, at=ctx.received_at)  # cards, accounts (core.effects)
     bulk.insert_rows(
         conn,

@@ -42,7 +42,7 @@ from sync_server.core.clock import beijing_date
 from sync_server.core.feed_change import township_scope
 from sync_server.core.ingest.registry_slice import RegistrySlice
 from sync_server.core.registry_effects import Change as RegistryChange
-from sync_server.core.registry_effects import effect_of, subject_field
+from sync_server.core.registry_effects import effect_of, held_now, subject_field
 from sync_server.db.tables import cases, changes, conflicts, stations
 from sync_server.errors import ApiError
 from sync_server.services.admin.staff_names import display_names
@@ -124,7 +124,9 @@ def compare(
     for name in names:
         server = _shown(name, current.get(name))
         station = _shown(name, proposed[name]) if name in proposed else None
-        before = _shown(name, original.get(name)) if original is not None else None
+        # a field the station's version does not carry (kind: stations are not told) is unknown
+        known = original is not None and (not original or name in original)
+        before = _shown(name, original.get(name)) if original is not None and known else None
         out.append(
             Compared(
                 FIELD_LABELS.get(name, name),
@@ -154,22 +156,39 @@ def _as_registry_row(record: dict[str, Any], entity: str, key: str) -> dict[str,
             "residence",
         )
         return {renamed.get(f, f): record.get(f) for f in fields}
-    insurance = key.partition(":")[2]
+    number, _, insurance = key.partition(":")
     for e in record.get("enrolments") or []:
         if e.get("insurance") == insurance:
-            return {"insurance_type": insurance, "county_code": e.get("county"), "status": e.get("status"),
-                    "since": e.get("since"), "unit_uscc": e.get("unit_uscc"), "version": e.get("version")}  # fmt: skip
+            return {"id_number": number, "insurance_type": insurance, "county_code": e.get("county"),
+                    "status": e.get("status"), "since": e.get("since"), "unit_uscc": e.get("unit_uscc"),
+                    "version": e.get("version")}  # fmt: skip
     return {}  # the station's version had no enrolment of this insurance
 
 
-def station_original(conn: Connection, conflict: DbRow, township: str) -> dict[str, Any] | None:
-    """The registry row as the station held it (its ``base_version``), from the feed of the
+def _from_case(base: Any, conflict: DbRow) -> dict[str, Any] | None:
+    """The conflict's row from the case's ``base_record``; None when it does not carry it."""
+    if not isinstance(base, dict) or base.get("version") != conflict.base_version:
+        return None
+    if conflict.entity == "person" and base.get("id_number") is None:
+        return None  # an enrolment-only item: the person's row did not travel
+    # an enrolment the item changes and the station did not hold comes back as {} (none held)
+    return _as_registry_row(base, conflict.entity, conflict.entity_key)
+
+
+def station_original(
+    conn: Connection, conflict: DbRow, township: str, base_record: Any = None
+) -> dict[str, Any] | None:
+    """The registry row as the station held it (its ``base_version``): from the case's
+    ``base_record`` (what current stations send with the change), else from the feed of the
     accepting station's ``township`` (read through the feed index's scope).
 
-    ``{}`` when the station had no row; None when the feed never carried that version (the
-    station took it from its first download, which is read from the tables, not kept)."""
+    ``{}`` when the station had no row; None when neither carries that version (an older
+    station's case based on its first download, which is read from the tables, not kept)."""
     if not conflict.base_version:
         return {}
+    carried = _from_case(base_record, conflict)
+    if carried is not None:
+        return carried
     person = conflict.entity_key.partition(":")[0]
     rows = conn.execute(
         sa.select(changes.c.data)
@@ -201,7 +220,7 @@ def conflict_view(conn: Connection, conflict_id: int) -> ConflictView:
     """The conflict page: the three versions of each field, the case and its station."""
     row = get_conflict(conn, conflict_id)
     case = review.load_case(conn, row.case_id)
-    original = station_original(conn, row, case.township_code)
+    original = station_original(conn, row, case.township_code, (case.payload or {}).get("base_record"))
     name = conn.execute(sa.select(stations.c.name).where(stations.c.id == case.station_id)).scalar()
     return ConflictView(
         conflict=row,
@@ -306,17 +325,14 @@ def _apply_station(conn: Connection, case: DbRow, conflict: DbRow, now: dt.datet
     registry = registry_updates.load(conn, RegistrySlice(), [subject.number], [subject.number], [])
     person = registry.persons.get(subject.number)
     held = registry.enrolments_of(subject.number)
-    if conflict.entity == "person":
-        base = person.version if person is not None else 0
-    else:
-        insurance = conflict.entity_key.partition(":")[2]
-        base = held[insurance].version if insurance in held else 0
+    base, base_record = held_now(person, held)  # as if the desk had held today's rows
     township = conn.execute(
         sa.select(stations.c.township_code).where(stations.c.id == case.station_id)
     ).scalar()
     effect = effect_of(
         RegistryChange(item.code, values, subject, name, base, person, held,
-               case.registration_county or case.county_code, township or case.township_code, on)
+               case.registration_county or case.county_code, township or case.township_code, on,
+               base_record)
     )  # fmt: skip
     if effect.conflict is not None:
         why = REASONS.get(effect.conflict.reason, effect.conflict.reason)
