@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
 
 from sync_server.db.engine import Database
 from sync_server.db.migrate import upgrade
@@ -24,6 +25,11 @@ from sync_server.db.tables import metadata
 from tests.support import pg_cluster
 
 BACKENDS = ["sqlite", "postgresql"]
+
+# No timed assertions (speed lives in bench/): Hypothesis's per-example deadline would fail a
+# property on a loaded CI machine for being slow, not wrong.
+hypothesis_settings.register_profile("ssb", deadline=None)
+hypothesis_settings.load_profile("ssb")
 
 
 def _pg_dsn(admin_url: str, dbname: str) -> str:

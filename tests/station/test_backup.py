@@ -2,7 +2,7 @@
 
 The story of issue 16: take cases, back up, take more (the city gets them), lose the PC,
 restore the backup on a fresh home with the recovery key, enrol again with a new code, sync:
-the city holds every case once, the outbox went on without doubling anything, and the cases
+the city (on SQLite and on PostgreSQL) holds every case once, the outbox went on without doubling anything, and the cases
 taken after the backup are listed as lost with their 受理编号, never silently.
 """
 
@@ -28,17 +28,23 @@ from station_client.services.errors import ServiceError
 from station_client.services.session import login
 from station_client.store import meta, open_store
 from station_client.sync.agent import SyncAgent
+from sync_server.db.engine import Database
 from sync_server.services.admin.stations import issue_enrolment_code, revoke_station
+from tests.support.factories import make_client
 from tests.support.stationkit import make_station_home
-from tests.support.sync_world import CLERK_PASSWORD, World, in_process, now
+from tests.support.sync_world import CLERK_PASSWORD, World, enrol_station, now
 
 T0 = dt.datetime(2026, 12, 7, 2, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def world(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[World, httpx.Client]]:
-    with in_process(sqlite_template, tmp_path) as made:
-        yield made
+def world(db: Database, tmp_path: Path) -> Iterator[tuple[World, httpx.Client]]:
+    """One enrolled station and the real app in process, on SQLite and on PostgreSQL (``db``)."""
+    client = make_client(db, tmp_path)
+    try:
+        yield enrol_station(db, tmp_path / "station", client), client
+    finally:
+        client.close()
 
 
 def sync(w: World, client: httpx.Client, home: Path | None = None):

@@ -1,9 +1,12 @@
 """A city server restored from an older backup: the stations send again what it lost.
 
 Push 100 cases, take a backup with ``sync-server backup``, push 100 more, put the backup
-back (as an operator would: server stopped, ``server.db`` replaced), sync: the server
-holds all 200 operations, each once, and the station said what it did. Acknowledged
-operations are kept 30 days; one purged before the restore is named as lost.
+back the way packaging/README.md tells the administrator (SQLite: server stopped,
+``server.db`` replaced; PostgreSQL: ``restore-postgresql.sh`` into a new database,
+``database_url`` pointed at it, ``db upgrade``, server started), sync: the server holds all
+200 operations, each once, and the station said what it did. Every scenario runs on
+SQLite and on PostgreSQL. Acknowledged operations are kept 30 days; one purged before the
+restore is named as lost.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
@@ -27,36 +32,103 @@ from sync_server.cli import main as server_cli
 from sync_server.db.engine import Database
 from sync_server.db.tables import operations, stations
 from sync_server.services import backup as backup_service
-from sync_server.settings import write_settings_file
-from tests.support.sync_world import World, in_process
+from sync_server.settings import load_settings, write_settings_file
+from tests.support.factories import make_client
+from tests.support.sync_world import World, enrol_station
 
 REPO = Path(__file__).resolve().parents[2]
+RESTORE_SCRIPT = REPO / "packaging" / "server" / "restore-postgresql.sh"
+# No wait for "missing" seqs: after a restore they are not on their way, they are lost.
+NO_GAP_WAIT = {"push_gap_wait_seconds": 0}
+
+
+def _pg_env(admin_url: str) -> dict[str, str]:
+    """libpq's variables for the restore script, as the administrator sets them."""
+    admin = sa.engine.make_url(admin_url)
+    return {
+        "PATH": "/usr/bin:/bin",
+        "PGHOST": admin.host or "",
+        "PGPORT": str(admin.port or 5432),
+        "PGUSER": admin.username or "",
+    }
+
+
+class City:
+    """The city server as its administrator runs it: a data directory, a database, the app.
+
+    ``restore`` follows packaging/README.md for the backend, then starts a new app (a new
+    client) on the restored database; ``w.server_db`` follows it.
+    """
+
+    def __init__(self, data_dir: Path, database_url: str, pg_admin_url: str | None) -> None:
+        self.data_dir = data_dir
+        self.pg_admin_url = pg_admin_url
+        self.restored: list[str] = []  # new PostgreSQL databases, dropped at the end
+        self._configure(database_url)
+        db = Database.from_url(database_url)
+        self.client: httpx.Client = make_client(db, data_dir, **NO_GAP_WAIT)
+        self.w: World = enrol_station(db, data_dir / "station", self.client)
+
+    def _configure(self, database_url: str) -> None:
+        write_settings_file(self.data_dir, {"secret_key": "test-secret", "database_url": database_url})
+
+    def sync(self):
+        return SyncAgent(self.w.paths.home, self.w.dek, client=self.client).run_once()
+
+    def backup(self, target: Path) -> str:
+        result = CliRunner().invoke(server_cli, ["backup", str(target), "--data-dir", str(self.data_dir)])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    def restore(self, backup: Path) -> None:
+        """The server stopped, the backup put back as documented, the server started on it."""
+        self.stop()
+        if self.pg_admin_url is None:  # SQLite: the copy over server.db, no WAL left behind
+            for stale in ("server.db-wal", "server.db-shm"):
+                (self.data_dir / stale).unlink(missing_ok=True)
+            shutil.copyfile(backup, self.data_dir / "server.db")
+        else:
+            fresh = f"ssb_restored_{uuid.uuid4().hex[:12]}"
+            done = subprocess.run(
+                [str(RESTORE_SCRIPT), str(backup), fresh], env=_pg_env(self.pg_admin_url),
+                capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            self.restored.append(fresh)
+            assert done.returncode == 0, done.stderr
+            url = load_settings(self.data_dir).effective_database_url
+            self._configure(url.rsplit("/", 1)[0] + "/" + fresh)  # database_url → the new database
+            upgraded = CliRunner().invoke(server_cli, ["db", "upgrade", "--data-dir", str(self.data_dir)])
+            assert upgraded.exit_code == 0, upgraded.output
+        db = Database.from_url(load_settings(self.data_dir).effective_database_url)
+        self.w.server_db = db
+        self.client = make_client(db, self.data_dir, **NO_GAP_WAIT)
+
+    def stop(self) -> None:
+        self.client.close()
+        self.w.server_db.dispose()
+
+    def drop_restored(self) -> None:
+        if self.pg_admin_url is None:
+            return
+        with psycopg.connect(self.pg_admin_url, autocommit=True) as conn:
+            for name in self.restored:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
-def world(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[World, httpx.Client]]:
-    # No wait for "missing" seqs: after a restore they are not on their way, they are lost.
-    with in_process(sqlite_template, tmp_path, push_gap_wait_seconds=0) as made:
-        write_settings_file(tmp_path, {"secret_key": "test-secret"})  # the data dir is tmp_path
+def city(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> Iterator[City]:
+    """One enrolled station and its city server, on SQLite and on PostgreSQL (``database_url``)."""
+    pg_admin_url = None
+    if not database_url.startswith("sqlite"):
+        if shutil.which("pg_restore") is None:
+            pytest.skip("PostgreSQL client tools not installed")
+        pg_admin_url = request.getfixturevalue("pg_admin_url")
+    made = City(tmp_path, database_url, pg_admin_url)  # the data dir is tmp_path
+    try:
         yield made
-
-
-def sync(w: World, client: httpx.Client):
-    return SyncAgent(w.paths.home, w.dek, client=client).run_once()
-
-
-def take_backup(data_dir: Path, target: Path) -> str:
-    result = CliRunner().invoke(server_cli, ["backup", str(target), "--data-dir", str(data_dir)])
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def restore(db: Database, data_dir: Path, backup: Path) -> None:
-    """The documented SQLite restore: the server stopped, the backup copied over server.db."""
-    db.dispose()
-    for stale in ("server.db-wal", "server.db-shm"):
-        (data_dir / stale).unlink(missing_ok=True)
-    shutil.copyfile(backup, data_dir / "server.db")
+    finally:
+        made.stop()
+        made.drop_restored()
 
 
 def restored_audit(w: World) -> list[str]:
@@ -67,22 +139,22 @@ def restored_audit(w: World) -> list[str]:
         db.close()
 
 
-def test_a_server_restored_from_a_backup_gets_every_operation_back_once(world, tmp_path):
-    w, client = world
+def test_a_server_restored_from_a_backup_gets_every_operation_back_once(city, tmp_path):
+    w = city.w
     session = w.session()
     w.take_in(session, 100)
-    assert sync(w, client).ok
-    said = take_backup(tmp_path, tmp_path / "backups" / "city.db")
+    assert city.sync().ok
+    said = city.backup(tmp_path / "backups" / "city.db")
     assert "已备份到" in said and "1 个服务站" in said
 
     w.take_in(session, 100)
-    assert sync(w, client).ok
+    assert city.sync().ok
     assert len(w.server_operations()) == 200
 
-    restore(w.server_db, tmp_path, tmp_path / "backups" / "city.db")
+    city.restore(tmp_path / "backups" / "city.db")
     assert len(w.server_operations()) == 100  # the server went back in time
 
-    report = sync(w, client)  # nothing new at the desk: the pull tells the station
+    report = city.sync()  # nothing new at the desk: the pull tells the station
 
     assert report.ok, report.problem
     assert report.pushed == 100
@@ -97,23 +169,23 @@ def test_a_server_restored_from_a_backup_gets_every_operation_back_once(world, t
     ]
     assert "市局服务器已从备份恢复，本站已重新上报 100 笔" in detail
 
-    again = sync(w, client)  # in step now: nothing more is sent
+    again = city.sync()  # in step now: nothing more is sent
     assert again.ok and again.pushed == 0
     assert len(w.server_operations()) == 200
 
 
-def test_new_cases_after_a_restore_go_up_behind_the_resent_ones(world, tmp_path):
-    w, client = world
+def test_new_cases_after_a_restore_go_up_behind_the_resent_ones(city, tmp_path):
+    w = city.w
     session = w.session()
     w.take_in(session, 10)
-    assert sync(w, client).ok
-    take_backup(tmp_path, tmp_path / "city.db")
+    assert city.sync().ok
+    city.backup(tmp_path / "city.db")
     w.take_in(session, 10)
-    assert sync(w, client).ok
-    restore(w.server_db, tmp_path, tmp_path / "city.db")
+    assert city.sync().ok
+    city.restore(tmp_path / "city.db")
 
     w.take_in(session, 5)  # the push meets sequence_gap first, never a stop
-    report = sync(w, client)
+    report = city.sync()
 
     assert report.ok, report.problem
     assert sorted(w.server_seqs()) == list(range(1, 26))
@@ -122,11 +194,11 @@ def test_new_cases_after_a_restore_go_up_behind_the_resent_ones(world, tmp_path)
         assert conn.execute(sa.select(stations.c.last_seq)).scalar() == 25
 
 
-def test_acknowledged_operations_are_kept_30_days_then_purged(world):
-    w, client = world
+def test_acknowledged_operations_are_kept_30_days_then_purged(city):
+    w = city.w
     session = w.session()
     w.take_in(session, 6)
-    assert sync(w, client).ok
+    assert city.sync().ok
     db = session.db
     old = iso(dt.datetime.now(dt.UTC) - rules.RETENTION - dt.timedelta(hours=1))
     recent = iso(dt.datetime.now(dt.UTC) - rules.RETENTION + dt.timedelta(hours=1))
@@ -134,27 +206,27 @@ def test_acknowledged_operations_are_kept_30_days_then_purged(world):
         db.execute("UPDATE outbox SET acked_at = ? WHERE seq <= 2", [old])
         db.execute("UPDATE outbox SET acked_at = ? WHERE seq = 3", [recent])
 
-    assert sync(w, client).ok  # each round purges
+    assert city.sync().ok  # each round purges
 
     assert [r[0] for r in db.execute("SELECT seq FROM outbox ORDER BY seq")] == [3, 4, 5, 6]
     assert outbox.purged_through(db) == 2
     assert outbox.highest_acknowledged(db) == 6
 
 
-def test_operations_purged_before_the_restore_are_named_as_lost(world, tmp_path):
-    w, client = world
-    take_backup(tmp_path, tmp_path / "empty.db")  # before the station pushed anything
+def test_operations_purged_before_the_restore_are_named_as_lost(city, tmp_path):
+    w = city.w
+    city.backup(tmp_path / "empty.db")  # before the station pushed anything
     session = w.session()
     w.take_in(session, 6)
-    assert sync(w, client).ok
+    assert city.sync().ok
     db = session.db
     old = iso(dt.datetime.now(dt.UTC) - rules.RETENTION - dt.timedelta(days=1))
     with db.atomic():
         db.execute("UPDATE outbox SET acked_at = ? WHERE seq <= 2", [old])
-    assert sync(w, client).ok  # seq 1 and 2 purged
-    restore(w.server_db, tmp_path, tmp_path / "empty.db")
+    assert city.sync().ok  # seq 1 and 2 purged
+    city.restore(tmp_path / "empty.db")
 
-    report = sync(w, client)
+    report = city.sync()
 
     assert report.problem is not None and report.problem.code == "server_lost_operations"
     assert "2 笔" in report.problem.message and "1–2" in report.problem.message
@@ -171,8 +243,8 @@ def test_the_rule_names_what_the_server_lacks():
     assert "3、5–7" in rules.lost_words((3, 5, 6, 7))
 
 
-def test_a_backup_never_overwrites_an_earlier_one(world, tmp_path):
-    take_backup(tmp_path, tmp_path / "city.db")
+def test_a_backup_never_overwrites_an_earlier_one(city, tmp_path):
+    city.backup(tmp_path / "city.db")
     result = CliRunner().invoke(
         server_cli, ["backup", str(tmp_path / "city.db"), "--data-dir", str(tmp_path)]
     )
