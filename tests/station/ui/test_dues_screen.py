@@ -70,8 +70,9 @@ def test_the_list_is_shown_with_its_totals_and_printed_by_enter(ui, ui_home):
     assert _fits(ui.app) == [], "dues"
 
     ui.enter(screen.table.view)  # the first row is selected: Enter prints
-    ui.pump(lambda: ui.opened, what="the printout")
-    ui.settle()
+    # a guard against a hang, not a speed check: a loaded CI box renders the 40-row list slowly
+    ui.pump(lambda: ui.opened, timeout=120, what="the printout")
+    ui.settle(timeout=120)
     (pdf,) = ui.opened
     assert pdf.parent == ui_home.paths.exports and pdf.is_file() and screen.printed == pdf
     assert "催缴名单" in ui.banner
