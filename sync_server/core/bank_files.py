@@ -10,6 +10,7 @@ so a caller imports all of it or none.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -90,12 +91,21 @@ def returned_file(month: str, bank_name: str, lines: list[Returned]) -> str:
     return _csv(rows)
 
 
-def _money(text: str) -> Decimal | None:
+def money_field(text: str) -> Decimal | None:
+    """A bank file's amount: positive, at most two decimals; None otherwise (every bank file)."""
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
         return None
     return value if value == value.quantize(Decimal("0.01")) and value > 0 else None
+
+
+def date_field(text: str) -> dt.date | None:
+    """A bank file's ISO date (YYYY-MM-DD); None when it is not one."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
 
 
 def parse_returned(
@@ -128,7 +138,7 @@ def parse_returned(
         except ValueError:
             problems.append(LineProblem(number, "bank_return_line_malformed", "明细序号不是整数。"))
             continue
-        amount = _money(row[3])
+        amount = money_field(row[3])
         known = sent.get(line_id)
         if known is None:
             problems.append(

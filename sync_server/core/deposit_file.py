@@ -14,10 +14,12 @@ import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from schema.normalize import compact_code, to_half_width
 from sync_server.core.bank_files import LineProblem
+from sync_server.core.bank_files import date_field as _date
+from sync_server.core.bank_files import money_field as _amount
 
 FORMAT = "SSB-DEP-1"
 _STATION_IN_MEMO = re.compile(r"(?<!\d)(\d{9}-\d{2})(?!\d)")
@@ -53,21 +55,6 @@ def station_of(line: DepositLine, accounts: Mapping[str, str], stations: Iterabl
         if code in known:
             return str(code)
     return None
-
-
-def _amount(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        return None
-    return value if value == value.quantize(Decimal("0.01")) and value > 0 else None
-
-
-def _date(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        return None
 
 
 def deposit_file(bank_name: str, account: str, lines: Iterable[DepositLine]) -> str:

@@ -15,11 +15,13 @@ import datetime as dt
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from schema.payment_error_codes import PAYMENT_ERROR_CODES
 from schema.payment_reference import PaymentReferenceError, parse_reference
 from sync_server.core.bank_files import LineProblem
+from sync_server.core.bank_files import date_field as _date
+from sync_server.core.bank_files import money_field as _amount
 
 FORMAT = "SSB-NOTICE-1"
 
@@ -87,21 +89,6 @@ def confirmation_file(bank_name: str, lines: Iterable[Confirmation]) -> str:
     )
     writer.writerow(["T", len(rows), f"{total:.2f}"])
     return out.getvalue()
-
-
-def _amount(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        return None
-    return value if value == value.quantize(Decimal("0.01")) and value > 0 else None
-
-
-def _date(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        return None
 
 
 def parse_confirmations(text: str) -> tuple[ConfirmationFile | None, list[LineProblem]]:
