@@ -48,6 +48,8 @@ BEIJING = dt.timezone(dt.timedelta(hours=8))
 MIX = ("G14", "G14", "C019", "G02", "G14", "C012", "G08", "C048", "G14", "C019",
        "G14", "G02", "G14", "C012", "C019", "G08", "G14", "C048", "G14", "G02")  # fmt: skip
 CASES_PER_DAY = 200
+MAX_DAYS = 50  # a larger backlog is spread over 50 days, more cases a day (at most 9,999: the case number)
+WORKING_SECONDS = 8 * 3600
 # 60 %, 80 %, 100 %, 150 %, 200 %, 300 % of the 2024 average wage: the grades flexible workers pick.
 G14_BASES = ("4588", "6117", "7646", "11469", "15292", "22938")
 HOSPITALS = ("乐山市人民医院", "乐山市中医医院", "犍为县人民医院", "峨眉山市人民医院", "五通桥区人民医院")
@@ -210,14 +212,18 @@ class StationOps:
 
 
 def _days(total: int, now: dt.datetime) -> Iterator[dt.datetime]:
-    """Acceptance times: CASES_PER_DAY a day over the last days, oldest first."""
-    days = -(-total // CASES_PER_DAY)
+    """Acceptance times: CASES_PER_DAY a day (more for a backlog longer than MAX_DAYS days,
+    which a station could not hold: the server flags cases older than its offline limit),
+    from 09:00, oldest first."""
+    per_day = max(CASES_PER_DAY, -(-total // MAX_DAYS))
+    step = min(120.0, WORKING_SECONDS / per_day)  # one case every two minutes, closer for a backlog
+    days = -(-total // per_day)
     start = (
         (now - dt.timedelta(days=days)).astimezone(BEIJING).replace(hour=9, minute=0, second=0, microsecond=0)
     )
     for n in range(total):
-        day, k = divmod(n, CASES_PER_DAY)
-        yield start + dt.timedelta(days=day, seconds=k * 120)  # one case every two minutes from 09:00
+        day, k = divmod(n, per_day)
+        yield start + dt.timedelta(days=day, seconds=k * step)
 
 
 def build_ops(station_id: str, total: int, pools: Pools, *, seed: int, now: dt.datetime) -> StationOps:

@@ -74,6 +74,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 if __package__ in (None, ""):  # run as a file (bench/run_all.py does): the repository is the root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import proc_cpu
 from bench.push_workload import Pools, StationOps, batch_body, build_ops, fee_collected, load_pools
 from schema.protocol import EnrolRequest, EnrolResponse, OpStatus, PushResponse
 from schema.signing import sign_request
@@ -191,34 +192,15 @@ class Server:
         context = ssl.create_default_context(cafile=str(self.ca))
         return httpx.Client(base_url=self.url, verify=context, timeout=300)
 
+    @property
+    def database_name(self) -> str:
+        """The PostgreSQL database this server uses ("" on SQLite)."""
+        url = self.database_url
+        return url.rsplit("/", 1)[1].split("?")[0] if url.startswith("postgresql") else ""
+
     def cpu_seconds(self) -> float:
         """User + system CPU of the server process and its workers so far."""
-        return sum(_cpu_of(pid) for pid in _tree(self.process.pid))
-
-
-def _tree(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parts = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            children.setdefault(int(parts[1]), []).append(int(entry.name))
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        out.append(pid)
-        todo.extend(children.get(pid, []))
-    return out
-
-
-def _cpu_of(pid: int) -> float:
-    try:
-        parts = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
+        return proc_cpu.tree_cpu(self.process.pid)
 
 
 @contextmanager
@@ -472,12 +454,16 @@ def run_once(
         for t in threads:
             t.start()
         cpu0 = server.cpu_seconds()
+        pg = proc_cpu.PostgresCpu(server.database_name) if server.database_name else None
+        if pg is not None:
+            pg.start()
         start.wait()
         t0 = time.perf_counter()
         for t in threads:
             t.join()
         wall = max(s.finished_at for s in enrolled) - t0 if all(s.finished_at for s in enrolled) else 0.0
         cpu = server.cpu_seconds() - cpu0
+        pg_cpu = pg.seconds() if pg is not None else None
         for s in enrolled:
             s.client.close()
             if s.error is not None:
@@ -492,6 +478,8 @@ def run_once(
         "batch_latency_max_ms": round(max(latencies) * 1000, 1),
         "station_seconds": [round(s.finished_at - t0, 2) for s in enrolled],
         "server_cpu_seconds": round(cpu, 2),
+        "server_cpu_us_per_case": round(cpu / total * 1e6),
+        "postgres_cpu_seconds": None if pg_cpu is None else round(pg_cpu, 2),
         "load_average_before": round(load, 2),
         "cpu_busy_before": round(busy, 2),
         "verified": facts,
@@ -526,7 +514,8 @@ def configuration(
         )
         runs.append(run)
         print(f"  {kind:10} workers={workers} {scenario:10} run {n + 1}: {run['seconds']:6.2f} s "
-              f"{run['cases_per_second']:5d} cases/s  (server CPU {run['server_cpu_seconds']} s, "
+              f"{run['cases_per_second']:5d} cases/s  (server CPU {run['server_cpu_seconds']} s = "
+              f"{run['server_cpu_us_per_case']} µs/case, PostgreSQL CPU {run['postgres_cpu_seconds']} s, "
               f"busy before {run['cpu_busy_before']:.0%}, stations done at {run['station_seconds']} s)", flush=True)  # fmt: skip
     row = {
         "database": kind,
@@ -547,6 +536,16 @@ def configuration(
     return row
 
 
+def workload(scenario: str, cases: int, pools: Pools, stations: int, now: dt.datetime) -> list[StationOps]:
+    """One station's ``cases``, or ``stations`` stations' shares of them (each its own people)."""
+    if scenario == "single":
+        return [build_ops(station_ids(1)[0], cases, pools, seed=1, now=now)]
+    return [
+        build_ops(sid, cases // stations, pools.share(n, stations), seed=10 + n, now=now)
+        for n, sid in enumerate(station_ids(stations))
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"])
@@ -555,7 +554,13 @@ def main() -> None:
         "--scenarios", nargs="+", default=["single", "concurrent"], choices=["single", "concurrent"]
     )
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument(
+        "--cases",
+        nargs="+",
+        type=int,
+        default=[10_000],
+        help="backlog sizes, each on a fresh copy (cost linear?)",
+    )
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument(
         "--window",
@@ -573,23 +578,17 @@ def main() -> None:
     args = parser.parse_args()
 
     now = dt.datetime.now(dt.UTC)
-    workloads: dict[str, list[StationOps]] = {}
     results: list[dict[str, Any]] = []
     for kind in args.db:
         with template(kind, args.persons, args.stations) as base:
-            if not workloads:
-                print("building the cases …", flush=True)
-                pools = pools_from(base, now.date())
-                workloads["single"] = [build_ops(station_ids(1)[0], args.cases, pools, seed=1, now=now)]
-                workloads["concurrent"] = [
-                    build_ops(
-                        sid, args.cases // args.stations, pools.share(n, args.stations), seed=10 + n, now=now
-                    )
-                    for n, sid in enumerate(station_ids(args.stations))
-                ]
-            for workers in args.workers if kind == "postgresql" else [1]:
+            pools = pools_from(base, now.date())
+            for cases in args.cases:
                 for scenario in args.scenarios:
-                    results.append(configuration(base, workers, scenario, workloads[scenario], args))
+                    print(f"building {cases} cases ({scenario}) …", flush=True)
+                    loads = workload(scenario, cases, pools, args.stations, now)
+                    for workers in args.workers if kind == "postgresql" else [1]:
+                        results.append(configuration(base, workers, scenario, loads, args))
+                    del loads  # a 1,000,000-case backlog holds about a gigabyte
     report = {
         "benchmark": "server_push",
         "transport": "HTTPS (pinned city CA), HTTP/1.1 keep-alive, gzip level 6, Ed25519-signed batches",

@@ -38,6 +38,7 @@ warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testcli
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench.proc_cpu import PostgresCpu  # noqa: E402
 from bench.push_workload import StationOps, batch_body, build_ops, load_pools  # noqa: E402
 from schema.signing import sign_request  # noqa: E402
 
@@ -111,7 +112,9 @@ def database(kind: str, persons: int) -> Database:
     with psycopg.connect(PG_ADMIN, autocommit=True) as c:
         c.execute('DROP DATABASE IF EXISTS "ssb_bench_inprocess" WITH (FORCE)')
         c.execute(f'CREATE DATABASE "ssb_bench_inprocess" TEMPLATE "{template}"')
-    return Database.from_url(PG_ADMIN.rsplit("/", 1)[0] + "/ssb_bench_inprocess")
+    db = Database.from_url(PG_ADMIN.rsplit("/", 1)[0] + "/ssb_bench_inprocess")
+    upgrade(db)  # a template seeded before a later migration
+    return db
 
 
 PERSONS = 1_000_000
@@ -185,6 +188,9 @@ def direct(kind: str, total: int, size: int, profile: bool) -> tuple[float, floa
     prepare_worker()
     prof = cProfile.Profile() if profile else None
     tp = tq = 0.0
+    pg = PostgresCpu(db.engine.url.database or "") if kind == "postgresql" else None
+    if pg is not None:
+        pg.start()
     c0, w0 = time.process_time(), time.perf_counter()
     if prof:
         prof.enable()
@@ -200,6 +206,10 @@ def direct(kind: str, total: int, size: int, profile: bool) -> tuple[float, floa
     if prof:
         prof.disable()
     cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+    if pg is not None:
+        whole, backends = pg.seconds(), pg.backend_seconds()
+        print(f"PostgreSQL CPU {whole:.2f} s ({whole / total * 1e6:.0f} µs/case), "
+              f"of which its backends {backends:.2f} s ({backends / total * 1e6:.0f} µs/case)")  # fmt: skip
     with db.read() as conn:
         held = conn.execute(sa.text("SELECT count(*) FROM cases")).scalar_one()
     assert held == total, held
@@ -233,6 +243,7 @@ def main() -> None:
         else:
             tp, tq, cpu, seconds = direct(args.kind, args.cases, args.batch, args.mode == "profile")
             print(f"{args.kind} direct: parse {tp:.2f} s, push {tq:.2f} s, CPU {cpu:.2f} s "
+                  f"({cpu / args.cases * 1e6:.0f} µs/case) "
                   f"-> {args.cases / seconds:.0f} cases/s")  # fmt: skip
         rates.append(args.cases / seconds)
     if args.runs > 1:

@@ -50,6 +50,7 @@ import sqlalchemy as sa
 if __package__ in (None, ""):  # run as a file: the repository is the root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import proc_cpu
 from bench.push_workload import Pools, StationOps, batch_body, build_ops, load_pools
 from bench.server_push import (
     GZIP_LEVEL,
@@ -60,7 +61,6 @@ from bench.server_push import (
     _cli,
     _pg,
     _pg_url,
-    _tree,
     enrol,
     serve,
 )
@@ -222,7 +222,7 @@ def _rss_kib(pid: int) -> int:
 
 def sample_memory(server: Server, t0: float, stop: threading.Event, out: list[dict[str, Any]]) -> None:
     while True:
-        per = {pid: _rss_kib(pid) for pid in _tree(server.process.pid)}
+        per = {pid: _rss_kib(pid) for pid in proc_cpu.tree(server.process.pid)}
         out.append({
             "t": round(time.monotonic() - t0, 1),
             "total_mb": round(sum(per.values()) / 1024, 1),

@@ -93,8 +93,10 @@ def _problem(field: str, code: EligibilityCode, params: Mapping[str, object] | N
 def schemes_held(enrolments: Iterable[tuple[str, str]]) -> frozenset[InsuranceType]:
     """The schemes of ``(insurance, status)`` enrolments a person is in: active or suspended
     (暂停缴费 is still enrolled), not stopped (终止参保). Unknown scheme names are ignored."""
-    known = {t.value for t in InsuranceType}
-    return frozenset(InsuranceType(i) for i, status in enrolments if status != "stopped" and i in known)
+    return frozenset(_SCHEMES[i] for i, status in enrolments if status != "stopped" and i in _SCHEMES)
+
+
+_SCHEMES = {t.value: t for t in InsuranceType}  # once: a push asks for every case's applicant
 
 
 def registry_problems(item: CatalogItem, enrolled: Collection[InsuranceType]) -> list[Problem]:

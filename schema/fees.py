@@ -265,7 +265,32 @@ def _whole(values: Mapping[str, object], name: str, suffix: str, example: int) -
     return int(digits)
 
 
+_REQUEST_FIELDS = {
+    FeeKind.RESIDENT_PENSION: ("grade", "year"),
+    FeeKind.FLEXIBLE_WORKER: ("base", "period_start", "period_end", "include_medical"),
+}
+_REQUESTS: dict[tuple[object, ...], FeeRequest] = {}
+_MAX_REQUESTS = 4096
+_KEYABLE = frozenset({str, int, bool, type(None)})
+
+
 def fee_request_from_form(kind: FeeKind, values: Mapping[str, object]) -> FeeRequest:
+    """:func:`_request_from_form`, remembered: applicants choose among a few bases, periods
+    and grades. Only what was built is kept (a FeeError is raised afresh each time)."""
+    fields = tuple(values.get(name) for name in _REQUEST_FIELDS.get(kind, ()))
+    if not fields or any(type(v) not in _KEYABLE for v in fields):
+        return _request_from_form(kind, values)
+    key = (kind, *fields, *(type(v) for v in fields))  # the type too: True == 1 must not share
+    hit = _REQUESTS.get(key)
+    if hit is None:
+        hit = _request_from_form(kind, values)
+        if len(_REQUESTS) >= _MAX_REQUESTS:
+            _REQUESTS.clear()
+        _REQUESTS[key] = hit
+    return hit
+
+
+def _request_from_form(kind: FeeKind, values: Mapping[str, object]) -> FeeRequest:
     """Build a fee request from form values named ``base, period_start, period_end,
     include_medical`` (flexible workers) or ``grade, year`` (residents' pension).
 

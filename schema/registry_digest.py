@@ -50,6 +50,12 @@ class RegistrySum:
     def replace(self, key: str, old: int | None, new: int) -> RegistrySum:
         return (self if old is None else self.remove(key, old)).add(key, new)
 
+    def changed(self, added: Iterable[tuple[str, int]], removed: Iterable[tuple[str, int]]) -> RegistrySum:
+        """:meth:`add` each row of ``added`` and :meth:`remove` each of ``removed``, at once."""
+        plus = [row_hash(key, version) for key, version in added]
+        minus = [row_hash(key, version) for key, version in removed]
+        return RegistrySum(self.count + len(plus) - len(minus), (self.total + sum(plus) - sum(minus)) % _MOD)
+
     @property
     def hex(self) -> str:
         return f"{self.total:064x}"

@@ -51,6 +51,7 @@ from schema.protocol import (
     PushResponse,
 )
 from schema.signing import sign_request
+from station_client.sync.pulled_page import PulledPage
 
 API = "/api/v1"
 PUSH_PATH = f"{API}/push"
@@ -215,7 +216,7 @@ class Transport:
         if request.cursor is not None:
             params["cursor"] = request.cursor
         response = self._signed("GET", PULL_PATH, params=params, idempotent=True)
-        return _parse(response, PullPage)
+        return _parse(response, PulledPage)  # persons read as records in the one pass
 
     def attachment_status(self, sha256: str, *, size: int, media_type: str) -> AttachmentStatus:
         """How many bytes of the attachment the server holds (it starts one if none)."""

@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     lockout_minutes: int = 15
     session_idle_minutes: int = 30
-    pull_page_size: int = Field(default=500, ge=1, le=1000)
+    pull_page_size: int = Field(default=5000, ge=1, le=5000)  # schema.protocol.MAX_PULL_LIMIT
     # `sync-server feed prune` deletes feed rows older than this that every active station
     # (pulled within this window) has seen; a station away longer starts over.
     feed_retention_days: int = Field(default=90, ge=1)

@@ -24,14 +24,13 @@ from schema.catalog.item import CatalogItem
 from schema.catalog.models import FieldType, FormField, FormValue
 from schema.catalog.problems import FORM_ERROR_MESSAGES, FormResult, Problem, form_problem, problem
 from schema.identifiers import ResidentId
-from schema.normalize import clean_text
 
 __all__ = ["FORM_ERROR_MESSAGES", "FormResult", "Problem", "validate_form"]
 
 
 def _is_empty(raw: object) -> bool:
-    if isinstance(raw, str):
-        return not clean_text(raw)
+    if isinstance(raw, str):  # not clean_text(raw): folding keeps white space white space
+        return not raw or raw.isspace()
     return raw is None or (isinstance(raw, list | tuple | set | frozenset) and not raw)
 
 
@@ -90,7 +89,7 @@ def _parsed(f: FormField, raw: object, today: date) -> tuple[FormValue | None, t
         parsed, listed = parse_value(f, raw, today)
         return parsed, tuple(listed)
     # The type too: True == 1 == "1" must not share an entry. The day only when it matters.
-    key = (id(f), type(raw), raw, today if reads_today(f) else None)
+    key = (id(f), type(raw), raw, today if _reads_today(f) else None)
     hit = _PARSED.get(key)
     if hit is not None and hit[0] is f:  # the same field object, not one that reused its id
         return hit[1], hit[2]
@@ -100,6 +99,21 @@ def _parsed(f: FormField, raw: object, today: date) -> tuple[FormValue | None, t
         _PARSED.clear()
     _PARSED[key] = (f, value, found)
     return value, found
+
+
+_READS_TODAY: dict[int, tuple[FormField, bool]] = {}
+
+
+def _reads_today(f: FormField) -> bool:
+    """:func:`reads_today`, remembered per field object (a catalog's fields are few)."""
+    hit = _READS_TODAY.get(id(f))
+    if hit is not None and hit[0] is f:
+        return hit[1]
+    reads = reads_today(f)
+    if len(_READS_TODAY) >= _MAX_PARSED:
+        _READS_TODAY.clear()
+    _READS_TODAY[id(f)] = (f, reads)
+    return reads
 
 
 def _periods(item: CatalogItem, values: Mapping[str, FormValue]) -> list[Problem]:

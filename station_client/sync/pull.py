@@ -21,8 +21,8 @@ from pydantic import ValidationError
 from sqlite_utils import Database
 
 from schema.errors import ContractError
-from schema.protocol import Change, ChangeKind, PullPage, PullRequest, StationDigest
-from schema.records import CaseStatusRecord, DecisionRecord, StaffAccount
+from schema.protocol import Change, ChangeKind, PullPage, StationDigest
+from schema.records import CaseStatusRecord, DecisionRecord, PersonRecord, StaffAccount
 from schema.registry_digest import RegistrySum, station_digest
 from station_client.core.errors import StationError
 from station_client.crypto.keys import DataKey
@@ -32,13 +32,14 @@ from station_client.services import (
     dues,
     receipt_stock,
     reference,
-    registry,
     station_contact,
 )
 from station_client.store import meta, staff
 from station_client.store import reference as reference_store
 from station_client.store import registry as registry_store
 from station_client.sync import crash_points
+from station_client.sync.pages_ahead import PageSource
+from station_client.sync.pulled_page import person_record
 from station_client.transport import ProtocolError, Transport
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ REGISTRY_SUM = "registry_sum"  # meta: RegistrySum.encode() of the persons and u
 # are kept here: USCCs are public codes, not personal data.
 UNIT_VERSIONS = "unit_versions"
 DIGEST_RESTARTED_FOR = "digest_restarted_for"  # meta: server registry digest we last restarted for
-PAGE_LIMIT = 500
+PAGE_LIMIT = 5000  # schema.protocol.MAX_PULL_LIMIT: few pages, few fsyncs, within the rate limit
 MAX_PAGES_PER_ROUND = 10_000  # a runaway server cannot keep a round going for ever
 
 MSG_CHANGE_INVALID = "服务器下发的数据本机无法识别，已暂停下载更新（已上报的业务不受影响）。请安装最新版客户端或联系综合业务科。"
@@ -69,14 +70,39 @@ class PullReport:
 # ── applying changes ────────────────────────────────────────────────────────────────
 
 
-def _apply_person(db: Database, dek: DataKey, change: Change, running: RegistrySum) -> RegistrySum:
-    old = registry.slice_version_of(db, dek, change.key)
-    if change.deleted:
-        registry.apply_change(db, dek, change)
-        return running if old is None else running.remove(change.key, old)
-    if registry.apply_change(db, dek, change):
-        return running.replace(change.key, old, change.version)
-    return running
+def _apply_persons(db: Database, dek: DataKey, run: list[Change], running: RegistrySum) -> RegistrySum:
+    """A run of person changes: the versions held read in one query, the rows written in one
+    ``executemany``; each change still applied by version, in order, against the one before."""
+    keys = [dek.index(c.key) for c in run]
+    stored = registry_store.held_rows(db, keys)
+    held = {key: row[0] for key, row in stored.items()}  # the version held, as the run goes
+    dropped: set[str] = set()  # deleted in this run (a later change of the run may bring them back)
+    rows: dict[str, PersonRecord] = {}  # sealed together once the run is decided
+    added: list[tuple[str, int]] = []  # (ID number, version) rows entering and leaving the digest
+    removed: list[tuple[str, int]] = []
+    for key, change in zip(keys, run, strict=True):
+        old = held.get(key)
+        if change.deleted:
+            held.pop(key, None)
+            rows.pop(key, None)
+            dropped.add(key)
+            if old is not None:
+                removed.append((change.key, old))
+            continue
+        record = person_record(change)
+        if old is not None and record.slice_version <= old:
+            continue
+        held[key] = record.slice_version
+        rows[key] = record
+        if old is not None:
+            removed.append((change.key, old))
+        added.append((change.key, change.version))
+    registry_store.delete_many(db, dropped)
+    kept = {key: row for key, row in stored.items() if key not in dropped}  # still in the table
+    registry_store.upsert_many(db, registry_store.sealed_many(dek, list(rows.items())), kept)
+    for _ in run:
+        crash_points.reach("pull.applying")
+    return running.changed(added, removed)  # a sum: the order of the run does not matter
 
 
 def _apply_unit(units: dict[str, int], change: Change, running: RegistrySum) -> RegistrySum:
@@ -136,12 +162,16 @@ def _apply_page(db: Database, dek: DataKey, page: PullPage) -> bool:
     with db.atomic():
         running = RegistrySum.decode(meta.get(db, REGISTRY_SUM))
         units: dict[str, int] = meta.get_json(db, UNIT_VERSIONS) or {}
+        persons: list[Change] = []  # a run of person changes, written together
         for change in page.changes:
+            if change.kind == ChangeKind.PERSON:
+                persons.append(change)
+                continue
+            if persons:
+                running, persons = _apply_persons(db, dek, persons, running), []
             if change.kind == ChangeKind.START_OVER:
                 drop_downloaded(db)
                 running, units, started_over = RegistrySum(), {}, True
-            elif change.kind == ChangeKind.PERSON:
-                running = _apply_person(db, dek, change, running)
             elif change.kind == ChangeKind.UNIT:
                 running = _apply_unit(units, change, running)
             elif change.kind == ChangeKind.STAFF:
@@ -159,6 +189,8 @@ def _apply_page(db: Database, dek: DataKey, page: PullPage) -> bool:
             elif not reference.apply_change(db, change):
                 log.info("pull: ignoring a %s change this client does not hold", change.kind.value)
             crash_points.reach("pull.applying")
+        if persons:
+            running = _apply_persons(db, dek, persons, running)
         if page.start_over:
             drop_downloaded(db)
             running, units = RegistrySum(), {}
@@ -206,10 +238,22 @@ def _digest_key(digest: StationDigest) -> str:
 
 def pull_all(db: Database, dek: DataKey, transport: Transport, *, limit: int = PAGE_LIMIT) -> PullReport:
     """Pull and apply pages until the server has nothing more; a SyncError stops the round."""
+    fetcher = PageSource(transport, limit)
+    try:
+        return _pull_pages(db, dek, fetcher)
+    finally:
+        fetcher.close()
+
+
+def _pull_pages(db: Database, dek: DataKey, fetcher: PageSource) -> PullReport:
     report = PullReport()
     digest_restart_done = False
     for _ in range(MAX_PAGES_PER_ROUND):
-        page = transport.pull(PullRequest(cursor=meta.get(db, meta.PULL_CURSOR), limit=limit))
+        # The next pages are asked for while this one is applied (sync.pages_ahead): the
+        # server builds and the store writes at once. Every page is still applied in order,
+        # in its own transaction with its cursor; a page whose application fails leaves the
+        # cursor where it was, and the pages asked ahead are dropped.
+        page = fetcher.page_after(meta.get(db, meta.PULL_CURSOR))
         if apply_page(db, dek, page):
             report.started_over = True
         crash_points.reach("pull.applied")

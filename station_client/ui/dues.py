@@ -89,6 +89,7 @@ class DuesScreen(Screen):
 
     def _show(self, found: Any) -> None:
         self.loaded = True
+        kept = self.table.selected()  # a reload (a pull brought a new list) keeps the clerk's place
         self.table.clear()
         if found is None:
             self.record = None
@@ -103,6 +104,11 @@ class DuesScreen(Screen):
         self.version.configure(text=version_line(record))
         self.summary.configure(text=totals_line(sums))
         self.print_button.configure(state="normal" if record.items else "disabled")
+        # A row is always selected (the clerk's, else the first): the screen may have taken
+        # focus before the list arrived, and Enter prints the selected row's list.
+        rows = self.table.rows()
+        if rows:
+            self.table.select(kept if kept in rows else rows[0])
 
     def print_list(self) -> None:
         record = self.record

@@ -31,6 +31,7 @@ flagged so the back office checks where the relationship comes from.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -289,3 +290,26 @@ def attribute(facts: Facts) -> Attribution:
     if facts.transfer and facts.insurance is not None:
         return _transfer(facts)
     return Attribution(station_county(facts), Rule.STATION_COUNTY, facts.insurance)
+
+
+@functools.lru_cache(maxsize=4096)
+def attribute_of(  # noqa: PLR0917  (Facts' fields in its order: positional keys are the cheapest)
+    station_county: str,
+    applicant_kind: ApplicantKind,
+    insurance: InsuranceType | None,
+    registration: Registration | None,
+    enrolment_county: str | None,
+    household_township: str | None,
+    id_area_code: str | None,
+    unit_county: str | None,
+    uscc_area_code: str | None,
+    household_division: str | None,
+    residence_division: str | None,
+    transfer: bool,
+) -> Attribution:
+    """:func:`attribute` of the :class:`Facts` these fields make, remembered: a push's cases
+    share a few stations, counties, area codes and divisions (an Attribution is immutable)."""
+    return attribute(
+        Facts(station_county, applicant_kind, insurance, registration, enrolment_county, household_township,
+              id_area_code, unit_county, uscc_area_code, household_division, residence_division, transfer)
+    )  # fmt: skip

@@ -14,6 +14,7 @@ when clamping was needed. Dates (due dates, ledger periods) are Beijing dates.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -65,6 +66,7 @@ def beijing_date(at: dt.datetime) -> dt.date:
     return at.astimezone(BEIJING).date()
 
 
+@functools.lru_cache(maxsize=256)  # a push posts every fee of its batch at its one received_at
 def posting_period(at: dt.datetime) -> str:
     """``YYYY-MM`` of ``at`` in Beijing: the ledger period a posting belongs to."""
     return at.astimezone(BEIJING).strftime("%Y-%m")

@@ -70,19 +70,54 @@ def source_of(tier: str) -> Source:
     return "desk" if tier == "general" else "back_payment"
 
 
-def _base(paid: Paid, insurance: InsuranceType, month: str, rates: RateBook | None) -> Decimal:
+def _base(base: Decimal, insurance: InsuranceType, month: str, rates: RateBook | None) -> Decimal:
     if insurance is not InsuranceType.EMPLOYEE_MEDICAL or rates is None:
-        return paid.base
+        return base
+    medical = _medical_base(rates, month)
+    return base if medical is None else medical
+
+
+# (id of the rate book, month) -> (the book, the medical base it sets for the month, or None);
+# the book is kept with its answer, so an id reused by another book is never a hit.
+_MEDICAL_BASES: dict[tuple[int, str], tuple[RateBook, Decimal | None]] = {}
+_MAX_MEDICAL_BASES = 1024
+
+
+def _medical_base(rates: RateBook, month: str) -> Decimal | None:
+    """The average wage when the rate book bases a month's medical contribution on it
+    (None: on the base chosen), worked out once per book and month."""
+    hit = _MEDICAL_BASES.get((id(rates), month))
+    if hit is not None and hit[0] is rates:
+        return hit[1]
     on = dt.date.fromisoformat(f"{month}-01")
-    if rates.in_force(on).flexible_medical.base == "average_wage":
-        return rates.base_limits(on).average_wage
-    return paid.base
+    base = (
+        rates.base_limits(on).average_wage
+        if rates.in_force(on).flexible_medical.base == "average_wage"
+        else None
+    )
+    if len(_MEDICAL_BASES) >= _MAX_MEDICAL_BASES:
+        _MEDICAL_BASES.clear()
+    _MEDICAL_BASES[(id(rates), month)] = (rates, base)
+    return base
+
+
+# What a paid fee bought in one month of one insurance: (insurance type, month, base,
+# personal part, account part); the same for everyone who pays the same fee.
+Part = tuple[str, str, Decimal, Decimal, Decimal]
 
 
 def contribution_rows(
     lines: Iterable[PaidLine], paid: Paid, *, rates: RateBook | None, recorded_at: dt.datetime
 ) -> list[dict[str, object]]:
     """The ``contribution_records`` rows of one paid fee (empty when nothing was paid)."""
+    return rows_of(month_parts(lines, paid.base, paid.year, rates=rates), paid, recorded_at=recorded_at)
+
+
+def month_parts(
+    lines: Iterable[PaidLine], base: Decimal, year: int | None, *, rates: RateBook | None
+) -> list[Part]:
+    """The months a fee paid for (``base``: the base chosen or the grade; ``year``: the year of
+    an annual grade), in the rows' order: by insurance type, then month."""
     months: dict[tuple[InsuranceType, str | None], list[Decimal]] = {}
     for line in lines:
         parts = months.setdefault((line.insurance, line.month), [ZERO, ZERO])
@@ -90,45 +125,36 @@ def contribution_rows(
             parts[0] += line.amount
         if line.account is Account.PERSONAL:
             parts[1] += line.amount
-    rows: list[dict[str, object]] = []
+    out: list[Part] = []
     for (insurance, month), (personal, account) in months.items():
         if month is not None:
-            base = _base(paid, insurance, month, rates)
-            rows.append(
-                _row(paid, insurance, month, base, personal=personal, account=account, at=recorded_at)
-            )
+            out.append((insurance.value, month, _base(base, insurance, month, rates), personal, account))
             continue
-        if paid.year is None:
+        if year is None:
             raise ValueError("an annual fee line needs the year it pays for")
         spread = [Decimal(1)] * YEAR_MONTHS
         for n, (p, a) in enumerate(zip(allocate(personal, spread), allocate(account, spread), strict=True)):
-            month_n = f"{paid.year:04d}-{n + 1:02d}"
-            rows.append(_row(paid, insurance, month_n, paid.base, personal=p, account=a, at=recorded_at))
-    rows.sort(key=lambda r: (str(r["insurance_type"]), str(r["month"])))
-    return rows
+            out.append((insurance.value, f"{year:04d}-{n + 1:02d}", base, p, a))
+    out.sort(key=lambda r: (r[0], r[1]))
+    return out
 
 
-def _row(
-    paid: Paid,
-    insurance: InsuranceType,
-    month: str,
-    base: Decimal,
-    *,
-    personal: Decimal,
-    account: Decimal,
-    at: dt.datetime,
-) -> dict[str, object]:
-    return {
-        "id_number": paid.id_number,
-        "insurance_type": insurance.value,
-        "month": month,
-        "base": base,
-        "employer_part": ZERO,
-        "personal_part": personal,
-        "account_part": account,
-        "source": paid.source,
-        "case_id": paid.case_id,
-        "county_code": paid.county_code,
-        "unit_uscc": paid.unit_uscc,
-        "recorded_at": at,
-    }
+def rows_of(parts: Iterable[Part], paid: Paid, *, recorded_at: dt.datetime) -> list[dict[str, object]]:
+    """The rows of :func:`month_parts` for the person and case of ``paid``."""
+    return [
+        {
+            "id_number": paid.id_number,
+            "insurance_type": insurance,
+            "month": month,
+            "base": base,
+            "employer_part": ZERO,
+            "personal_part": personal,
+            "account_part": account,
+            "source": paid.source,
+            "case_id": paid.case_id,
+            "county_code": paid.county_code,
+            "unit_uscc": paid.unit_uscc,
+            "recorded_at": recorded_at,
+        }
+        for insurance, month, base, personal, account in parts
+    ]

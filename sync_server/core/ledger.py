@@ -25,6 +25,8 @@ from schema.fees import FeeLine
 from sync_server.core.clock import posting_period
 
 Side = Literal["collected", "owed"]
+ZERO = Decimal("0.00")
+ONE = Decimal(1)  # post_fee's sign: ``amount * ONE`` is what it posts (the context's rounding)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +58,9 @@ def _grouped(lines: Iterable[FeeLine]) -> dict[tuple[str, str, str | None], Deci
     for line in lines:
         if line.payer != "person":
             continue
-        key = (line.insurance.value, line.account.value, line.month)
-        totals[key] = totals.get(key, Decimal("0.00")) + line.amount
+        # ``_value_`` is what ``.value`` answers, without the enum property's call per line.
+        key = (line.insurance._value_, line.account._value_, line.month)
+        totals[key] = totals.get(key, ZERO) + line.amount
     return totals
 
 
@@ -84,3 +87,23 @@ def post_fee(
             Posting(period, owed_county, collecting_county, insurance, account, "owed", -signed, month)
         )
     return postings
+
+
+def fee_rows(
+    lines: Iterable[FeeLine], *, collecting_county: str, owed_county: str, posted_at: dt.datetime
+) -> list[dict[str, object]]:
+    """``[p.row() for p in post_fee(...)]`` without the :class:`Posting` objects: a push
+    posts thousands of fees, and the rows are all it stores."""
+    period = posting_period(posted_at)
+    rows: list[dict[str, object]] = []
+    for (insurance, account, month), amount in _grouped(lines).items():
+        if amount == 0:
+            continue
+        signed = amount * ONE
+        rows.append({"period": period, "county_code": collecting_county, "counterparty_county": owed_county,
+                     "insurance_type": insurance, "account": account, "side": "collected", "amount": signed,
+                     "contribution_month": month})  # fmt: skip
+        rows.append({"period": period, "county_code": owed_county, "counterparty_county": collecting_county,
+                     "insurance_type": insurance, "account": account, "side": "owed", "amount": -signed,
+                     "contribution_month": month})  # fmt: skip
+    return rows

@@ -13,11 +13,16 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+from schema.normalize import clean_text
 from schema.records import BenefitRecord, LastContribution, PersonRecord
 from schema.vocabulary import InsuranceType
+from sync_server.core.ingest.registry_slice import _SEX as SEX  # one spelling of the registry's sexes
+from sync_server.core.registry_effects import Enrolment, Person
 
 _BENEFIT_ORDER = {"in_payment": 0, "suspended": 1, "ended": 2}
+_INSURANCES = frozenset(i.value for i in InsuranceType)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +62,14 @@ def audit_flags(open_cases: Iterable[tuple[str, dict[str, object]]]) -> tuple[bo
     return is_open, died
 
 
-def benefit_records(rows: Iterable[BenefitRow]) -> tuple[BenefitRecord, ...]:
+def _benefit_order(rows: Iterable[BenefitRow]) -> list[BenefitRow]:
     """Paid ones first, then suspended, then ended; within each the latest first."""
     newest_first = sorted(rows, key=lambda b: (b.start_month, b.kind), reverse=True)
-    ordered = sorted(newest_first, key=lambda b: _BENEFIT_ORDER.get(b.status, 3))  # stable
+    return sorted(newest_first, key=lambda b: _BENEFIT_ORDER.get(b.status, 3))  # stable
+
+
+def benefit_records(rows: Iterable[BenefitRow]) -> tuple[BenefitRecord, ...]:
+    """Paid ones first, then suspended, then ended; within each the latest first."""
     return tuple(
         BenefitRecord(
             kind=b.kind,
@@ -69,7 +78,7 @@ def benefit_records(rows: Iterable[BenefitRow]) -> tuple[BenefitRecord, ...]:
             start_month=b.start_month,
             end_month=b.end_month,
         )
-        for b in ordered
+        for b in _benefit_order(rows)
     )
 
 
@@ -85,11 +94,10 @@ def last_paid(
     for insurance, year in archived_years:
         if str(year) > latest.get(insurance, "")[:4]:
             latest[insurance] = str(year)
-    known = {i.value for i in InsuranceType}
     return tuple(
         LastContribution(insurance=InsuranceType(insurance), month=latest[insurance])
         for insurance in sorted(latest)
-        if insurance in known
+        if insurance in _INSURANCES
     )
 
 
@@ -109,3 +117,54 @@ def with_records(record: PersonRecord, records: SliceRecords) -> PersonRecord:
             "death_reported": records.death_reported if records.status != "deceased" else None,
         }
     )  # validated: a value the station could not read is refused here, not there
+
+
+def _day(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def record_json(person: Person, held: Iterable[Enrolment], records: SliceRecords) -> dict[str, Any]:
+    """``with_records(person_record(person, held), records).model_dump(mode="json")``, written
+    directly: a snapshot serves hundreds of thousands of persons and the model round trip was
+    most of the server's CPU a person. Same dict, key for key and in the same order
+    (``tests/server/test_record_json.py`` compares them); the rows come from the registry's own
+    tables, whose writers validated them as records."""
+    return {
+        "id_number": person.id_number,
+        "name": clean_text(person.name),  # schema.cases.Name cleans it so
+        "sex": SEX.get(person.sex, person.sex),
+        "birth_date": person.birth_date.isoformat(),
+        "township": person.township_code or "",
+        "phone": person.phone,
+        "address": person.address,
+        "version": person.version,
+        "enrolments": [
+            {
+                "insurance": e.insurance_type,
+                "county": e.county_code,
+                "status": e.status,
+                "since": e.since.isoformat(),
+                "unit_uscc": e.unit_uscc,
+                "version": e.version,
+            }
+            for e in sorted(held, key=lambda x: x.insurance_type)
+        ],
+        "residence": records.residence,
+        "status": records.status,
+        "death_date": _day(records.death_date),
+        "benefits": [
+            {
+                "kind": b.kind,
+                "monthly_amount": str(b.monthly_amount),
+                "status": b.status,
+                "start_month": b.start_month,
+                "end_month": b.end_month,
+            }
+            for b in _benefit_order(records.benefits)
+        ],
+        "card_status": records.card_status,
+        "last_contributions": [{"insurance": c.insurance.value, "month": c.month} for c in records.last_paid],
+        "records_version": records.records_version,
+        "audit_case_open": records.audit_case_open,
+        "death_reported": _day(records.death_reported) if records.status != "deceased" else None,
+    }

@@ -33,8 +33,9 @@ def _lock_head(conn: Connection) -> tuple[int, str]:
     return int(row.seq), str(row.hash)
 
 
-def append_many(conn: Connection, items: Sequence[AuditItem]) -> list[AuditEntry]:
-    """Append entries (at, actor, action, entity, entity_id, detail) in order, in this transaction."""
+def append_many(conn: Connection, items: Sequence[AuditItem], *, binary: bool = False) -> list[AuditEntry]:
+    """Append entries (at, actor, action, entity, entity_id, detail) in order, in this transaction.
+    ``binary``: every ``at`` has a time zone (``bulk.insert_rows``), as a push's have."""
     if not items:
         return []
     head_seq, head_hash = _lock_head(conn)
@@ -56,6 +57,7 @@ def append_many(conn: Connection, items: Sequence[AuditItem]) -> list[AuditEntry
             }
             for e in entries
         ],
+        binary=binary,
     )
     last = entries[-1]
     conn.execute(sa.update(audit_head).where(audit_head.c.id == 1).values(seq=last.seq, hash=last.hash))

@@ -275,7 +275,7 @@ def test_refused_operations_carry_a_code_and_others_do_not():
 
 def test_pull_limits_and_cursors():
     assert PullRequest().limit == 200 and PullRequest().cursor is None
-    for bad in ({"limit": 0}, {"limit": 1001}, {"cursor": ""}, {"cursor": "a b"}):
+    for bad in ({"limit": 0}, {"limit": 5001}, {"cursor": ""}, {"cursor": "a b"}):
         with pytest.raises(ValidationError):
             PullRequest.model_validate(bad)
 

@@ -161,3 +161,40 @@ def test_a_registry_change_at_push_keeps_the_records_of_the_person(db: Database)
     assert (record.phone, record.version, record.records_version, change.version) == ("13912345678", 2, 5, 7)
     assert [b.kind for b in record.benefits] == ["employee_pension", "unemployment_benefit"]
     assert record.card_status == "active"
+
+
+def test_a_push_builds_from_its_slice_the_record_a_whole_read_gives(db: Database) -> None:
+    """``township_news``: a locked person's record from the push's slice (a registry change)
+    and a payer's (months paid, ``records_version`` up one) equal what a whole read gives."""
+    from sync_server.core.feed_change import FeedChange
+    from sync_server.services.ingest import township_news
+
+    add_stations(db)
+    seed_registry(db)
+    with db.read() as conn:
+        payer = conn.execute(
+            sa.select(persons.c.id_number).where(persons.c.id_number != PENSIONER).order_by(persons.c.id_number)
+        ).scalars().first()  # fmt: skip
+    assert payer is not None
+    with db.write() as conn:
+        _give_records(conn)
+        loaded = registry_updates.load(conn, RegistrySlice(), [PENSIONER, payer], [PENSIONER, payer], [])
+        person = loaded.persons[PENSIONER]
+        loaded.apply(Effect(persons=(person.__class__(**{**person.as_json(), "birth_date": person.birth_date,
+                                                          "phone": "13912345678", "version": 2}),)))  # fmt: skip
+        conn.execute(sa.insert(contribution_records).values(
+            **{**_month_row("2026-02", "0", "300.00"), "id_number": payer}))  # fmt: skip
+        registry_changes = registry_updates.write(conn, loaded, NOW, complete=False)
+        news = township_news.person_news(conn, loaded, {PENSIONER, payer}, registry_changes, {payer})
+        whole = {c.key: c for c in person_slice.person_changes(conn, [PENSIONER, payer])}
+    assert [c.key for c in news] == [PENSIONER, payer]
+    for change in news:
+        assert isinstance(change, FeedChange)
+        assert (change.scope, change.version, change.data) == (
+            whole[change.key].scope,
+            whole[change.key].version,
+            whole[change.key].data,
+        )
+    paid = PersonRecord.model_validate(news[1].data)
+    assert paid.records_version == 1 and [c.month for c in paid.last_contributions] == ["2026-02"]
+    assert PersonRecord.model_validate(news[0].data).phone == "13912345678"

@@ -10,6 +10,7 @@ conflict is open).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,8 +28,7 @@ from sync_server.core.attribution import (
     RESIDENCE_FIELD,
     TRANSFER_ITEMS,
     Attribution,
-    Facts,
-    attribute,
+    attribute_of,
     driving_insurance,
     form_division,
 )
@@ -42,7 +42,7 @@ from sync_server.core.case_rules import (
     subject_of,
 )
 from sync_server.core.clock import TrustedTime
-from sync_server.core.contribution_rows import Paid, contribution_rows, source_of
+from sync_server.core.contribution_rows import Paid, Part, month_parts, rows_of, source_of
 from sync_server.core.effects import Arrival, applies_on_arrival
 from sync_server.core.ingest.batch import IngestBatch
 from sync_server.core.ingest.case import IngestCase
@@ -88,6 +88,7 @@ def accept(b: IngestBatch, op: CaseAcceptOp, key: str) -> OpResult:
     if isinstance(checked, Rejection):
         return b.reject(op, checked)
     item, fee = checked.item, checked.contribution
+    day = t.local_date  # the trusted acceptance date (Beijing)
     subject = subject_of(p.item_code, checked, p.applicant.name, b.today(t))
     person = b.registry.persons.get(subject[0].number) if subject else None
     held = b.registry.enrolments_of(subject[0].number) if subject else {}
@@ -103,15 +104,15 @@ def accept(b: IngestBatch, op: CaseAcceptOp, key: str) -> OpResult:
         item.code, item.changes_registry and item.tier is Tier.GENERAL
     ):
         change = Change(item.code, checked.values, subject[0], subject[1], p.base_version, person, held,
-                        attribution.county, c.station.township_code, t.local_date, p.base_record)  # fmt: skip
+                        attribution.county, c.station.township_code, day, p.base_record)  # fmt: skip
         effect = effect_of(change)
     conflict = effect.conflict
     if conflict is None:
         _store_effect(b, effect)
         if applies_on_arrival(item):  # cards, benefit accounts...: the records path, when written
             b.out.arrivals.append(Arrival(case_id, item.code, checked.values, p.applicant.id_number or "",
-                                          p.applicant.name, attribution.county, t.local_date, p.clerk))  # fmt: skip
-    route = routing.route(item, t.local_date, conflict=conflict is not None, calendar=c.calendar)
+                                          p.applicant.name, attribution.county, day, p.clerk))  # fmt: skip
+    route = routing.route(item, day, conflict=conflict is not None, calendar=c.calendar)
     flags = attribution.flags_json() or None
     case = IngestCase(
         case_id=case_id, case_number=p.case_number, station_id=c.station.id,
@@ -128,7 +129,7 @@ def accept(b: IngestBatch, op: CaseAcceptOp, key: str) -> OpResult:
         # Set by later operations of the same batch (补正, 撤回, 交付) before the row is written.
         claimed_by=None, claimed_at=None, handed_over_at=None, version=1, updated_at=c.received_at,
     )  # fmt: skip
-    steps = _lifecycle(b, case, t, route, conflict is not None)
+    steps = _lifecycle(b, case, t, route, conflict is not None, tier=item.tier)
     if conflict is not None:
         _open_conflict(b, case, conflict)
     if fee is not None:
@@ -179,21 +180,19 @@ def _attribute(
     p, item, fee, uscc = op.payload, checked.item, checked.contribution, checked.unit_uscc
     insurance = driving_insurance(item, fee_kind=fee.kind if fee else None)
     enrolment = held.get(insurance.value) if insurance else None
-    return attribute(
-        Facts(
-            station_county=b.ctx.station.county_code,
-            applicant_kind=p.applicant.kind,
-            insurance=insurance,
-            registration=REGISTRATION_ITEMS.get(item.code),
-            enrolment_county=enrolment.county_code if enrolment else None,
-            household_township=person.township_code if person else None,
-            id_area_code=subject.area_code if subject else None,
-            unit_county=b.registry.unit_counties.get(uscc.code) if uscc else None,
-            uscc_area_code=uscc.area_code if uscc else None,
-            household_division=form_division(checked.values, HOUSEHOLD_FIELD),
-            residence_division=form_division(checked.values, RESIDENCE_FIELD),
-            transfer=item.code in TRANSFER_ITEMS,
-        )
+    return attribute_of(  # the fields of attribution.Facts, in its order
+        b.ctx.station.county_code,
+        p.applicant.kind,
+        insurance,
+        REGISTRATION_ITEMS.get(item.code),
+        enrolment.county_code if enrolment else None,
+        person.township_code if person else None,
+        subject.area_code if subject else None,
+        b.registry.unit_counties.get(uscc.code) if uscc else None,
+        uscc.area_code if uscc else None,
+        form_division(checked.values, HOUSEHOLD_FIELD),
+        form_division(checked.values, RESIDENCE_FIELD),
+        item.code in TRANSFER_ITEMS,
     )
 
 
@@ -208,9 +207,7 @@ def _take_fee(b: IngestBatch, case: IngestCase, fee: Contribution, *, held: bool
     else:
         rows = _ledger_rows(b, fee, owed)
         paid = Paid(case.applicant_key, owed, source_of(case.tier), case.case_id, fee.base, fee.year)
-        b.out.contributions.extend(
-            contribution_rows(fee.lines, paid, rates=c.rates, recorded_at=c.received_at)
-        )
+        b.out.contributions.extend(rows_of(_month_parts(b, fee), paid, recorded_at=c.received_at))
     b.out.ledger.extend({"case_id": case.case_id, "posted_at": c.received_at, **row} for row in rows)
 
 
@@ -221,19 +218,24 @@ def _ledger_rows(b: IngestBatch, fee: Contribution, owed_county: str) -> list[di
     hit = b.postings.get(key)
     if hit is None or hit[0] is not fee:
         c = b.ctx
-        postings = ledger.post_fee(fee.lines, collecting_county=c.station.county_code,
-                                   owed_county=owed_county, posted_at=c.received_at)  # fmt: skip
-        hit = b.postings[key] = (fee, [p.row() for p in postings])
+        rows = ledger.fee_rows(fee.lines, collecting_county=c.station.county_code,
+                               owed_county=owed_county, posted_at=c.received_at)  # fmt: skip
+        hit = b.postings[key] = (fee, rows)
+    return hit[1]
+
+
+def _month_parts(b: IngestBatch, fee: Contribution) -> list[Part]:
+    """The months a fee paid for (``core.contribution_rows``), once per contribution in a batch."""
+    hit = b.month_parts.get(id(fee))
+    if hit is None or hit[0] is not fee:
+        hit = b.month_parts[id(fee)] = (fee, month_parts(fee.lines, fee.base, fee.year, rates=b.ctx.rates))
     return hit[1]
 
 
 def _lifecycle(
-    b: IngestBatch, case: IngestCase, t: TrustedTime, route: routing.Route, conflicted: bool
+    b: IngestBatch, case: IngestCase, t: TrustedTime, route: routing.Route, conflicted: bool, *, tier: Tier
 ) -> list[Step]:
     """The new case's first steps: to conflict, finished at the desk, or accepted and routed."""
-    tier = Tier(case.tier)
-    clerk = Actor.clerk(case.clerk, case.station_id)
-    facts = CaseFacts(tier, CaseStatus.DRAFT, case.station_id, case.clerk)
     clock = {"station_accepted_at": t.station_accepted_at.isoformat(), "clock_flag": case.clock_flag}
     if conflicted:
         # The lifecycle has no conflict edge for a desk-finished case: the change waits for
@@ -242,33 +244,44 @@ def _lifecycle(
         return [Step(b.ctx.received_at, SYSTEM_ACTOR.username, CaseEvent.FLAG_CONFLICT, CaseStatus.DRAFT,
                      CaseStatus.CONFLICT, {"section": Section.INTEGRATED.value, **clock})]  # fmt: skip
     if tier is Tier.GENERAL:
-        case.status = transition(facts, CaseEvent.COMPLETE_AT_DESK, clerk)
+        case.status = next_status(
+            tier, CaseStatus.DRAFT, CaseEvent.COMPLETE_AT_DESK, case.station_id, case.clerk
+        )
         case.completed_at = t.accepted_at
         return [
             Step(
                 t.accepted_at,
-                clerk.username,
+                case.clerk,
                 CaseEvent.COMPLETE_AT_DESK,
                 CaseStatus.DRAFT,
                 case.status,
                 clock,
             )
         ]
-    accepted = transition(facts, CaseEvent.ACCEPT, clerk)
-    steps = [Step(t.accepted_at, clerk.username, CaseEvent.ACCEPT, CaseStatus.DRAFT, accepted, clock)]
-    return steps + submit_and_route(b, case, accepted, route)
+    accepted = next_status(tier, CaseStatus.DRAFT, CaseEvent.ACCEPT, case.station_id, case.clerk)
+    steps = [Step(t.accepted_at, case.clerk, CaseEvent.ACCEPT, CaseStatus.DRAFT, accepted, clock)]
+    return steps + submit_and_route(b, case, accepted, route, tier)
+
+
+@functools.lru_cache(maxsize=1024)
+def next_status(  # noqa: PLR0917  (positional: the cache key is built fastest from them)
+    tier: Tier, status: CaseStatus, event: CaseEvent, station_id: str, clerk: str, by_clerk: bool = True
+) -> CaseStatus:
+    """:func:`schema.lifecycle.transition` of a case of ``clerk`` at ``station_id`` (the
+    event fired by that clerk, else by the system), remembered: a push moves hundreds of
+    cases of a few clerks along the same edges. A refused step is refused every time."""
+    actor = Actor.clerk(clerk, station_id) if by_clerk else SYSTEM_ACTOR
+    return transition(CaseFacts(tier, status, station_id, clerk), event, actor)
 
 
 def submit_and_route(
-    b: IngestBatch, case: IngestCase, status: CaseStatus, route: routing.Route
+    b: IngestBatch, case: IngestCase, status: CaseStatus, route: routing.Route, tier: Tier | None = None
 ) -> list[Step]:
     """Submit the case to the back office and route it to its section (a new or supplemented case)."""
     received = b.ctx.received_at
-    facts = CaseFacts(Tier(case.tier), status, case.station_id, case.clerk)
-    submitted = transition(facts, CaseEvent.SUBMIT, SYSTEM_ACTOR)
-    routed = transition(
-        CaseFacts(facts.tier, submitted, facts.station_id, facts.clerk), CaseEvent.ROUTE, SYSTEM_ACTOR
-    )
+    tier = Tier(case.tier) if tier is None else tier
+    submitted = next_status(tier, status, CaseEvent.SUBMIT, case.station_id, case.clerk, False)
+    routed = next_status(tier, submitted, CaseEvent.ROUTE, case.station_id, case.clerk, False)
     detail: dict[str, Any] = {
         "section": case.section,
         "due_date": route.due_date.isoformat() if route.due_date else None,

@@ -20,6 +20,7 @@ from schema.records import ConflictNote
 from sync_server.core.case_moved import AuditItem, CaseMoved, Step, case_moved
 from sync_server.core.case_rules import CheckedCase, Rejection
 from sync_server.core.clock import TrustedTime
+from sync_server.core.contribution_rows import Part
 from sync_server.core.effects.case import Arrival
 from sync_server.core.feed_change import FeedChange
 from sync_server.core.ingest.case import IngestCase
@@ -63,6 +64,7 @@ class IngestBatch:
     accepted: set[str] = field(default_factory=set)  # ids of the cases this batch accepted
     # Ledger rows per (contribution, owed county): contributions are shared across a batch.
     postings: dict[tuple[int, str], tuple[Contribution, list[dict[str, Any]]]] = field(default_factory=dict)
+    month_parts: dict[int, tuple[Contribution, list[Part]]] = field(default_factory=dict)  # and their months
     receipts: ReceiptBook | None = None  # the station's receipt stock, when the batch voids receipts
     # The ledger rows held for the cases whose receipt the batch voids without reissue.
     case_ledger: dict[str, list[dict[str, Any]]] = field(default_factory=dict)

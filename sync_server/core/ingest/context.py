@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 from schema.catalog import Catalog
 from schema.rates import RateBook
@@ -23,9 +24,14 @@ class BatchContext:
     max_offline_days: int
     clock_flag_seconds: int
 
-    @property
+    @cached_property
     def actor(self) -> str:
         return f"station:{self.station.id}"
+
+    @cached_property
+    def received_date(self) -> dt.date:
+        """The Beijing date of ``received_at`` (asked for every case of the batch)."""
+        return beijing_date(self.received_at)
 
 
 def trusted_for(ctx: BatchContext, station_time: dt.datetime) -> TrustedTime:
@@ -41,4 +47,4 @@ def trusted_for(ctx: BatchContext, station_time: dt.datetime) -> TrustedTime:
 
 def check_date(ctx: BatchContext, t: TrustedTime) -> dt.date:
     """The date forms are checked on: the later of the two clocks' dates, never past today."""
-    return min(max(t.local_date, beijing_date(t.station_accepted_at)), beijing_date(ctx.received_at))
+    return min(max(t.local_date, beijing_date(t.station_accepted_at)), ctx.received_date)

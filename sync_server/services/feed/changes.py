@@ -23,8 +23,9 @@ from sync_server.services import bulk
 __all__ = ["SCOPE_ALL", "FeedChange", "emit", "emit_many", "station_scope", "township_scope"]
 
 
-def emit_many(conn: Connection, items: Sequence[FeedChange]) -> None:
-    """Append changes to the feed in this transaction (one COPY on PostgreSQL), in order."""
+def emit_many(conn: Connection, items: Sequence[FeedChange], *, binary: bool = False) -> None:
+    """Append changes to the feed in this transaction (one COPY on PostgreSQL), in order.
+    ``binary``: the caller's versions are ints and its data dicts (``bulk.insert_rows``)."""
     if not items:
         return
     xid = current_xid(conn)
@@ -43,6 +44,7 @@ def emit_many(conn: Connection, items: Sequence[FeedChange]) -> None:
             }
             for c in items
         ],
+        binary=binary,
     )
 
 

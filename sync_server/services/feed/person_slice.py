@@ -12,8 +12,7 @@ version is ``persons.version + persons.records_version``; both only grow.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,8 +20,7 @@ from sqlalchemy.engine import Connection, Row
 
 from schema.protocol import ChangeKind
 from sync_server.core.feed_change import FeedChange, township_scope
-from sync_server.core.ingest.registry_slice import person_record
-from sync_server.core.person_slice import BenefitRow, SliceRecords, audit_flags, last_paid, with_records
+from sync_server.core.person_slice import BenefitRow, SliceRecords, audit_flags, last_paid, record_json
 from sync_server.core.registry_effects import Enrolment, Person
 from sync_server.db.tables import (
     benefits,
@@ -36,9 +34,39 @@ from sync_server.db.tables import (
 from sync_server.services.bulk import in_list
 from sync_server.services.feed import changes as feed
 
-__all__ = ["completed", "person_changes", "person_changes_for_rows", "read_records", "tell_townships"]
+__all__ = [
+    "ENROLMENT_COLUMNS",
+    "PERSON_COLUMNS",
+    "completed",
+    "person_changes",
+    "person_changes_for_rows",
+    "read_range_records",
+    "read_records",
+    "tell_townships",
+    "township_range",
+]
 
 _CHUNK = 5000  # persons per IN list
+
+# The columns a slice record reads (person_changes_for_rows): not the timestamps, whose
+# conversion cost as much as the rest of a row.
+PERSON_COLUMNS = tuple(
+    persons.c[name]
+    for name in ("id_number", "name", "sex", "birth_date", "township_code", "phone", "address", "version")
+)
+ENROLMENT_COLUMNS = tuple(
+    enrolments.c[name]
+    for name in (
+        "id_number",
+        "insurance_type",
+        "county_code",
+        "kind",
+        "status",
+        "since",
+        "unit_uscc",
+        "version",
+    )
+)
 
 
 def _chunks(keys: Sequence[str]) -> Iterable[list[str]]:
@@ -46,66 +74,96 @@ def _chunks(keys: Sequence[str]) -> Iterable[list[str]]:
         yield list(keys[start : start + _CHUNK])
 
 
+Members = Callable[[sa.ColumnElement[str]], sa.ColumnElement[bool]]  # "this ID number column is one of them"
+
+
 def read_records(conn: Connection, id_numbers: Iterable[str]) -> dict[str, SliceRecords]:
     """The carried records of each known person among ``id_numbers``."""
     keys = sorted(set(id_numbers))
     out: dict[str, SliceRecords] = {}
     for chunk in _chunks(keys):
-        out.update(_read_chunk(conn, chunk))
+        out.update(_read_chunk(conn, _among(conn, chunk)))
     return out
 
 
-def _read_chunk(conn: Connection, keys: list[str]) -> dict[str, SliceRecords]:
+def _among(conn: Connection, keys: list[str]) -> Members:
+    return lambda column: in_list(conn, column, keys)
+
+
+def township_range(township: str, first: str, last: str) -> sa.Select[tuple[str]]:
+    """The ID numbers of the township's persons from ``first`` to ``last`` (a snapshot page)."""
+    p = persons.c
+    # not correlated: it is also used inside queries on ``persons`` itself
+    return (
+        sa.select(p.id_number)
+        .where(p.township_code == township, p.id_number.between(first, last))
+        .correlate(None)
+    )
+
+
+def read_range_records(conn: Connection, township: str, first: str, last: str) -> dict[str, SliceRecords]:
+    """:func:`read_records` of a snapshot page's persons, chosen by a sub-select rather than a
+    list of thousands of ID numbers (which makes PostgreSQL scan the record tables)."""
+    page = township_range(township, first, last)
+    return _read_chunk(conn, lambda column: column.in_(page))
+
+
+def _read_chunk(conn: Connection, member: Members) -> dict[str, SliceRecords]:
     p, b, c = persons.c, benefits.c, cards.c
     found = {
-        r.id_number: SliceRecords(r.status, r.death_date, r.residence_code, int(r.records_version))
+        r.id_number: (r.status, r.death_date, r.residence_code, int(r.records_version))
         for r in conn.execute(
             sa.select(p.id_number, p.status, p.death_date, p.residence_code, p.records_version).where(
-                in_list(conn, p.id_number, keys)
+                member(p.id_number)
             )
         )
     }
     paid: dict[str, list[BenefitRow]] = defaultdict(list)
     for r in conn.execute(
         sa.select(b.id_number, b.kind, b.monthly_amount, b.status, b.start_month, b.end_month)
-        .where(in_list(conn, b.id_number, keys))
+        .where(member(b.id_number))
         .order_by(b.id)
     ):
         paid[r.id_number].append(BenefitRow(r.kind, r.monthly_amount, r.status, r.start_month, r.end_month))
     card: dict[str, str] = {}
     for number, status in conn.execute(
-        sa.select(c.id_number, c.status).where(in_list(conn, c.id_number, keys)).order_by(c.id)
+        sa.select(c.id_number, c.status).where(member(c.id_number)).order_by(c.id)
     ):
         card[number] = status  # the latest card issued stands
-    months, years = _last_months(conn, keys)
+    months, years = _last_months(conn, member)
     cases: dict[str, list[tuple[str, dict[str, object]]]] = defaultdict(list)
     f = fraud_cases.c
     for number, kind, evidence in conn.execute(
-        sa.select(f.id_number, f.kind, f.evidence).where(f.status == "open", in_list(conn, f.id_number, keys))
+        sa.select(f.id_number, f.kind, f.evidence).where(f.status == "open", member(f.id_number))
     ):
         cases[number].append((kind, dict(evidence)))
-    flags = {key: audit_flags(cases.get(key, ())) for key in found}
-    return {
-        key: replace(
-            records,
-            benefits=tuple(paid[key]),
+    no_case = audit_flags(())
+    out = {}
+    for key, (status, death_date, residence, records_version) in found.items():
+        flags = audit_flags(cases[key]) if key in cases else no_case
+        paid_months, archived = months.get(key), years.get(key)
+        out[key] = SliceRecords(
+            status,
+            death_date,
+            residence,
+            records_version,
+            benefits=tuple(paid[key]) if key in paid else (),
             card_status=card.get(key),
-            last_paid=last_paid(months.get(key, ()), years.get(key, ())),
-            audit_case_open=flags[key][0],
-            death_reported=flags[key][1],
+            last_paid=last_paid(paid_months or (), archived or ()) if paid_months or archived else (),
+            audit_case_open=flags[0],
+            death_reported=flags[1],
         )
-        for key, records in found.items()
-    }
+    return out
 
 
 def _last_months(
-    conn: Connection, keys: list[str]
+    conn: Connection, member: Members
 ) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, int]]]]:
     """Per person: (insurance, latest month paid net of refunds), (insurance, latest archived year)."""
     r, y = contribution_records.c, contribution_year_summaries.c
     paid_months = (
         sa.select(r.id_number, r.insurance_type, r.month)
-        .where(in_list(conn, r.id_number, keys))
+        .where(member(r.id_number))
         .group_by(r.id_number, r.insurance_type, r.month)
         .having(sa.func.sum(r.employer_part + r.personal_part) > 0)  # a refunded month is not paid
         .subquery()
@@ -120,7 +178,7 @@ def _last_months(
     years: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for row in conn.execute(
         sa.select(y.id_number, y.insurance_type, sa.func.max(y.year))
-        .where(in_list(conn, y.id_number, keys), y.months > 0)
+        .where(member(y.id_number), y.months > 0)
         .group_by(y.id_number, y.insurance_type)
     ):
         years[row[0]].append((row[1], int(row[2])))
@@ -146,11 +204,16 @@ def person_changes_for_rows(
         person = Person(row.id_number, row.name, row.sex, row.birth_date, row.township_code, row.phone,
                         row.address, int(row.version))  # fmt: skip
         held = [_enrolment(e) for e in enrolment_rows.get(row.id_number, ())]
-        record = with_records(person_record(person, held), records.get(row.id_number, SliceRecords()))
+        carried = records.get(row.id_number, SliceRecords())
         out.append(
-            FeedChange(township_scope(row.township_code), ChangeKind.PERSON.value, row.id_number,
-                       record.slice_version, record.model_dump(mode="json"))
-        )  # fmt: skip
+            FeedChange(
+                township_scope(row.township_code),
+                ChangeKind.PERSON.value,
+                row.id_number,
+                person.version + carried.records_version,
+                record_json(person, held, carried),
+            )
+        )  # fmt: skip  (the version is PersonRecord.slice_version)
     return out
 
 
@@ -160,11 +223,13 @@ def person_changes(conn: Connection, id_numbers: Iterable[str]) -> list[FeedChan
     out: list[FeedChange] = []
     for chunk in _chunks(keys):
         rows = conn.execute(
-            sa.select(persons).where(in_list(conn, persons.c.id_number, chunk)).order_by(persons.c.id_number)
+            sa.select(*PERSON_COLUMNS)
+            .where(in_list(conn, persons.c.id_number, chunk))
+            .order_by(persons.c.id_number)
         ).all()
         held: dict[str, list[Row[Any]]] = defaultdict(list)
         for e in conn.execute(
-            sa.select(enrolments)
+            sa.select(*ENROLMENT_COLUMNS)
             .where(in_list(conn, enrolments.c.id_number, chunk))
             .order_by(enrolments.c.id_number, enrolments.c.insurance_type)
         ):

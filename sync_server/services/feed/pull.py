@@ -142,7 +142,8 @@ def _unusable(conn: Connection, cursor: Cursor, snapshot: Snapshot) -> bool:
 
 
 def _change(row: Row[Any]) -> Change:
-    return Change(
+    # The feed holds what our writers made (FeedChange from records): not validated again.
+    return Change.model_construct(
         kind=ChangeKind(row.kind), key=row.key, version=row.version, data=row.data, deleted=bool(row.deleted)
     )
 

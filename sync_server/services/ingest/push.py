@@ -48,6 +48,7 @@ from schema.protocol import (
     StaffPasswordOp,
 )
 from schema.rates import RateBook, load_rates
+from schema.vocabulary import Tier
 from schema.workdays import WorkdayCalendar
 from sync_server.core.case_rules import CheckedCase, Rejection
 from sync_server.core.ingest.batch import IngestBatch
@@ -73,9 +74,8 @@ from sync_server.errors import ApiError
 from sync_server.services import audit, bulk
 from sync_server.services.admin import holidays
 from sync_server.services.feed import changes as feed
-from sync_server.services.feed import person_slice
 from sync_server.services.finance import deposits, notices, receipt_stock
-from sync_server.services.ingest import record_effects, registry_updates
+from sync_server.services.ingest import record_effects, registry_updates, township_news
 from sync_server.settings import Settings
 
 
@@ -251,21 +251,25 @@ def _apply_new(
 ) -> dict[str, OpResult]:
     """Apply the new operations (op_id -> (op, digest), in seq order); their results by op_id.
     Load, apply in memory (the pure core), write: a handful of statements for the batch."""
-    batch = _load(conn, ctx, [op for op, _ in pending.values()], checks)
+    batch, locked = _load(conn, ctx, [op for op, _ in pending.values()], checks)
     results = apply_all(batch, ((key, op) for key, (op, _) in pending.items()))
-    _write(conn, batch, pending, results)
+    _write(conn, batch, pending, results, locked)
     return results
 
 
 def _load(
     conn: Connection, ctx: BatchContext, new: list[Operation], checks: dict[str, CheckedCase | Rejection]
-) -> IngestBatch:
-    """The cases, case numbers and registry slice the new operations name (a few ``IN`` queries)."""
+) -> tuple[IngestBatch, set[str]]:
+    """The cases, case numbers and registry slice the new operations name (a few ``IN``
+    queries), and the ID numbers of the persons loaded for update."""
     accepts = [op for op in new if isinstance(op, CaseAcceptOp)]
     known, taken = _load_cases(
         conn, sorted({str(op.case_id) for op in new}), sorted({op.payload.case_number for op in accepts})
     )
-    registry = registry_updates.load(conn, RegistrySlice(), *registry_keys(ctx, accepts))
+    read, lock, usccs = registry_keys(ctx, accepts)
+    lock |= _payers(accepts, checks) & read  # their months change: township_news reads them from memory
+    registry = registry_updates.load(conn, RegistrySlice(), read, lock, usccs)
+    locked = lock & set(registry.persons)
     registry_updates.load_staff(
         conn, registry, (op.payload.username for op in new if isinstance(op, StaffPasswordOp))
     )
@@ -284,7 +288,19 @@ def _load(
         batch.receipts = receipt_stock.load_book(conn, ctx.station.id, refs)
         refunds = [str(op.case_id) for op in new if isinstance(op, ReceiptVoidOp) and not op.payload.reissued]
         batch.case_ledger = _ledger_of(conn, refunds)
-    return batch
+    return batch, locked
+
+
+def _payers(accepts: list[CaseAcceptOp], checks: dict[str, CheckedCase | Rejection]) -> set[str]:
+    """The applicants of the desk-finished cases that take money: their months paid change."""
+    return {
+        op.payload.applicant.id_number
+        for op in accepts
+        if op.payload.applicant.id_number
+        and isinstance(checked := checks.get(str(op.op_id)), CheckedCase)
+        and checked.contribution is not None
+        and checked.item.tier is Tier.GENERAL
+    }
 
 
 def _ledger_of(conn: Connection, case_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -315,6 +331,7 @@ def _write(
     batch: IngestBatch,
     pending: dict[str, tuple[Operation, str]],
     results: dict[str, OpResult],
+    locked: set[str],
 ) -> None:
     """Every row the batch produced, one statement per table; the audit entries last."""
     ctx, out = batch.ctx, batch.out
@@ -336,7 +353,7 @@ def _write(
     for table, rows in ((case_events, out.events), (ledger_entries, out.ledger)):
         bulk.insert_rows(conn, table, rows, binary=True)
     # The months desk money paid for, and refunds owed (services.review.case_money does the same).
-    bulk.insert_rows(conn, contribution_records, out.contributions)
+    bulk.insert_rows(conn, contribution_records, out.contributions, binary=True)
     bulk.insert_rows(conn, payables, out.payables)
     bulk.insert_rows(conn, conflicts, out.conflicts)
     receipt_stock.write_voids(conn, out.receipt_voids)
@@ -355,13 +372,12 @@ def _write(
         deposits.match_open(conn, by="system", now=ctx.received_at)  # a deposit that came first
     if out.notices:  # the desk's 缴费通知单; a bank confirmation that came first pays it now
         notices.receive(conn, out.notices, now=ctx.received_at)
-    registry_changes = registry_updates.write(conn, batch.registry, ctx.received_at)
-    feed.emit_many(conn, [*out.feed, *registry_changes])
-    # The township's stations carry each payer's last month paid: tell them, unless the
-    # person's record just went down whole with a registry change (read after the months).
-    sent = {c.key for c in registry_changes if c.kind == "person"}
+    registry_changes = registry_updates.write(conn, batch.registry, ctx.received_at, complete=False)
+    # The township's stations carry each person's record whole, with the last month paid:
+    # the registry's changes and every payer's (read after the months were written).
     paid = {str(r["id_number"]) for r in out.contributions} | {i for i in out.refunded.values() if i}
-    person_slice.tell_townships(conn, paid - sent)
+    news = township_news.person_news(conn, batch.registry, locked, registry_changes, paid)
+    feed.emit_many(conn, [*out.feed, *news], binary=True)
     record_effects.apply_arrivals(conn, out.arrivals, at=ctx.received_at)  # cards, accounts (core.effects)
     bulk.insert_rows(
         conn,
@@ -383,4 +399,4 @@ def _write(
         ],
         binary=True,
     )
-    audit.append_many(conn, out.audit)
+    audit.append_many(conn, out.audit, binary=True)

@@ -98,8 +98,12 @@ def load_staff(conn: Connection, into: RegistrySlice, usernames: Iterable[str]) 
 # ---- writing ----------------------------------------------------------------------
 
 
-def write(conn: Connection, changed: RegistrySlice, now: dt.datetime) -> list[FeedChange]:
-    """Store every created or changed row; the feed changes that tell the townships."""
+def write(
+    conn: Connection, changed: RegistrySlice, now: dt.datetime, *, complete: bool = True
+) -> list[FeedChange]:
+    """Store every created or changed row; the feed changes that tell the townships, each
+    person's record re-read whole unless ``complete`` is false (a push completes them with
+    its payers' news: ``services.ingest.township_news``)."""
     _store(
         conn,
         persons,
@@ -130,7 +134,8 @@ def write(conn: Connection, changed: RegistrySlice, now: dt.datetime) -> list[Fe
             ],
         )  # fmt: skip
     # Re-read whole, so the stations keep the records a person's slice carries.
-    return person_slice.completed(conn, changed.township_changes())
+    news = changed.township_changes()
+    return person_slice.completed(conn, news) if complete else news
 
 
 def _person_row(p: Person, now: dt.datetime) -> dict[str, Any]:
