@@ -49,6 +49,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 
 from bench.push_workload import StationOps, batch_body, build_ops, load_pools
+from bench.seeded import sqlite_template
 from schema.catalog import load_catalog
 from schema.protocol import Operation
 from schema.rates import load_rates
@@ -60,9 +61,7 @@ from sync_server.core.ingest.dispatch import apply_all
 from sync_server.core.ingest.prepare import prepare
 from sync_server.core.station import StationContext
 from sync_server.db.engine import Database
-from sync_server.db.migrate import upgrade
 from sync_server.db.tables import stations
-from sync_server.demo.seed import seed_demo
 from sync_server.services.ingest.push import _load
 from sync_server.settings import Settings
 
@@ -75,13 +74,8 @@ RECEIVED = NOW + dt.timedelta(seconds=1)
 
 def _template(persons: int) -> Path:
     """The seeded, migrated registry (with the bench's station), kept between invocations."""
-    path = Path(tempfile.gettempdir()) / f"ssb_bench_apply_tpl_{persons}.db"
-    if not path.exists():
-        part = Path(f"{path}.part")
-        part.unlink(missing_ok=True)
-        db = Database.from_url(f"sqlite:///{part}")
-        upgrade(db)
-        seed_demo(db, persons_count=persons, seed=1, now=NOW, actor="bench", code_hours=24)
+
+    def add_station(db: Database) -> None:
         with db.write() as conn:
             conn.execute(
                 sa.insert(stations).values(
@@ -89,11 +83,8 @@ def _template(persons: int) -> Path:
                     status="active", public_key=b"\0" * 32, enrolled_at=NOW,
                 )
             )  # fmt: skip
-        with db.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        db.dispose()
-        part.rename(path)
-    return path
+
+    return sqlite_template("apply", persons, now=NOW, then=add_station)
 
 
 def _ops(db: Database, total: int) -> StationOps:

@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.push_workload import build_ops, load_pools
+from bench.seeded import sqlite_template
 from schema.catalog import load_catalog
 from schema.protocol import OPERATION_ADAPTER, Operation
 from schema.rates import load_rates
@@ -34,8 +35,6 @@ from sync_server.core.ingest.context import BatchContext
 from sync_server.core.ingest.prepare import prepare
 from sync_server.core.station import StationContext
 from sync_server.db.engine import Database
-from sync_server.db.migrate import upgrade
-from sync_server.demo.seed import seed_demo
 from sync_server.settings import Settings
 
 STATION = "511102004-20"
@@ -45,20 +44,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "push_prepare.json"
 
 def registry() -> Database:
     """The seeded registry, kept in the temp directory between invocations."""
-    path = Path(tempfile.gettempdir()) / f"ssb_bench_prepare_tpl_{PERSONS}.db"
-    if not path.exists():
-        part = Path(f"{path}.part")
-        part.unlink(missing_ok=True)
-        db = Database.from_url(f"sqlite:///{part}")
-        upgrade(db)
-        seed_demo(
-            db, persons_count=PERSONS, seed=1, now=dt.datetime.now(dt.UTC), actor="bench", code_hours=24
-        )
-        with db.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        db.dispose()
-        part.rename(path)
-    return Database.from_url(f"sqlite:///{path}")
+    return Database.from_url(f"sqlite:///{sqlite_template('prepare', PERSONS)}")
 
 
 def workload(total: int, now: dt.datetime) -> list[bytes]:

@@ -40,6 +40,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from bench.proc_cpu import PostgresCpu  # noqa: E402
 from bench.push_workload import StationOps, batch_body, build_ops, load_pools  # noqa: E402
+from bench.seeded import sqlite_template  # noqa: E402
 from schema.signing import sign_request  # noqa: E402
 
 try:  # what a server worker does before its first request (absent in older versions)
@@ -63,18 +64,7 @@ STATION = "511102004-20"
 def _template(kind: str, persons: int) -> str:
     """A seeded, migrated database kept between invocations (``--drop-template`` removes it)."""
     if kind == "sqlite":
-        path = Path(tempfile.gettempdir()) / f"ssb_bench_inprocess_tpl_{persons}.db"
-        if not path.exists():
-            db = Database.from_url(f"sqlite:///{path}.part")
-            upgrade(db)
-            seed_demo(
-                db, persons_count=persons, seed=1, now=dt.datetime.now(dt.UTC), actor="bench", code_hours=24
-            )
-            with db.engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            db.dispose()
-            Path(f"{path}.part").rename(path)
-        return str(path)
+        return str(sqlite_template("inprocess", persons))
     import psycopg
 
     name = f"ssb_bench_inprocess_tpl_{persons}"
