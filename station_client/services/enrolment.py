@@ -218,24 +218,18 @@ def enrol(
             response = post_enrol(client, request)
         except SyncError as exc:
             raise ServiceError(exc.code, exc.message, exc.detail) from exc
+        resumed = restored_dek is not None and recovery_key is not None
         if restored_dek is not None and recovery_key is not None:
             _resume_station(
                 db, restored_dek, response, private_key, document_key, server_url=server_url, now=now
             )
             paths.ca.write_bytes(ca_pem)
-            return EnrolmentResult(
-                response.station_id,
-                response.station_code,
-                response.division_code,
-                response.catalog_version,
-                recovery_key,
-                restored_dek,
-                resumed=True,
+            dek = restored_dek
+        else:
+            paths.ca.write_bytes(ca_pem)
+            dek, recovery_key = initialise_station(
+                db, response, private_key, server_url=server_url, now=now, document_key=document_key
             )
-        paths.ca.write_bytes(ca_pem)
-        dek, recovery_key = initialise_station(
-            db, response, private_key, server_url=server_url, now=now, document_key=document_key
-        )
         return EnrolmentResult(
             response.station_id,
             response.station_code,
@@ -243,6 +237,7 @@ def enrol(
             response.catalog_version,
             recovery_key,
             dek,
+            resumed=resumed,
         )
     finally:
         db.close()

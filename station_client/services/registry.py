@@ -1,9 +1,10 @@
-"""The township's registry slice: find a person by ID number or name; apply pulled records.
+"""The township's registry slice: find a person by ID number or name; apply a record.
 
 Look-up by ID number goes through the keyed index (``persons.key_hmac``), one B-tree
 probe and one decryption, however large the slice. Search by name matches the exact
 cleaned name (``persons.name_hmac``): no partial matches, since the names are encrypted.
-Records are applied by version (an older one never overwrites a newer one).
+Records are applied by version (an older one never overwrites a newer one); a pulled
+page's persons are applied together by ``sync.pull``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from datetime import date
 from sqlite_utils import Database
 
 from schema.identifiers import parse_resident_id
-from schema.protocol import Change, ChangeKind
 from schema.records import PersonRecord
 from station_client.crypto.keys import DataKey
 from station_client.store import registry as store
@@ -36,21 +36,7 @@ def apply_person(db: Database, dek: DataKey, record: PersonRecord) -> bool:
     return store.upsert_person(db, dek, record)
 
 
-def apply_change(db: Database, dek: DataKey, change: Change) -> bool:
-    """Apply a pulled ``person`` change (``deleted``: the person left the township's slice)."""
-    if change.kind is not ChangeKind.PERSON:
-        return False
-    if change.deleted:
-        store.delete_person(db, dek, change.key)
-        return True
-    return apply_person(db, dek, PersonRecord.model_validate(change.data))
-
-
 def version_of(db: Database, dek: DataKey, id_number: str) -> int | None:
     """The local PersonRecord version (a registry-changing case's ``base_version``)."""
     return store.person_version(db, dek, id_number)
 
-
-def slice_version_of(db: Database, dek: DataKey, id_number: str) -> int | None:
-    """The version of the whole record held (``PersonRecord.slice_version``): pulls compare it."""
-    return store.slice_version(db, dek, id_number)

@@ -20,8 +20,8 @@ from sqlalchemy.engine import Connection
 
 from schema.protocol import ChangeKind
 from sync_server.core.feed_change import FeedChange, township_scope
-from sync_server.core.ingest.registry_slice import RegistrySlice, person_record
-from sync_server.core.person_slice import SliceRecords, with_records
+from sync_server.core.ingest.registry_slice import RegistrySlice
+from sync_server.core.person_slice import SliceRecords, record_json
 from sync_server.db.tables import persons
 from sync_server.services.bulk import in_list
 from sync_server.services.feed import person_slice
@@ -69,10 +69,10 @@ def _from_slice(
         person = registry.persons[key]
         if not person.township_code or key not in records:
             continue  # no township to tell (person_slice.person_changes_for_rows does the same)
-        held = registry.enrolments_of(key).values()
-        record = with_records(person_record(person, held), records[key])
+        carried = records[key]
         out[key] = FeedChange(
-            township_scope(person.township_code), ChangeKind.PERSON.value, key, record.slice_version,
-            record.model_dump(mode="json"),
+            township_scope(person.township_code), ChangeKind.PERSON.value, key,
+            person.version + carried.records_version,  # PersonRecord.slice_version
+            record_json(person, registry.enrolments_of(key).values(), carried),
         )  # fmt: skip
     return out
