@@ -39,4 +39,3 @@ def apply_person(db: Database, dek: DataKey, record: PersonRecord) -> bool:
 def version_of(db: Database, dek: DataKey, id_number: str) -> int | None:
     """The local PersonRecord version (a registry-changing case's ``base_version``)."""
     return store.person_version(db, dek, id_number)
-
