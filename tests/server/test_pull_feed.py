@@ -41,7 +41,7 @@ from sync_server.services.admin.stations import add_station
 from sync_server.services.feed import changes as feed
 from sync_server.services.feed.digest import digest_for_station
 from sync_server.services.feed.prune import prune_feed
-from sync_server.services.feed.pull import pull, record_pull, serve_pull
+from sync_server.services.feed.pull import pull, record_pull, serve_pull, served
 from sync_server.services.feed.start_over import order_start_over
 from sync_server.settings import Settings
 
@@ -125,7 +125,10 @@ def sync(db: Database, mirror: Mirror, station: Station, cfg: Settings, limit: i
     pages, deadline = 0, time.monotonic() + 30
     while True:
         with db.read() as conn:
-            page = pull(conn, station, PullRequest(cursor=mirror.cursor, limit=limit), cfg)
+            served_page = served(conn, station, PullRequest(cursor=mirror.cursor, limit=limit), cfg)
+        page = served_page.page()
+        # the bytes a station receives (feed data passed through as held) read as the same page
+        assert PullPage.model_validate_json(served_page.to_json()) == page
         mirror.apply(page)
         pages += 1 if page.changes or page.has_more else 0
         if not page.has_more and page.digest is not None:
@@ -452,7 +455,11 @@ def test_the_pull_is_recorded_for_the_dashboard(world: Database, tmp_path: Path)
         row = conn.execute(sa.select(stations).where(stations.c.id == A)).one()
     assert row.pull_cursor is None and row.last_pull_at is not None
     serve_pull(
-        world, STATION_A, PullRequest(cursor=first.next_cursor, limit=2), cfg, NOW + dt.timedelta(minutes=1)
+        world,
+        STATION_A,
+        PullRequest(cursor=first.head.next_cursor, limit=2),
+        cfg,
+        NOW + dt.timedelta(minutes=1),
     )
     with world.write() as conn:
         record_pull(conn, A, "s.1.2.p." + "QUJD" * 64, NOW)  # too long for the column: the key is dropped

@@ -20,6 +20,7 @@ from sync_server.api.auth import SignedRequest, signed_station
 from sync_server.api.json_body import load_json
 from sync_server.errors import ApiError
 from sync_server.services.feed.pull import serve_pull
+from sync_server.services.feed.served_page import ServedPage
 
 router = APIRouter(tags=["sync"])
 GZIP_MIN_BYTES = 1024
@@ -42,8 +43,8 @@ def accepts_gzip(header: str | None) -> bool:
     return False
 
 
-def page_response(request: Request, page: PullPage) -> Response:
-    body = page.model_dump_json().encode()
+def page_response(request: Request, page: ServedPage) -> Response:
+    body = page.to_json()
     if len(body) >= GZIP_MIN_BYTES and accepts_gzip(request.headers.get("accept-encoding")):
         return Response(
             gzip.compress(body, compresslevel=6),

@@ -60,6 +60,7 @@ from sync_server.errors import ApiError
 from sync_server.services.feed import changes as feed
 from sync_server.services.feed.digest import digest_for_station
 from sync_server.services.feed.prune import prune_mark
+from sync_server.services.feed.served_page import FeedRow, ServedPage
 from sync_server.services.feed.snapshot import snapshot_page
 from sync_server.settings import Settings
 
@@ -102,6 +103,18 @@ def _visible(snapshot: Snapshot) -> sa.ColumnElement[bool]:
     return sa.and_(changes.c.xid < xmax, changes.c.xid.not_in(running))
 
 
+# What a page serves of a feed row; ``data`` as the JSON text held (``served_page``).
+_SERVED = (
+    changes.c.xid,
+    changes.c.id,
+    changes.c.kind,
+    changes.c.key,
+    changes.c.version,
+    sa.cast(changes.c.data, sa.Text).label("data"),
+    changes.c.deleted,
+)
+
+
 def read_feed(
     conn: Connection, scopes: Sequence[str], after: FeedPosition, limit: int, snapshot: Snapshot
 ) -> list[Row[Any]]:
@@ -109,7 +122,7 @@ def read_feed(
     branches = []
     for scope in scopes:
         for part in feed.unseen(after):
-            query = sa.select(changes).where(changes.c.scope == scope, part, _visible(snapshot))
+            query = sa.select(*_SERVED).where(changes.c.scope == scope, part, _visible(snapshot))
             branches.append(sa.select(query.order_by(changes.c.xid, changes.c.id).limit(limit).subquery()))
     merged = sa.union_all(*branches).subquery()
     return list(conn.execute(sa.select(merged).order_by(merged.c.xid, merged.c.id).limit(limit)).all())
@@ -141,11 +154,8 @@ def _unusable(conn: Connection, cursor: Cursor, snapshot: Snapshot) -> bool:
     return mark is not None and not covers(pos, mark)
 
 
-def _change(row: Row[Any]) -> Change:
-    # The feed holds what our writers made (FeedChange from records): not validated again.
-    return Change.model_construct(
-        kind=ChangeKind(row.kind), key=row.key, version=row.version, data=row.data, deleted=bool(row.deleted)
-    )
+def _served(rows: Sequence[Row[Any]]) -> tuple[FeedRow, ...]:
+    return tuple(FeedRow(r.kind, r.key, int(r.version), r.data, bool(r.deleted)) for r in rows)
 
 
 def _fitting(
@@ -166,7 +176,13 @@ def _fitting(
 
 
 def pull(conn: Connection, station: PullingStation, request: PullRequest, settings: Settings) -> PullPage:
-    """One page for ``station`` (read-only: run it in ``db.read()``)."""
+    """One page for ``station`` as a model (read-only: run it in ``db.read()``); what
+    :func:`served` sends, parsed."""
+    return served(conn, station, request, settings).page()
+
+
+def served(conn: Connection, station: PullingStation, request: PullRequest, settings: Settings) -> ServedPage:
+    """One page for ``station``, its feed rows as held (read-only: run it in ``db.read()``)."""
     limit = min(request.limit, settings.pull_page_size)
     cursor = parse_cursor(request.cursor)
     snapshot = feed_snapshot(conn)  # first: rows it saw committed are final for the rest of this call
@@ -174,19 +190,20 @@ def pull(conn: Connection, station: PullingStation, request: PullRequest, settin
     if cursor is None:
         cursor = SnapshotCursor(feed_head(conn, snapshot), PHASES[0])
     elif _unusable(conn, cursor, snapshot):
-        return PullPage(changes=(), next_cursor=None, has_more=True, start_over=True)
+        return ServedPage(PullPage(changes=(), next_cursor=None, has_more=True, start_over=True))
 
-    served: list[Change] = []
+    built: tuple[Change, ...] = ()
     if isinstance(cursor, SnapshotCursor):
-        served, rest = snapshot_page(conn, station.station_id, station.township_code, cursor, limit)
+        from_snapshot, rest = snapshot_page(conn, station.station_id, station.township_code, cursor, limit)
+        built = tuple(from_snapshot)
         if rest is not None:
-            return PullPage(changes=tuple(served), next_cursor=encode(rest), has_more=True)
+            return ServedPage(PullPage(changes=built, next_cursor=encode(rest), has_more=True))
         position = cursor.resume
     else:
         position = cursor.position
 
     scopes = scopes_for(station)
-    room = limit - len(served)
+    room = limit - len(built)
     rows = read_feed(conn, scopes, position, room + 1, snapshot)  # one more tells has_more
     has_more = len(rows) > room
     rows = rows[:room]
@@ -196,26 +213,24 @@ def pull(conn: Connection, station: PullingStation, request: PullRequest, settin
         # feed right after it, so nothing the station has not seen is skipped.
         rows = rows[: restart + 1]
         after = advance(position, [(int(r.xid), int(r.id)) for r in rows], running, complete=False)
-        served += [_change(r) for r in rows]
-        return PullPage(
-            changes=tuple(served), next_cursor=encode(SnapshotCursor(after, PHASES[0])), has_more=True
-        )
+        head = PullPage(changes=built, next_cursor=encode(SnapshotCursor(after, PHASES[0])), has_more=True)
+        return ServedPage(head, _served(rows))
     rows, position, complete = _fitting(position, rows, running, not has_more)
     has_more = not complete
-    served += [_change(r) for r in rows]
     digest = None
     if not has_more:
         # Tables first, then the check: a change the digest saw has its feed row visible here.
         digest = digest_for_station(conn, station.station_id, station.township_code)
         if snapshot is not None and _held_back(conn, scopes, position):
             digest = None
-    return PullPage(
-        changes=tuple(served),
+    head = PullPage(
+        changes=built,
         next_cursor=encode(FeedCursor(position)),
         has_more=has_more,
         digest=digest,
         station_last_seq=None if has_more else _last_seq(conn, station.station_id),
     )
+    return ServedPage(head, _served(rows))
 
 
 def _last_seq(conn: Connection, station_id: str) -> int | None:
@@ -241,10 +256,10 @@ def record_pull(conn: Connection, station_id: str, sent: str | None, now: dt.dat
 
 def serve_pull(
     db: Database, station: PullingStation, request: PullRequest, settings: Settings, now: dt.datetime
-) -> PullPage:
+) -> ServedPage:
     """A page read in a read transaction, then the bookkeeping in a short write transaction."""
     with db.read() as conn:
-        page = pull(conn, station, request, settings)
+        page = served(conn, station, request, settings)
     with db.write() as conn:
         record_pull(conn, station.station_id, request.cursor, now)
     return page
