@@ -475,6 +475,12 @@ class PushResponse(BaseModel):
 # every one still running; on SQLite writers are serialised, so the id alone is enough.
 Cursor = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[A-Za-z0-9_.:=-]+$")]
 
+# A page with more after it names its ``next_cursor`` in this response header too, so the
+# station can ask for the next page as soon as this one arrives, before reading it (the
+# server builds one page while the station applies the one before). The body stays the
+# authority: a station whose parsed page says otherwise asks again from the body's cursor.
+NEXT_CURSOR_HEADER = "SSB-Next-Cursor"
+
 
 class PullRequest(BaseModel):
     model_config = _FROZEN

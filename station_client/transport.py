@@ -41,6 +41,7 @@ from pydantic import BaseModel, ValidationError
 
 from schema.api_errors import RETRYABLE_CODES
 from schema.protocol import (
+    NEXT_CURSOR_HEADER,
     AttachmentStatus,
     DocumentCertificate,
     DocumentCertificateRequest,
@@ -51,6 +52,7 @@ from schema.protocol import (
     PushResponse,
 )
 from schema.signing import sign_request
+from station_client.sync.collector import collector_paused
 from station_client.sync.pulled_page import PulledPage
 
 API = "/api/v1"
@@ -212,11 +214,14 @@ class Transport:
         return _parse(response, PushResponse)
 
     def pull(self, request: PullRequest) -> PullPage:
+        return read_pull_page(self.pull_response(request))
+
+    def pull_response(self, request: PullRequest) -> httpx.Response:
+        """The page as received, not yet read (:func:`read_pull_page`, :func:`next_cursor_of`)."""
         params: dict[str, str | int] = {"limit": request.limit}
         if request.cursor is not None:
             params["cursor"] = request.cursor
-        response = self._signed("GET", PULL_PATH, params=params, idempotent=True)
-        return _parse(response, PulledPage)  # persons read as records in the one pass
+        return self._signed("GET", PULL_PATH, params=params, idempotent=True)
 
     def attachment_status(self, sha256: str, *, size: int, media_type: str) -> AttachmentStatus:
         """How many bytes of the attachment the server holds (it starts one if none)."""
@@ -346,6 +351,24 @@ def enrol(client: httpx.Client, request: EnrolRequest) -> EnrolResponse:
     return _parse(response, EnrolResponse)
 
 
+def read_pull_page(response: httpx.Response) -> PullPage:
+    """A pull response's page (``response_invalid`` when it is not one)."""
+    with collector_paused():  # sync.collector says why
+        return _parse(response, PulledPage)  # persons read as records in the one pass
+
+
+def next_cursor_of(response: httpx.Response) -> str | None:
+    """The cursor a pull response says comes next before its body is read (None: the
+    server did not say; read the page). Only a well-formed cursor is taken."""
+    value = response.headers.get(NEXT_CURSOR_HEADER)
+    if value is None:
+        return None
+    try:
+        return PullRequest(cursor=value).cursor
+    except ValidationError:
+        return None
+
+
 def _parse(response: httpx.Response, model: type[M]) -> M:
     try:
         return model.model_validate_json(response.content)
@@ -363,5 +386,7 @@ __all__ = [
     "UntrustedServerError",
     "enrol",
     "make_client",
+    "next_cursor_of",
     "pinned_context",
+    "read_pull_page",
 ]

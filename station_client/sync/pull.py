@@ -38,6 +38,7 @@ from station_client.store import meta, staff
 from station_client.store import reference as reference_store
 from station_client.store import registry as registry_store
 from station_client.sync import crash_points
+from station_client.sync.collector import collector_paused
 from station_client.sync.pages_ahead import PageSource
 from station_client.sync.pulled_page import person_record
 from station_client.transport import ProtocolError, Transport
@@ -152,7 +153,8 @@ def apply_page(db: Database, dek: DataKey, page: PullPage) -> bool:
     skip a decision the clerk is waiting for.
     """
     try:
-        return _apply_page(db, dek, page)
+        with collector_paused():  # sync.collector says why
+            return _apply_page(db, dek, page)
     except (ValidationError, StationError, ContractError) as exc:
         raise ProtocolError("change_invalid", MSG_CHANGE_INVALID, {"error": str(exc)[:300]}) from exc
 

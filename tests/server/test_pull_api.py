@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from schema.protocol import ChangeKind, PullPage, PullRequest
+from schema.protocol import NEXT_CURSOR_HEADER, ChangeKind, PullPage, PullRequest
 from schema.signing import sign_request
 from sync_server.db.engine import Database
 from sync_server.db.tables import stations
@@ -101,6 +101,24 @@ def test_large_pages_are_gzipped_when_accepted(setup: tuple[TestClient, Station]
     plain = post(client, station, {"limit": 1}, **{"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers
     assert plain.json()["changes"] == zipped.json()["changes"]
+
+
+def test_a_page_with_more_names_its_next_cursor_in_a_header(setup: tuple[TestClient, Station]) -> None:
+    client, station = setup
+    cursor: str | None = None
+    for _ in range(500):
+        answer = post(client, station, {"cursor": cursor, "limit": 2})
+        page = PullPage.model_validate(answer.json())
+        if page.has_more:
+            # the station asks on from the header before it reads the page: they must agree
+            assert answer.headers[NEXT_CURSOR_HEADER] == page.next_cursor
+        else:
+            assert NEXT_CURSOR_HEADER not in answer.headers  # the last page: nothing to ask ahead
+            if page.digest is not None:
+                return
+            time.sleep(0.02)
+        cursor = page.next_cursor
+    raise AssertionError("the pull did not end")
 
 
 @pytest.mark.parametrize(

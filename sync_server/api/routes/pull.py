@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
 
-from schema.protocol import PullPage, PullRequest
+from schema.protocol import NEXT_CURSOR_HEADER, PullPage, PullRequest
 from sync_server.api import responses
 from sync_server.api.auth import SignedRequest, signed_station
 from sync_server.api.json_body import load_json
@@ -45,13 +45,14 @@ def accepts_gzip(header: str | None) -> bool:
 
 def page_response(request: Request, page: ServedPage) -> Response:
     body = page.to_json()
+    headers = {"Vary": "Accept-Encoding"}
+    head = page.head
+    if head.has_more and head.next_cursor is not None:
+        headers[NEXT_CURSOR_HEADER] = head.next_cursor  # the station asks on before it reads the body
     if len(body) >= GZIP_MIN_BYTES and accepts_gzip(request.headers.get("accept-encoding")):
-        return Response(
-            gzip.compress(body, compresslevel=6),
-            media_type="application/json",
-            headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
-        )
-    return Response(body, media_type="application/json", headers={"Vary": "Accept-Encoding"})
+        headers["Content-Encoding"] = "gzip"
+        return Response(gzip.compress(body, compresslevel=6), media_type="application/json", headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 def parse_request(raw: Any) -> PullRequest:

@@ -12,7 +12,7 @@ version is ``persons.version + persons.records_version``; both only grow.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,17 +33,18 @@ from sync_server.db.tables import (
 )
 from sync_server.services.bulk import in_list
 from sync_server.services.feed import changes as feed
+from sync_server.services.feed.members import Members
 
 __all__ = [
     "ENROLMENT_COLUMNS",
     "PERSON_COLUMNS",
     "completed",
+    "enrolment_rows",
     "person_changes",
     "person_changes_for_rows",
     "read_range_records",
     "read_records",
     "tell_townships",
-    "township_range",
 ]
 
 _CHUNK = 5000  # persons per IN list
@@ -74,69 +75,71 @@ def _chunks(keys: Sequence[str]) -> Iterable[list[str]]:
         yield list(keys[start : start + _CHUNK])
 
 
-Members = Callable[[sa.ColumnElement[str]], sa.ColumnElement[bool]]  # "this ID number column is one of them"
-
-
 def read_records(conn: Connection, id_numbers: Iterable[str]) -> dict[str, SliceRecords]:
     """The carried records of each known person among ``id_numbers``."""
     keys = sorted(set(id_numbers))
     out: dict[str, SliceRecords] = {}
     for chunk in _chunks(keys):
-        out.update(_read_chunk(conn, _among(conn, chunk)))
+        out.update(_read_chunk(conn, Members.listed(conn, chunk)))
     return out
 
 
-def _among(conn: Connection, keys: list[str]) -> Members:
-    return lambda column: in_list(conn, column, keys)
-
-
-def township_range(township: str, first: str, last: str) -> sa.Select[tuple[str]]:
-    """The ID numbers of the township's persons from ``first`` to ``last`` (a snapshot page)."""
-    p = persons.c
-    # not correlated: it is also used inside queries on ``persons`` itself
-    return (
-        sa.select(p.id_number)
-        .where(p.township_code == township, p.id_number.between(first, last))
-        .correlate(None)
-    )
-
-
 def read_range_records(conn: Connection, township: str, first: str, last: str) -> dict[str, SliceRecords]:
-    """:func:`read_records` of a snapshot page's persons, chosen by a sub-select rather than a
-    list of thousands of ID numbers (which makes PostgreSQL scan the record tables)."""
-    page = township_range(township, first, last)
-    return _read_chunk(conn, lambda column: column.in_(page))
+    """:func:`read_records` of a snapshot page's persons, chosen by their range rather than a
+    list of thousands of ID numbers (``members`` says why)."""
+    return _read_chunk(conn, Members.page(conn, township, first, last))
 
 
-def _read_chunk(conn: Connection, member: Members) -> dict[str, SliceRecords]:
+def enrolment_rows(conn: Connection, members: Members) -> dict[str, list[Row[Any]]]:
+    """The enrolments of ``members`` (``ENROLMENT_COLUMNS``), by ID number, in insurance order."""
+    e = enrolments.c
+    held: dict[str, list[Row[Any]]] = defaultdict(list)
+    query = members.rows(
+        lambda whose: sa.select(*ENROLMENT_COLUMNS).where(whose(e.id_number)), "id_number", "insurance_type"
+    )
+    for row in conn.execute(query):
+        held[row.id_number].append(row)
+    return held
+
+
+def _read_chunk(conn: Connection, members: Members) -> dict[str, SliceRecords]:
     p, b, c = persons.c, benefits.c, cards.c
     found = {
         r.id_number: (r.status, r.death_date, r.residence_code, int(r.records_version))
         for r in conn.execute(
             sa.select(p.id_number, p.status, p.death_date, p.residence_code, p.records_version).where(
-                member(p.id_number)
+                members.own(p.id_number)
             )
         )
     }
     paid: dict[str, list[BenefitRow]] = defaultdict(list)
-    for r in conn.execute(
-        sa.select(b.id_number, b.kind, b.monthly_amount, b.status, b.start_month, b.end_month)
-        .where(member(b.id_number))
-        .order_by(b.id)
-    ):
+    benefit_rows = members.rows(
+        lambda whose: sa.select(
+            b.id_number, b.id, b.kind, b.monthly_amount, b.status, b.start_month, b.end_month
+        ).where(whose(b.id_number)),
+        "id_number",
+        "id",
+    )
+    for r in conn.execute(benefit_rows):
         paid[r.id_number].append(BenefitRow(r.kind, r.monthly_amount, r.status, r.start_month, r.end_month))
     card: dict[str, str] = {}
-    for number, status in conn.execute(
-        sa.select(c.id_number, c.status).where(member(c.id_number)).order_by(c.id)
-    ):
-        card[number] = status  # the latest card issued stands
-    months, years = _last_months(conn, member)
+    card_rows = members.rows(
+        lambda whose: sa.select(c.id_number, c.id, c.status).where(whose(c.id_number)), "id_number", "id"
+    )
+    for r in conn.execute(card_rows):
+        card[r.id_number] = r.status  # the latest card issued stands
+    months, years = _last_months(conn, members)
     cases: dict[str, list[tuple[str, dict[str, object]]]] = defaultdict(list)
     f = fraud_cases.c
-    for number, kind, evidence in conn.execute(
-        sa.select(f.id_number, f.kind, f.evidence).where(f.status == "open", member(f.id_number))
-    ):
-        cases[number].append((kind, dict(evidence)))
+    open_cases = members.rows(
+        lambda whose: sa.select(f.id_number, f.id, f.kind, f.evidence).where(
+            f.status == "open", whose(f.id_number)
+        ),
+        "id_number",
+        "id",
+    )
+    for r in conn.execute(open_cases):
+        cases[r.id_number].append((r.kind, dict(r.evidence)))
     no_case = audit_flags(())
     out = {}
     for key, (status, death_date, residence, records_version) in found.items():
@@ -157,17 +160,18 @@ def _read_chunk(conn: Connection, member: Members) -> dict[str, SliceRecords]:
 
 
 def _last_months(
-    conn: Connection, member: Members
+    conn: Connection, members: Members
 ) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, int]]]]:
     """Per person: (insurance, latest month paid net of refunds), (insurance, latest archived year)."""
     r, y = contribution_records.c, contribution_year_summaries.c
-    paid_months = (
-        sa.select(r.id_number, r.insurance_type, r.month)
-        .where(member(r.id_number))
-        .group_by(r.id_number, r.insurance_type, r.month)
-        .having(sa.func.sum(r.employer_part + r.personal_part) > 0)  # a refunded month is not paid
-        .subquery()
-    )
+    paid_months = members.rows(
+        lambda whose: (
+            sa.select(r.id_number, r.insurance_type, r.month)
+            .where(whose(r.id_number))
+            .group_by(r.id_number, r.insurance_type, r.month)
+            .having(sa.func.sum(r.employer_part + r.personal_part) > 0)
+        )  # a refunded month is not paid
+    ).subquery()
     months: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for row in conn.execute(
         sa.select(
@@ -176,11 +180,14 @@ def _last_months(
     ):
         months[row[0]].append((row[1], row[2]))
     years: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for row in conn.execute(
-        sa.select(y.id_number, y.insurance_type, sa.func.max(y.year))
-        .where(member(y.id_number), y.months > 0)
-        .group_by(y.id_number, y.insurance_type)
-    ):
+    archived = members.rows(
+        lambda whose: (
+            sa.select(y.id_number, y.insurance_type, sa.func.max(y.year).label("year"))
+            .where(whose(y.id_number), y.months > 0)
+            .group_by(y.id_number, y.insurance_type)
+        )
+    )
+    for row in conn.execute(archived):
         years[row[0]].append((row[1], int(row[2])))
     return months, years
 
@@ -227,13 +234,7 @@ def person_changes(conn: Connection, id_numbers: Iterable[str]) -> list[FeedChan
             .where(in_list(conn, persons.c.id_number, chunk))
             .order_by(persons.c.id_number)
         ).all()
-        held: dict[str, list[Row[Any]]] = defaultdict(list)
-        for e in conn.execute(
-            sa.select(*ENROLMENT_COLUMNS)
-            .where(in_list(conn, enrolments.c.id_number, chunk))
-            .order_by(enrolments.c.id_number, enrolments.c.insurance_type)
-        ):
-            held[e.id_number].append(e)
+        held = enrolment_rows(conn, Members.listed(conn, chunk))
         out += person_changes_for_rows(rows, held, read_records(conn, chunk))
     return out
 

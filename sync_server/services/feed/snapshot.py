@@ -18,7 +18,6 @@ the feed after the position.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -30,12 +29,13 @@ from schema.records import UnitRecord
 from sync_server.core.clock import beijing_date
 from sync_server.core.cursor import Phase, SnapshotCursor, next_phase
 from sync_server.core.person_slice import SliceRecords
-from sync_server.db.tables import cases, enrolments, persons, staff, stations, units
+from sync_server.db.tables import cases, persons, staff, stations, units
 from sync_server.services.admin import holidays, reference, station_contact, station_keys
 from sync_server.services.admin.staff import staff_account
 from sync_server.services.feed import person_slice
 from sync_server.services.feed.case_records import case_change
 from sync_server.services.feed.digest import station_staff
+from sync_server.services.feed.members import Members
 from sync_server.services.finance import dues_feed, receipt_stock
 
 JsonObject = dict[str, Any]  # a record's JSON dump (person_changes_for_rows makes dicts)
@@ -118,13 +118,7 @@ def _persons(conn: Connection, township: str, after: str, limit: int) -> list[Ch
         return []
     # The page's persons by their range, not by a list of thousands of ID numbers.
     first, last = rows[0].id_number, rows[-1].id_number
-    held: dict[str, list[Row[Any]]] = defaultdict(list)
-    for e in conn.execute(
-        sa.select(*person_slice.ENROLMENT_COLUMNS)
-        .where(enrolments.c.id_number.in_(person_slice.township_range(township, first, last)))
-        .order_by(enrolments.c.id_number, enrolments.c.insurance_type)
-    ).all():
-        held[e.id_number].append(e)
+    held = person_slice.enrolment_rows(conn, Members.page(conn, township, first, last))
     records = person_slice.read_range_records(conn, township, first, last)
     # Built by our own records, so not validated again as JSON (the bulk of a snapshot's CPU).
     made = person_slice.person_changes_for_rows(rows, held, records)
