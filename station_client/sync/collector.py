@@ -3,9 +3,10 @@
 Reading a 5,000-person page makes some hundred thousand objects (records, tuples, strings)
 and applying it as many again; none of them form cycles. Each allocation burst set off
 collections that walked every live object of the process (the window's, the catalog's),
-and took half the time of reading a page and a third of applying it. Paused for the page
-and on again after, nothing is left uncollected: whatever cycle the page made is found at
-the next collection.
+and took half the time of reading a page and a third of applying it. The pull reads and
+applies a page under one pause and lets the page go before the pause ends, so resuming
+the collector finds next to nothing; nothing is left uncollected either: whatever cycle a
+page made is found at the next collection.
 """
 
 from __future__ import annotations

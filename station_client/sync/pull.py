@@ -247,6 +247,34 @@ def pull_all(db: Database, dek: DataKey, transport: Transport, *, limit: int = P
         fetcher.close()
 
 
+@dataclass(frozen=True)
+class _Applied:
+    """What the loop needs of a page once it is applied (the page itself is let go)."""
+
+    changes: int
+    started_over: bool
+    more: bool  # has_more or start_over: ask on
+    digest: StationDigest | None
+    station_last_seq: int | None
+
+
+def _next_page(db: Database, dek: DataKey, fetcher: PageSource) -> _Applied:
+    """Read and apply the page after the stored cursor. The collector stays paused until the
+    page's objects are let go, so resuming it finds next to nothing (``sync.collector``)."""
+    with collector_paused():
+        page = fetcher.page_after(meta.get(db, meta.PULL_CURSOR))
+        started_over = apply_page(db, dek, page)
+        applied = _Applied(
+            len(page.changes),
+            started_over,
+            page.has_more or page.start_over,
+            page.digest,
+            page.station_last_seq,
+        )
+        del page
+    return applied
+
+
 def _pull_pages(db: Database, dek: DataKey, fetcher: PageSource) -> PullReport:
     report = PullReport()
     digest_restart_done = False
@@ -255,27 +283,27 @@ def _pull_pages(db: Database, dek: DataKey, fetcher: PageSource) -> PullReport:
         # server builds and the store writes at once. Every page is still applied in order,
         # in its own transaction with its cursor; a page whose application fails leaves the
         # cursor where it was, and the pages asked ahead are dropped.
-        page = fetcher.page_after(meta.get(db, meta.PULL_CURSOR))
-        if apply_page(db, dek, page):
+        applied = _next_page(db, dek, fetcher)
+        if applied.started_over:
             report.started_over = True
         crash_points.reach("pull.applied")
         report.pages += 1
-        report.changes += len(page.changes)
-        if page.has_more or page.start_over:
+        report.changes += applied.changes
+        if applied.more:
             continue
-        report.station_last_seq = page.station_last_seq
-        if page.digest is None:  # the server could not vouch for this moment: fine, next round
+        report.station_last_seq = applied.station_last_seq
+        if applied.digest is None:  # the server could not vouch for this moment: fine, next round
             return report
         ours = local_digest(db)
-        if ours == page.digest:
+        if ours == applied.digest:
             report.in_step = True
             meta.put(db, DIGEST_RESTARTED_FOR, None)
             return report
-        log.warning("pull: digest differs (ours %s, server %s)", ours, page.digest)
-        if digest_restart_done or meta.get(db, DIGEST_RESTARTED_FOR) == _digest_key(page.digest):
+        log.warning("pull: digest differs (ours %s, server %s)", ours, applied.digest)
+        if digest_restart_done or meta.get(db, DIGEST_RESTARTED_FOR) == _digest_key(applied.digest):
             report.digest_problem = True  # starting over again would not help: say so
             return report
-        _restart_from_scratch(db, page.digest)
+        _restart_from_scratch(db, applied.digest)
         digest_restart_done = report.started_over = True
     report.digest_problem = True
     return report
