@@ -6,7 +6,8 @@ validated records); reading it back into Python values only to serialise them ag
 most of the server's CPU a pulled change (parsing JSON in Python, building the ``Change``,
 writing it). :class:`ServedPage` keeps those rows as text and writes the page's bytes
 around them; :meth:`ServedPage.page` gives the same page as a :class:`PullPage` (tests,
-Python callers). ``tests/server/test_served_page.py`` checks the two say the same.
+Python callers). ``tests/server/test_pull_feed.py`` checks, for every page its scenarios
+serve, that the bytes read as that page.
 """
 
 from __future__ import annotations
