@@ -197,6 +197,8 @@ def _applicant(item_code: str, rng: random.Random, pools: Pools) -> RegistryPers
     if item_code == "C012":
         return rng.choice(pools.residents)
     if item_code == "G08":  # one change per person, so every base_version is current
+        if len(pools.changed) >= len(pools.working):
+            raise SystemExit("the registry is too small for this many cases: seed more persons (--persons)")
         while True:
             person = rng.choice(pools.working)
             if person.id_number not in pools.changed:

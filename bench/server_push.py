@@ -133,6 +133,28 @@ def _pg_url(name: str) -> str:
     return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
 
 
+def seeded_data_dir(data_dir: Path, persons: int, database: str = "") -> float:
+    """``sync-server init`` into ``data_dir`` (on PostgreSQL: database ``database``, made
+    afresh; "": SQLite) and ``seed-demo --persons N``; the seconds the seeding took."""
+    if database:
+        _pg(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        _pg(f'CREATE DATABASE "{database}"')
+    init = ["init", "--data-dir", str(data_dir), "--host", "127.0.0.1"]
+    _cli(*init, *(["--database-url", _pg_url(database)] if database else []))
+    started = time.monotonic()
+    _cli("seed-demo", "--data-dir", str(data_dir), "--persons", str(persons))
+    return time.monotonic() - started
+
+
+def station_code(data_dir: Path, division: str, name: str, point: int) -> str:
+    """``sync-server station add``: the new station's enrolment code."""
+    out = _cli("station", "add", "--data-dir", str(data_dir), "--division", division,
+               "--name", name, "--point", str(point))  # fmt: skip
+    found = re.search(r"注册码：(\S+)", out)
+    assert found, out
+    return found[1]
+
+
 @dataclass
 class Template:
     """A data directory with a seeded registry and the bench stations, copied for every run."""
@@ -153,27 +175,17 @@ def template(kind: str, persons: int, stations: int) -> Iterator[Template]:
     tmp = Path(tempfile.mkdtemp(prefix="bench-push-template-"))
     name = f"ssb_bench_tpl_{os.getpid()}" if kind == "postgresql" else ""
     try:
-        if name:
-            _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            _pg(f'CREATE DATABASE "{name}"')
         data_dir = tmp / "data"
-        init = ["init", "--data-dir", str(data_dir), "--host", "127.0.0.1"]
-        _cli(*init, *(["--database-url", _pg_url(name)] if name else []))
-        started = time.monotonic()
-        _cli("seed-demo", "--data-dir", str(data_dir), "--persons", str(persons))
-        print(f"  seeded {persons:,} persons on {kind} in {time.monotonic() - started:.0f} s", flush=True)
+        seconds = seeded_data_dir(data_dir, persons, name)
+        print(f"  seeded {persons:,} persons on {kind} in {seconds:.0f} s", flush=True)
         if name:  # planner statistics, as autovacuum would have them on a registry in service
             import psycopg
 
             with psycopg.connect(_pg_url(name), autocommit=True) as conn:
                 conn.execute("ANALYZE")
-        codes = []
-        for n in range(stations):
-            out = _cli("station", "add", "--data-dir", str(data_dir), "--division", TOWNSHIPS[n],
-                       "--name", f"压测服务站{n + 1}", "--point", str(BENCH_POINT))  # fmt: skip
-            found = re.search(r"注册码：(\S+)", out)
-            assert found, out
-            codes.append(found[1])
+        codes = [
+            station_code(data_dir, TOWNSHIPS[n], f"压测服务站{n + 1}", BENCH_POINT) for n in range(stations)
+        ]
         yield Template(kind, data_dir, name, codes)
     finally:
         if name:

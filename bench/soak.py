@@ -58,10 +58,10 @@ from bench.server_push import (
     BenchStation,
     Server,
     Template,
-    _cli,
     _pg,
     _pg_url,
     enrol,
+    seeded_data_dir,
     serve,
 )
 from schema.protocol import OpStatus, PullPage, PushResponse
@@ -85,13 +85,9 @@ def prepare(tmp: Path, persons: int, stations: int) -> Template:
     from sync_server.services.admin.stations import add_station
 
     name = f"ssb_soak_tpl_{os.getpid()}"
-    _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _pg(f'CREATE DATABASE "{name}"')
     data_dir = tmp / "data"
-    _cli("init", "--data-dir", str(data_dir), "--host", "127.0.0.1", "--database-url", _pg_url(name))
-    started = time.monotonic()
-    _cli("seed-demo", "--data-dir", str(data_dir), "--persons", str(persons))
-    print(f"  seeded {persons:,} persons in {time.monotonic() - started:.0f} s", flush=True)
+    seconds = seeded_data_dir(data_dir, persons, name)
+    print(f"  seeded {persons:,} persons in {seconds:.0f} s", flush=True)
     # Leshan has 132 townships: every one gets a station, some a second (service points 20, 21, …)
     townships = [d.code for d in load_divisions().townships()]
     chosen = [(townships[n % len(townships)], POINT + n // len(townships)) for n in range(stations)]

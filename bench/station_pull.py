@@ -23,7 +23,7 @@ Method (bench/README.md, "Station pull", has the figures):
   their enrolments (``rows`` counts both, as for the slice).
 * Figures per scenario: wall seconds, rows/s, changes/s, and the CPU seconds of the server
   (its process tree, from /proc), of the PostgreSQL backends serving its database (from
-  /proc, by ``pg_stat_activity``) and of the client (this process, ``time.process_time``;
+  /proc, by their process titles: ``bench/proc_cpu.py``) and of the client (this process, ``time.process_time``;
   the client runs in the bench's process). The median of ``--runs`` runs. The machine
   is shared: CPU seconds are the figures to compare between versions.
 * Afterwards (not timed) the station's digest must equal the server's (``in_step``) and
@@ -42,7 +42,6 @@ import json
 import os
 import platform
 import pstats
-import re
 import shutil
 import statistics
 import sys
@@ -58,7 +57,8 @@ import psycopg
 if __package__ in (None, ""):  # run as a file: the repository is the root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.server_push import Server, Template, _cli, _pg, _pg_url, serve
+from bench.proc_cpu import PostgresCpu
+from bench.server_push import Server, Template, _pg, _pg_url, seeded_data_dir, serve, station_code
 from station_client.paths import StationPaths
 from station_client.services import enrolment
 from station_client.store import open_store
@@ -71,7 +71,6 @@ from sync_server.services.feed.person_slice import tell_townships
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "station_pull.json"
-PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 TOWNSHIP = "511102004"  # 市中区大佛街道
 KINTO_SINCE = 14_193  # records/s, Kinto's ``_since`` pull (plain JSON into memory), the issue's yardstick
 SLICE_TARGET_SECONDS = 20.0
@@ -110,18 +109,13 @@ def template(persons: int, extra: int) -> Iterator[tuple[Template, int, int]]:
     tmp = Path(tempfile.mkdtemp(prefix="bench-pull-template-"))
     name = f"ssb_bench_pull_tpl_{os.getpid()}"
     try:
-        _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        _pg(f'CREATE DATABASE "{name}"')
         data_dir = tmp / "data"
-        _cli("init", "--data-dir", str(data_dir), "--host", "127.0.0.1", "--database-url", _pg_url(name))
+        seconds = seeded_data_dir(data_dir, persons, name)
         started = time.monotonic()
-        _cli("seed-demo", "--data-dir", str(data_dir), "--persons", str(persons))
         _add_township(_pg_url(name), TOWNSHIP, extra, seed=17)
-        print(f"  seeded {persons:,} + {extra:,} persons in {time.monotonic() - started:.0f} s", flush=True)
-        out = _cli("station", "add", "--data-dir", str(data_dir), "--division", TOWNSHIP,
-                   "--name", "压测服务站", "--point", "20")  # fmt: skip
-        found = re.search(r"注册码：(\S+)", out)
-        assert found, out
+        seconds += time.monotonic() - started
+        print(f"  seeded {persons:,} + {extra:,} persons in {seconds:.0f} s", flush=True)
+        code = station_code(data_dir, TOWNSHIP, "压测服务站", 20)
         with psycopg.connect(_pg_url(name)) as conn:
             held = conn.execute(
                 "SELECT count(*) FROM persons WHERE township_code = %s", [TOWNSHIP]
@@ -131,7 +125,7 @@ def template(persons: int, extra: int) -> Iterator[tuple[Template, int, int]]:
                 [TOWNSHIP],
             ).fetchone()
         assert held is not None and rows is not None
-        yield Template("postgresql", data_dir, name, [found[1]]), int(held[0]), int(rows[0])
+        yield Template("postgresql", data_dir, name, [code]), int(held[0]), int(rows[0])
     finally:
         _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         shutil.rmtree(tmp, ignore_errors=True)
@@ -140,25 +134,9 @@ def template(persons: int, extra: int) -> Iterator[tuple[Template, int, int]]:
 # ---- timing ---------------------------------------------------------------------------------
 
 
-def _database_cpu(server: Server) -> float:
-    """CPU seconds so far of the PostgreSQL backends serving the run's database (the server's
-    pool keeps its connections, so the difference over a timed part is the database's work)."""
-    name = server.database_url.rsplit("/", 1)[1]
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [name])]
-    return sum(_cpu_of(int(pid)) for pid in pids)
-
-
-def _cpu_of(pid: int) -> float:
-    try:
-        parts = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _timed(server: Server, work: Any, profile: Path | None) -> dict[str, Any]:
-    db0 = _database_cpu(server)
+    database = PostgresCpu(server.database_name)  # the backends serving the run's database
+    database.start()
     cpu0, srv0, wall0 = time.process_time(), server.cpu_seconds(), time.perf_counter()
     profiler = cProfile.Profile() if profile else None
     if profiler:
@@ -173,7 +151,7 @@ def _timed(server: Server, work: Any, profile: Path | None) -> dict[str, Any]:
         "seconds": round(wall, 2),
         "client_cpu_seconds": round(time.process_time() - cpu0, 2),
         "server_cpu_seconds": round(server.cpu_seconds() - srv0, 2),
-        "database_cpu_seconds": round(_database_cpu(server) - db0, 2),
+        "database_cpu_seconds": round(database.backend_seconds(), 2),
         "result": result,
     }
 

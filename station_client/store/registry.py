@@ -42,15 +42,8 @@ SealedPerson = tuple[str, str, int, int, str, bytes]  # the persons row, in colu
 HeldPerson = tuple[int, str | None, str]  # a row held: version, township_code, name_hmac
 
 
-def sealed(dek: DataKey, key: str, record: PersonRecord) -> SealedPerson:
-    """The row for ``record`` whose keyed index is ``key`` (``dek.index(record.id_number)``)."""
-    blob = dek.seal(record.model_dump_json().encode("utf-8"), _aad(key))
-    name = dek.name_index(clean_text(record.name))
-    return (key, record.township, record.slice_version, record.version, name, blob)
-
-
 def sealed_many(dek: DataKey, records: Sequence[tuple[str, PersonRecord]]) -> list[SealedPerson]:
-    """:func:`sealed` of each (keyed index, record), sealed together (a pulled page's persons)."""
+    """The row of each (keyed index ``dek.index(record.id_number)``, record), sealed together."""
     dump = PersonRecord.__pydantic_serializer__.to_json  # model_dump_json's bytes, without the str
     blobs = dek.seal_many([(dump(record), _aad(key)) for key, record in records])
     return [
@@ -62,7 +55,8 @@ def sealed_many(dek: DataKey, records: Sequence[tuple[str, PersonRecord]]) -> li
 
 def upsert_person(db: Database, dek: DataKey, record: PersonRecord) -> bool:
     """Insert or update by version; True when the row changed."""
-    cursor = db.execute(_UPSERT, list(sealed(dek, dek.index(record.id_number), record)))
+    (row,) = sealed_many(dek, [(dek.index(record.id_number), record)])
+    cursor = db.execute(_UPSERT, list(row))
     return cursor.rowcount > 0
 
 

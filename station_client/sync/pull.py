@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from sqlite_utils import Database
 
 from schema.errors import ContractError
-from schema.protocol import Change, ChangeKind, PullPage, StationDigest
+from schema.protocol import MAX_PULL_LIMIT, Change, ChangeKind, PullPage, StationDigest
 from schema.records import CaseStatusRecord, DecisionRecord, PersonRecord, StaffAccount
 from schema.registry_digest import RegistrySum, station_digest
 from station_client.core.errors import StationError
@@ -51,7 +51,7 @@ REGISTRY_SUM = "registry_sum"  # meta: RegistrySum.encode() of the persons and u
 # are kept here: USCCs are public codes, not personal data.
 UNIT_VERSIONS = "unit_versions"
 DIGEST_RESTARTED_FOR = "digest_restarted_for"  # meta: server registry digest we last restarted for
-PAGE_LIMIT = 5000  # schema.protocol.MAX_PULL_LIMIT: few pages, few fsyncs, within the rate limit
+PAGE_LIMIT = MAX_PULL_LIMIT  # few pages, few fsyncs, within the rate limit
 MAX_PAGES_PER_ROUND = 10_000  # a runaway server cannot keep a round going for ever
 
 MSG_CHANGE_INVALID = "服务器下发的数据本机无法识别，已暂停下载更新（已上报的业务不受影响）。请安装最新版客户端或联系综合业务科。"

@@ -4,29 +4,19 @@ attributions and lifecycle steps); each answers what the long way answers (pure,
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from schema.fees import FeeLine
 from schema.lifecycle import Actor, CaseEvent, CaseFacts, CaseStatus, transition
-from schema.vocabulary import Account, ApplicantKind, InsuranceType, Tier
+from schema.vocabulary import ApplicantKind, InsuranceType, Tier
 from sync_server.core.attribution import REGISTRATION_ITEMS, Facts, attribute, attribute_of
 from sync_server.core.ingest.accept import next_status
 from sync_server.core.ledger import fee_rows, post_fee
+from tests.server.test_core_ledger import AT, lines  # the fee lines test_core_ledger draws
 
-AT = dt.datetime(2026, 11, 30, 17, 0, tzinfo=dt.UTC)
 COUNTIES = ["511102", "511123", "511100", "511181"]
-
-lines = st.builds(
-    FeeLine,
-    insurance=st.sampled_from(list(InsuranceType)),
-    account=st.sampled_from(list(Account)),
-    month=st.one_of(st.none(), st.sampled_from(["2026-01", "2026-02", "2026-03"])),
-    amount=st.decimals(min_value=0, max_value=100000, places=2, allow_nan=False, allow_infinity=False),
-    payer=st.sampled_from(["person", "person", "government"]),
-)
 
 
 @given(st.lists(lines, max_size=30), st.sampled_from(COUNTIES), st.sampled_from(COUNTIES))
