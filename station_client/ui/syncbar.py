@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import customtkinter as ctk
 
 from station_client.ui import events, theme
-from station_client.ui.viewmodels.sync import OFFLINE, ONLINE, SyncView, sync_view
+from station_client.ui.viewmodels.sync import OFFLINE, ONLINE, SyncView, alert_text, sync_view
 from station_client.ui.widgets import button
 
 if TYPE_CHECKING:
@@ -62,7 +62,6 @@ class SyncBar(ctk.CTkFrame):  # type: ignore[misc]
         )
         self.attachments.configure(text=view.attachments_text)
         self.last.configure(text=view.last_success_text)
-        # A sync error first; else the backup warning (services/backup), in the same red line.
-        warning = getattr(self.app, "backup_warning", None)
-        self.error.configure(text=view.error_text or warning or "")
+        # The sync error and the backup warning (services/backup), one line each.
+        self.error.configure(text=alert_text(view, getattr(self.app, "backup_warning", None)))
         self.now.configure(text=view.button_text, state="disabled" if view.running else "normal")

@@ -20,7 +20,7 @@ from station_client.ui.viewmodels.desk import Applicant
 from station_client.ui.viewmodels.divisions import division_index
 from station_client.ui.viewmodels.form import FormModel, ScanDraft, check_scan, sniff, widget_kind
 from station_client.ui.viewmodels.items import FAVOURITES, DeskReference, choose
-from station_client.ui.viewmodels.sync import SyncState, sync_view, when
+from station_client.ui.viewmodels.sync import SyncState, alert_text, sync_view, when
 from tests.support.stationkit import KNOWN_ID, KNOWN_NAME, TODAY, person
 
 CATALOG = load_catalog()
@@ -78,6 +78,15 @@ def test_the_sync_bar_tells_offline_online_and_what_waits():
     )
     assert online.error_text == problem.message and online.last_success_text == "上次成功同步：今天 09:55"
     assert when(NOW - timedelta(days=1), NOW).startswith("昨天") and when(None, NOW) == "从未成功"
+
+
+def test_an_offline_station_still_hears_that_its_backup_is_stale():
+    stale = "本机数据已 2 天未备份：备份位置不可用，请插好备份 U 盘"
+    offline = sync_view(SyncState(online=False, store=_status()), NOW)
+    assert alert_text(offline, stale) == offline.error_text + "\n" + stale
+    online = sync_view(SyncState(online=True, store=_status()), NOW)
+    assert alert_text(online, stale) == stale and alert_text(online, None) == ""
+    assert alert_text(offline, None) == offline.error_text
 
 
 def test_workbench_tiles_mark_what_needs_the_clerk():

@@ -85,3 +85,12 @@ def sync_view(state: SyncState, now: datetime) -> SyncView:
         running=state.running,
         button_text="正在同步…" if state.running else "立即同步 (F5)",
     )
+
+
+def alert_text(view: SyncView, backup_warning: str | None) -> str:
+    """The bar's red line: the sync error and the backup warning, each on its own line.
+
+    An offline station is the one most likely to have a stale backup too (the same pulled
+    cable or dead USB hub), so neither may hide the other.
+    """
+    return "\n".join(text for text in (view.error_text, backup_warning) if text)

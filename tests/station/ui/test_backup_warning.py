@@ -4,6 +4,7 @@ backup (off the UI thread) clears the warning once the backup folder is back."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 from station_client.core import backup_rules
@@ -27,7 +28,14 @@ def test_a_stale_backup_is_shown_until_the_usb_drive_is_back(ui_home: StationHom
         driver.login("clerk1")
         label = driver.app.syncbar.error  # the bar's red line (no sync error here: no server set)
         driver.pump(lambda: "未备份" in label.cget("text"), what="the backup warning")
-        assert label.cget("text") == "本机数据已 2 天未备份：备份位置不可用，请插好备份 U 盘"
+        stale = "本机数据已 2 天未备份：备份位置不可用，请插好备份 U 盘"
+        assert label.cget("text") == stale
+
+        # The link goes down too: the bar says both, the sync error first.
+        driver.app.sync = replace(driver.app.sync, online=False)
+        driver.app.syncbar._redraw(None)
+        assert label.cget("text").split("\n") == [driver.app.syncbar.view.error_text, stale]
+        assert "无法连接" in driver.app.syncbar.view.error_text
 
         usb.mkdir()  # plugged in again: the next scheduled check backs up
         driver.app._check_backup()
