@@ -511,12 +511,13 @@ def station_ids(stations: int) -> list[str]:
     return [f"{TOWNSHIPS[n]}-{BENCH_POINT:02d}" for n in range(stations)]
 
 
-def pools_from(base: Template, today: dt.date) -> Pools:
-    """Applicants for the cases: a 5 % sample of the seeded registry (the same rows on either backend)."""
+def pools_from(base: Template, today: dt.date, sample: int = 50) -> Pools:
+    """Applicants for the cases: a sample of ``sample`` per mille of the seeded registry (the
+    same rows on either backend; 5 % by default)."""
     engine = create_engine(base.database_url)
     try:
         with engine.connect() as conn:
-            return load_pools(conn, today)
+            return load_pools(conn, today, sample=f"{sample:03d}")
     finally:
         engine.dispose()
 
@@ -556,6 +557,7 @@ def configuration(
 
 def workload(scenario: str, cases: int, pools: Pools, stations: int, now: dt.datetime) -> list[StationOps]:
     """One station's ``cases``, or ``stations`` stations' shares of them (each its own people)."""
+    pools.changed.clear()  # every backlog runs on a fresh copy: its phone changes start afresh
     if scenario == "single":
         return [build_ops(station_ids(1)[0], cases, pools, seed=1, now=now)]
     return [
@@ -589,6 +591,13 @@ def main() -> None:
     parser.add_argument("--stations", type=int, default=4, help="stations in the concurrent scenario")
     parser.add_argument("--persons", type=int, default=PERSONS, help="registry size (seed-demo)")
     parser.add_argument(
+        "--sample",
+        type=int,
+        default=50,
+        help="applicants: this many per mille of the registry (a 1,000,000-case backlog needs "
+        "100,000 distinct phone changers: 400 on the default registry)",
+    )
+    parser.add_argument(
         "--max-busy", type=float, default=0.1, help="wait before each run until the CPU is at most this busy"
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the results")
@@ -599,7 +608,7 @@ def main() -> None:
     results: list[dict[str, Any]] = []
     for kind in args.db:
         with template(kind, args.persons, args.stations) as base:
-            pools = pools_from(base, now.date())
+            pools = pools_from(base, now.date(), args.sample)
             for cases in args.cases:
                 for scenario in args.scenarios:
                     print(f"building {cases} cases ({scenario}) …", flush=True)
@@ -612,6 +621,7 @@ def main() -> None:
         "transport": "HTTPS (pinned city CA), HTTP/1.1 keep-alive, gzip level 6, Ed25519-signed batches",
         "mix": "per 20 cases: 8 G14 (fee), 2 C012 (fee, complex), 3 C019, 2 C048 (complex), 3 G02, 2 G08 (registry change)",
         "registry_persons": args.persons,
+        "applicant_sample_per_mille": args.sample,
         "runs_per_configuration": args.runs,
         "results": results,
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "

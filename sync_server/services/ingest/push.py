@@ -19,8 +19,8 @@ A business rejection is a stored result like any other and still consumes its se
 
 What needs no database is done before the transaction (:mod:`sync_server.core.ingest.prepare`),
 so a station's next batch waits only for the station's row lock. When it gets there
-first, the missing seqs are likely still on their way: the push waits for them briefly
-(``push_gap_wait_seconds``) before it answers ``sequence_gap``.
+first, the missing seqs are likely still on their way: it lets the lock go and waits for
+them briefly (``push_gap_wait_seconds``) before it answers ``sequence_gap``.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def push(
     deadline = time.monotonic() + settings.push_gap_wait_seconds
     seen: int | None = None  # last_seq when a gap was found: wait for it to move on
     while True:
-        if prepared.ops:
+        if seen is not None and prepared.ops:
             _await_turn(db, station.id, prepared.ops[0].seq, seen, deadline)
         try:
             with db.write() as conn:
@@ -119,11 +119,15 @@ def push(
 GAP_POLL_SECONDS = 0.02
 
 
-def _await_turn(db: Database, station_id: str, first_seq: int, seen: int | None, deadline: float) -> None:
-    """Wait, reading only, until the station's ``last_seq`` reaches the seq before the batch's
-    first and has moved on from ``seen`` (the batches before may be in another worker's
-    hands), or the deadline passes. Reading takes no lock, so a waiting push never holds up
-    the one it waits for."""
+def _await_turn(db: Database, station_id: str, first_seq: int, seen: int, deadline: float) -> None:
+    """After a gap: wait, reading only, until the station's ``last_seq`` reaches the seq
+    before the batch's first and has moved on from ``seen`` (the batches before may be in
+    another worker's hands), or the deadline passes. Reading takes no lock, so a waiting push
+    never holds up the one it waits for.
+
+    A batch goes for the station row lock first, without this: most often the batch before
+    it holds that lock, and waiting on the lock wakes it the moment that batch commits,
+    where polling cost a read every 20 ms and up to 20 ms of the serial part per batch."""
     query = sa.select(stations.c.last_seq).where(stations.c.id == station_id)
     while True:
         with db.read() as conn:
