@@ -10,10 +10,13 @@ HERE = Path(__file__).resolve().parent
 SCRIPTS = [
     "server_push.py",
     "station_backlog.py",
+    "station_pull.py",
     "station_intake.py",
     "station_lookup.py",
     "console_queue.py",
-    "approve.py",
+    "approve.py",  # keeps its seeded 1,000,000-person template for the two below
+    "month_report.py",
+    "plans.py",
     "station_ui.py",  # needs a display: make bench runs under xvfb-run
 ]
 
