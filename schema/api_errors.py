@@ -87,6 +87,7 @@ ApiErrorCode = Literal[
     "not_found",
     "method_not_allowed",
     "rate_limited",
+    "server_busy",
     "internal_error",
     # citizens' public pages
     "public_rate_limited",
@@ -148,6 +149,7 @@ API_ERROR_STATUS: dict[ApiErrorCode, int] = {
     "not_found": 404,
     "method_not_allowed": 405,
     "rate_limited": 429,
+    "server_busy": 503,
     "internal_error": 500,
     "public_rate_limited": 429,
 }
@@ -219,6 +221,7 @@ API_ERROR_MESSAGES: dict[ApiErrorCode, str] = {
     "not_found": "请求的资源不存在。请刷新后重试。",
     "method_not_allowed": "不支持该请求方式。",
     "rate_limited": "请求过于频繁。请稍后再试，客户端将自动重试。",
+    "server_busy": "市社保服务器正忙（数据库暂时连不上或排队已满）。请稍等一分钟再试；服务站已办的业务保存在本机，会自动重新上报。如持续半小时以上，请联系综合业务科。",
     "internal_error": "服务器内部错误，已记录。请稍后重试；如持续出现，请联系综合业务科。",
     "public_rate_limited": (
         "查询过于频繁：为保护您的个人信息，同一网络或同一受理编号在一段时间内只能查询有限次数。"
@@ -256,7 +259,9 @@ OP_RESULT_CODES: frozenset[ApiErrorCode] = frozenset(
 )
 
 # Transient: the station retries the same request later, with backoff (docs/design.md §4).
-RETRYABLE_CODES: frozenset[ApiErrorCode] = frozenset({"rate_limited", "internal_error", "auth_nonce_reused"})
+RETRYABLE_CODES: frozenset[ApiErrorCode] = frozenset(
+    {"rate_limited", "server_busy", "internal_error", "auth_nonce_reused"}
+)
 
 
 class ErrorBody(BaseModel):

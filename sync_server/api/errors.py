@@ -2,8 +2,9 @@
 
 ``ApiError`` is raised by routes and services for refusals the caller can act on; the
 handlers installed by ``install_error_handlers`` turn it, our contract errors, FastAPI's
-request validation and anything unexpected into that body. An unexpected exception is
-logged server-side and answered as ``internal_error`` with no stack trace.
+request validation, a database that cannot take the request now (``server_busy``,
+:mod:`sync_server.db.busy`) and anything unexpected into that body. An unexpected exception
+is logged server-side and answered as ``internal_error`` with no stack trace.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from schema.api_errors import API_ERROR_MESSAGES
 from schema.errors import ContractError
+from sync_server.db.busy import DATABASE_BUSY, busy_error
 from sync_server.errors import ApiError, status_for
 
 __all__ = ["ApiError", "error_response", "install_error_handlers", "status_for"]
@@ -68,6 +70,14 @@ def install_error_handlers(app: FastAPI) -> None:
             headers["Allow"] = ", ".join(allowed)
             detail = {"allowed": allowed}
         return error_response(code, message, detail, headers=headers or None, status_code=exc.status_code)
+
+    async def _busy(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database busy on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        refusal = busy_error()
+        return error_response(refusal.code, refusal.message, refusal.detail, headers=refusal.headers)
+
+    for busy in DATABASE_BUSY:
+        app.add_exception_handler(busy, _busy)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

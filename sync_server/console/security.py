@@ -39,6 +39,7 @@ from schema.errors import ContractError
 from schema.lifecycle import Actor
 from schema.vocabulary import Role, Section, label
 from sync_server.console.templating import render
+from sync_server.db.busy import DATABASE_BUSY, busy_error
 from sync_server.errors import ApiError, status_for
 from sync_server.services.access import web_sessions
 
@@ -262,6 +263,14 @@ def error_page(request: Request, code: str, message: str, detail: dict[str, Any]
     )
 
 
+# The API's server_busy words are for a station's clerk; a reviewer needs to know whether
+# what they just did went through (a link cut during the commit may have let it).
+BUSY_MESSAGE = (
+    "市社保服务器正忙（数据库暂时连不上或排队已满），刚才的操作可能没有完成。"
+    "请稍等一分钟后刷新页面查看结果，再决定是否重做；如持续半小时以上，请联系系统管理员。"
+)
+
+
 class ConsoleRoute(APIRoute):
     """Console routes: coded refusals become Chinese pages; security headers on every answer."""
 
@@ -284,6 +293,11 @@ class ConsoleRoute(APIRoute):
             except StarletteHTTPException as exc:
                 code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "request_invalid")
                 response = error_page(request, code, API_ERROR_MESSAGES[code])  # type: ignore[index]
+            except DATABASE_BUSY as exc:
+                log.warning(
+                    "database busy on %s %s: %s", request.method, request.url.path, type(exc).__name__
+                )
+                response = error_page(request, busy_error().code, BUSY_MESSAGE)
             except Exception:
                 log.exception("console error on %s %s", request.method, request.url.path)
                 response = error_page(request, "internal_error", API_ERROR_MESSAGES["internal_error"])

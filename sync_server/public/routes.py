@@ -1,29 +1,38 @@
 """The public pages' routes: each counts the look-up, calls one service, renders one page.
 
 Every answer carries strict headers: no caching (the page shows a case's status), no
-referrer (the URL holds the code), no framing, no indexing.
+referrer (the URL holds the code), no framing, no indexing. A citizen never sees JSON: a
+database that cannot take the look-up now, or anything unexpected, is a page in Chinese
+too (:class:`PublicRoute`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
+from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from typing import Annotated, Any
 
 import jinja2
 from fastapi import APIRouter, Form, Request
-from starlette.responses import HTMLResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import HTMLResponse, Response
 
 from schema.document_seal import SealError
 from schema.public_case import ID_TAIL_LENGTH
 from sync_server.core.clock import BEIJING
+from sync_server.db.busy import DATABASE_BUSY, RETRY_AFTER_SECONDS
 from sync_server.errors import ApiError
 from sync_server.services.public import limits, progress, verify
 from sync_server.services.public.limits import Limit, Pruning
 from sync_server.services.public.progress import ProgressLimits
 
-router = APIRouter(include_in_schema=False)
+log = logging.getLogger("sync_server.public")
+
 STATIC_PATH = "/public-static"
 
 HEADERS = {
@@ -109,6 +118,45 @@ def _check(request: Request, text: str) -> HTMLResponse:
     except SealError as exc:
         return _page("verify.html", {"check": None, "problem": exc.message, "typed": text}, status=400)
     return _page("verify.html", {"check": found, "problem": None, "typed": ""})
+
+
+BUSY_MESSAGE = "系统正忙，请稍等一分钟后刷新本页再查。"
+FAILED_MESSAGE = "系统出了点问题，已记录。请稍后再查；急需办理的，请到就近的社保服务站或拨打 12333 咨询。"
+
+
+class PublicRoute(APIRoute):
+    """A busy database (``db.busy``) or an unexpected error on a public page: a page saying
+    so in Chinese, not the API's JSON body. HTTP errors and request validation keep the
+    app's own handlers."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                return await original(request)
+            except (StarletteHTTPException, RequestValidationError):
+                raise
+            except DATABASE_BUSY as exc:
+                log.warning(
+                    "database busy on %s %s: %s", request.method, request.url.path, type(exc).__name__
+                )
+                return _page(
+                    "refused.html",
+                    {"code": "server_busy", "message": BUSY_MESSAGE},
+                    status=503,
+                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                )
+            except Exception:
+                log.exception("public page error on %s %s", request.method, request.url.path)
+                return _page(
+                    "refused.html", {"code": "internal_error", "message": FAILED_MESSAGE}, status=500
+                )
+
+        return handler
+
+
+router = APIRouter(include_in_schema=False, route_class=PublicRoute)
 
 
 @router.get("/v/{code}", response_class=HTMLResponse)
