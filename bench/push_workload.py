@@ -95,7 +95,7 @@ class Pools:
             self.near_retirement[index::count],
             self.residents[index::count],
             self.units,
-            self.changed,
+            set(),  # the shares are disjoint: each counts its own phone changers
         )
 
 
@@ -198,7 +198,7 @@ def _applicant(item_code: str, rng: random.Random, pools: Pools) -> RegistryPers
         return rng.choice(pools.residents)
     if item_code == "G08":  # one change per person, so every base_version is current
         if len(pools.changed) >= len(pools.working):
-            raise SystemExit("the registry is too small for this many cases: seed more persons (--persons)")
+            raise SystemExit("too few applicants for this many phone changes: raise --sample or --persons")
         while True:
             person = rng.choice(pools.working)
             if person.id_number not in pools.changed:
