@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from schema.api_errors import API_ERROR_MESSAGES
 from schema.errors import ContractError
-from sync_server.db.busy import DATABASE_BUSY, busy_error
+from sync_server.db.busy import DATABASE_BUSY, busy_error, log_busy
 from sync_server.errors import ApiError, status_for
 
 __all__ = ["ApiError", "error_response", "install_error_handlers", "status_for"]
@@ -72,7 +72,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(code, message, detail, headers=headers or None, status_code=exc.status_code)
 
     async def _busy(request: Request, exc: Exception) -> JSONResponse:
-        log.warning("database busy on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        log_busy(log, request.method, request.url.path, exc)
         refusal = busy_error()
         return error_response(refusal.code, refusal.message, refusal.detail, headers=refusal.headers)
 

@@ -39,7 +39,7 @@ from schema.errors import ContractError
 from schema.lifecycle import Actor
 from schema.vocabulary import Role, Section, label
 from sync_server.console.templating import render
-from sync_server.db.busy import DATABASE_BUSY, busy_error
+from sync_server.db.busy import DATABASE_BUSY, busy_error, log_busy
 from sync_server.errors import ApiError, status_for
 from sync_server.services.access import web_sessions
 
@@ -294,9 +294,7 @@ class ConsoleRoute(APIRoute):
                 code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "request_invalid")
                 response = error_page(request, code, API_ERROR_MESSAGES[code])  # type: ignore[index]
             except DATABASE_BUSY as exc:
-                log.warning(
-                    "database busy on %s %s: %s", request.method, request.url.path, type(exc).__name__
-                )
+                log_busy(log, request.method, request.url.path, exc)
                 response = error_page(request, busy_error().code, BUSY_MESSAGE)
             except Exception:
                 log.exception("console error on %s %s", request.method, request.url.path)

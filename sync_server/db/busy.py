@@ -11,11 +11,13 @@ and a stack trace in the log.
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import exc
 
 from sync_server.errors import ApiError
 
-__all__ = ["DATABASE_BUSY", "RETRY_AFTER_SECONDS", "busy_error"]
+__all__ = ["DATABASE_BUSY", "RETRY_AFTER_SECONDS", "busy_error", "log_busy"]
 
 DATABASE_BUSY: tuple[type[Exception], ...] = (exc.TimeoutError, exc.OperationalError)
 RETRY_AFTER_SECONDS = 5
@@ -28,3 +30,12 @@ def busy_error() -> ApiError:
         detail={"retry_after_seconds": RETRY_AFTER_SECONDS},
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
+
+
+def log_busy(log: logging.Logger, method: str, path: str, error: Exception) -> None:
+    """One warning line with the driver's own words ("database is locked", "connection
+    refused", the pool's limits), never SQLAlchemy's text of the statement and its
+    parameters, which may hold ID numbers. An operator reads here why, say, an
+    unmigrated SQLite file ("no such table") keeps answering busy."""
+    reason = str(getattr(error, "orig", None) or error).splitlines()[0][:200]
+    log.warning("database busy on %s %s: %s: %s", method, path, type(error).__name__, reason)

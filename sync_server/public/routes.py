@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse, Response
 from schema.document_seal import SealError
 from schema.public_case import ID_TAIL_LENGTH
 from sync_server.core.clock import BEIJING
-from sync_server.db.busy import DATABASE_BUSY, RETRY_AFTER_SECONDS
+from sync_server.db.busy import DATABASE_BUSY, RETRY_AFTER_SECONDS, log_busy
 from sync_server.errors import ApiError
 from sync_server.services.public import limits, progress, verify
 from sync_server.services.public.limits import Limit, Pruning
@@ -138,9 +138,7 @@ class PublicRoute(APIRoute):
             except (StarletteHTTPException, RequestValidationError):
                 raise
             except DATABASE_BUSY as exc:
-                log.warning(
-                    "database busy on %s %s: %s", request.method, request.url.path, type(exc).__name__
-                )
+                log_busy(log, request.method, request.url.path, exc)
                 return _page(
                     "refused.html",
                     {"code": "server_busy", "message": BUSY_MESSAGE},

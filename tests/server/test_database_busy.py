@@ -61,7 +61,8 @@ def test_a_push_while_every_connection_is_taken_is_busy_and_its_retry_applies_on
         "message": API_ERROR_MESSAGES["server_busy"],
         "detail": {"retry_after_seconds": RETRY_AFTER_SECONDS},
     }
-    assert not [r for r in caplog.records if r.exc_info]  # a warning, no stack trace
+    (warned,) = [r for r in caplog.records if r.name == "sync_server.api"]
+    assert not warned.exc_info and "TimeoutError" in warned.getMessage()  # a line, no stack trace
     # The station reads it as "try again later", after the server's pause.
     heard = error_from_response(busy)
     assert isinstance(heard, TransientError) and heard.code == "server_busy"
@@ -112,6 +113,36 @@ def test_a_citizens_look_up_while_the_database_is_busy_is_a_page_not_json(
         assert BUSY_MESSAGE in _text(answer.text) and answer.headers["Cache-Control"] == "no-store"
     after = client.get("/v", params={"code": "SSB2-ANY"})  # the pool free again: the code is read
     assert after.status_code == 400 and BUSY_MESSAGE not in _text(after.text)
+
+
+def test_the_log_says_why_in_the_drivers_words_without_the_statements_values(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    unreachable = Database.from_url(f"sqlite:///{tmp_path / 'no-such-folder' / 'server.db'}")
+    station = Station("511102004-00", Ed25519PrivateKey.generate())
+    op = accept_op(station, "G02")
+    try:
+        with caplog.at_level(logging.WARNING, "sync_server.api"):
+            push(make_client(unreachable, tmp_path), station, [op])
+    finally:
+        unreachable.dispose()
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "sync_server.api"]
+    assert "OperationalError: unable to open database file" in line
+    assert "[SQL:" not in line and "parameters" not in line
+
+
+def test_an_unexpected_error_on_a_public_page_is_a_chinese_page(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sync_server.public import routes
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(routes.verify, "check", broken)
+    page = make_client(db, tmp_path).get("/v", params={"code": "SSB2-ANY"})
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert routes.FAILED_MESSAGE in _text(page.text) and "a bug" not in page.text
 
 
 def test_the_pool_is_whole_after_busy_answers(small_pool: Database, tmp_path: Path) -> None:
