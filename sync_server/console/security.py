@@ -39,7 +39,7 @@ from schema.errors import ContractError
 from schema.lifecycle import Actor
 from schema.vocabulary import Role, Section, label
 from sync_server.console.templating import render
-from sync_server.db.busy import DATABASE_BUSY, busy_error, log_busy
+from sync_server.db.busy import DATABASE_BUSY, log_busy
 from sync_server.errors import ApiError, status_for
 from sync_server.services.access import web_sessions
 
@@ -295,7 +295,7 @@ class ConsoleRoute(APIRoute):
                 response = error_page(request, code, API_ERROR_MESSAGES[code])  # type: ignore[index]
             except DATABASE_BUSY as exc:
                 log_busy(log, request.method, request.url.path, exc)
-                response = error_page(request, busy_error().code, BUSY_MESSAGE)
+                response = error_page(request, "server_busy", BUSY_MESSAGE)
             except Exception:
                 log.exception("console error on %s %s", request.method, request.url.path)
                 response = error_page(request, "internal_error", API_ERROR_MESSAGES["internal_error"])

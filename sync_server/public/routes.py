@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse, Response
 from schema.document_seal import SealError
 from schema.public_case import ID_TAIL_LENGTH
 from sync_server.core.clock import BEIJING
-from sync_server.db.busy import DATABASE_BUSY, RETRY_AFTER_SECONDS, log_busy
+from sync_server.db.busy import DATABASE_BUSY, busy_error, log_busy
 from sync_server.errors import ApiError
 from sync_server.services.public import limits, progress, verify
 from sync_server.services.public.limits import Limit, Pruning
@@ -139,11 +139,12 @@ class PublicRoute(APIRoute):
                 raise
             except DATABASE_BUSY as exc:
                 log_busy(log, request.method, request.url.path, exc)
+                busy = busy_error()  # the API's code, status and pause, in a citizen's words
                 return _page(
                     "refused.html",
-                    {"code": "server_busy", "message": BUSY_MESSAGE},
-                    status=503,
-                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                    {"code": busy.code, "message": BUSY_MESSAGE},
+                    status=busy.status,
+                    headers=busy.headers,
                 )
             except Exception:
                 log.exception("public page error on %s %s", request.method, request.url.path)

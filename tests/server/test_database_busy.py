@@ -6,7 +6,6 @@ trace in the log (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +24,7 @@ from sync_server.db.engine import Database
 from sync_server.db.tables import cases
 from sync_server.public.routes import BUSY_MESSAGE
 from tests.conftest import table_count
+from tests.server.test_public_pages import _text  # a page's visible words
 from tests.support.factories import Station, accept_op, enrolled_station, make_client, push
 
 
@@ -41,10 +41,6 @@ def every_connection_taken(db: Database) -> Iterator[None]:
     """The pool's only connection checked out, as under a burst of requests."""
     with db.engine.connect():
         yield
-
-
-def _text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def test_a_push_while_every_connection_is_taken_is_busy_and_its_retry_applies_once(
