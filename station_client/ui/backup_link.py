@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from station_client.services import backup as backups
-from station_client.ui import events
 from station_client.ui.events import Bus
 from station_client.ui.runner import Runner
 
 if TYPE_CHECKING:
     from station_client.paths import StationPaths
+    from station_client.ui.syncbar import SyncBar
 
 CHECK_MS = 10 * 60 * 1000  # how often the window asks whether a backup is due
 
@@ -32,6 +32,7 @@ class BackupLink:
     runner: Runner
     bus: Bus
     after: Callable[..., str]
+    syncbar: SyncBar | None
 
     backup_warning: str | None = None  # what the sync bar says about backups, or None
     _backup_job: str | None = None
@@ -48,8 +49,12 @@ class BackupLink:
 
     def _backup_checked(self, warning: str | None) -> None:
         self.backup_warning = warning
-        with contextlib.suppress(tk.TclError):  # the window is closing
-            self.bus.broadcast(events.SYNC_STATUS)
+        # Only the sync bar shows it: redraw the bar itself. A SYNC_STATUS broadcast also
+        # made the workbench reload its counts, and a virtual event sent while the bar is
+        # not mapped can be lost, leaving the warning unshown until the next sync round.
+        if self.syncbar is not None:
+            with contextlib.suppress(tk.TclError):  # the window is closing
+                self.syncbar.redraw()
 
     def backup_at_logout(self) -> None:
         backups.at_logout(self.paths, self.clock())

@@ -53,6 +53,10 @@ class SyncBar(ctk.CTkFrame):  # type: ignore[misc]
         app.bus.listen(self, events.SYNC_STATUS, self._redraw)
         self._redraw(None)
 
+    def redraw(self) -> None:
+        """Draw the bar again from ``app.sync`` and ``app.backup_warning``."""
+        self._redraw(None)
+
     def _redraw(self, _event: tk.Event | None) -> None:
         view = self.view = sync_view(self.app.sync, self.app.clock())
         self.online.configure(text=f"● {view.online_text}", fg_color=_DOT.get(view.state, theme.MUTED))
